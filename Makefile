@@ -1,0 +1,27 @@
+# pgshape. `make demo` runs the whole job end to end; `make test` runs every test on a
+# real PostgreSQL (scripts/with-postgres picks or starts one).
+GO        ?= go
+WITH_PG   := scripts/with-postgres
+BIN       := bin/loader
+DEMO_OUT  := demo-out
+
+.PHONY: build test demo bench vet fmt clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/loader
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+test: vet
+	$(WITH_PG) $(GO) test -count=1 ./...
+
+demo: build
+	$(WITH_PG) scripts/demo.sh $(BIN) $(DEMO_OUT)
+
+bench: build
+	$(WITH_PG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+clean:
+	rm -rf bin $(DEMO_OUT)

@@ -1,0 +1,128 @@
+// Package testdb gives each test its own PostgreSQL database, cloned by pgtestdb from a
+// template migrated once per migration hash. Tests call t.Parallel() freely; a
+// database is dropped when its test passes and kept (its URL logged) when it fails.
+//
+// The server is chosen as the loader chooses it (loader.ResolveURL): DATABASE_URL,
+// else the libpq PG* variables, else 127.0.0.1:5432 as postgres. `make test` starts a
+// private throwaway cluster when none answers.
+package testdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"strconv"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/peterldowns/pgtestdb"
+	"github.com/peterldowns/pgtestdb/migrators/common"
+
+	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/migrations"
+	refschema "github.com/pgshape/pgshape/sql"
+)
+
+// Kind selects what a test database holds.
+type Kind int
+
+const (
+	// Bare: only the shape layer (the source contract is then the empty placeholder,
+	// as on a production whose tables have other names).
+	Bare Kind = iota
+	// Production: the reference chat schema (empty, no target mark) and the shape layer:
+	// a production replica to sample.
+	Production
+	// Target: `loader migrate --target`: reference schema, synthetic-target mark, shape
+	// layer.
+	Target
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Bare:
+		return "bare"
+	case Production:
+		return "production"
+	case Target:
+		return "target"
+	}
+	return "kind" + strconv.Itoa(int(k))
+}
+
+// Migrator implements pgtestdb.Migrator over goose's Provider: Hash covers the embedded
+// migration files, the reference schema and the kind.
+type Migrator struct{ Kind Kind }
+
+var _ pgtestdb.Migrator = Migrator{}
+
+// Hash identifies the migrated template.
+func (m Migrator) Hash() (string, error) {
+	h := common.NewRecursiveHash(common.Field("Kind", m.Kind.String()))
+	if err := h.AddDirs(migrations.FS, "*.sql", "."); err != nil {
+		return "", fmt.Errorf("error hashing the migrations: %w", err)
+	}
+	h.Add([]byte(refschema.Schema))
+	return h.String(), nil
+}
+
+// Migrate installs the kind's schema into the fresh template database.
+func (m Migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) error {
+	switch m.Kind {
+	case Production:
+		if _, err := db.ExecContext(ctx, "SET search_path TO public;\n"+refschema.Schema); err != nil {
+			return fmt.Errorf("error creating the reference schema: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, "RESET search_path"); err != nil {
+			return err
+		}
+		return loader.MigrateDB(ctx, db, loader.MigrateOptions{}, io.Discard)
+	case Target:
+		return loader.MigrateDB(ctx, db, loader.MigrateOptions{Target: true}, io.Discard)
+	default:
+		return loader.MigrateDB(ctx, db, loader.MigrateOptions{}, io.Discard)
+	}
+}
+
+// TestRole owns the test databases. It may create roles (the shape layer creates
+// shape_reader) but is not a superuser, like a DBA's migration role.
+var TestRole = pgtestdb.Role{
+	Username:     "pgshape_test",
+	Password:     "pgshape_test",
+	Capabilities: "NOSUPERUSER NOCREATEDB CREATEROLE",
+}
+
+// Config returns the pgtestdb configuration for the server loader.ResolveURL picks.
+func Config(t testing.TB) pgtestdb.Config {
+	t.Helper()
+	cc, err := pgx.ParseConfig(loader.ResolveURL(""))
+	if err != nil {
+		t.Fatalf("testdb: cannot parse the database URL: %v", err)
+	}
+	role := TestRole
+	return pgtestdb.Config{
+		DriverName:                "pgx",
+		Host:                      cc.Host,
+		Port:                      strconv.Itoa(int(cc.Port)),
+		User:                      cc.User,
+		Password:                  cc.Password,
+		Database:                  cc.Database,
+		Options:                   "sslmode=disable",
+		TestRole:                  &role,
+		ForceTerminateConnections: true,
+	}
+}
+
+// New returns the URL of a fresh database of the given kind, dropped after the test.
+func New(t testing.TB, kind Kind) string {
+	t.Helper()
+	return pgtestdb.Custom(t, Config(t), Migrator{Kind: kind}).URL()
+}
+
+// Open returns an open *sql.DB on a fresh database of the given kind.
+func Open(t testing.TB, kind Kind) *sql.DB {
+	t.Helper()
+	return pgtestdb.New(t, Config(t), Migrator{Kind: kind})
+}

@@ -1,0 +1,104 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultURL is used when neither --database-url, DATABASE_URL nor any libpq PG*
+// variable says where the database is.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// ResolveURL picks the connection string: the flag, else $DATABASE_URL, else "" when
+// a libpq PG* variable is set (pgx then reads PGHOST, PGPORT, PGUSER, PGDATABASE,
+// PGPASSWORD … itself), else DefaultURL.
+func ResolveURL(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if v := os.Getenv("DATABASE_URL"); v != "" {
+		return v
+	}
+	for _, k := range []string{"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSERVICE"} {
+		if os.Getenv(k) != "" {
+			return ""
+		}
+	}
+	return DefaultURL
+}
+
+// ParseConfig parses url (see ResolveURL) into a pgx pool config. The error never
+// repeats the URL, which may hold a password.
+func ParseConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("the database URL is not valid (%s): pass --database-url postgres://user@host:port/db or set DATABASE_URL", redactParseError(err))
+	}
+	return cfg, nil
+}
+
+func redactParseError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i >= 0 && strings.Contains(msg[:i], "cannot parse") {
+		return strings.TrimSpace(msg[i+2:])
+	}
+	return msg
+}
+
+// Connect opens a pool and checks that the server answers, turning the usual failures
+// into one line that says what to do.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, explainConnectError(cfg.ConnConfig, err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, explainConnectError(cfg.ConnConfig, err)
+	}
+	return pool, nil
+}
+
+// ConnectOne opens a single connection (for COPY streams and replication-free work).
+func ConnectOne(ctx context.Context, url string) (*pgx.Conn, error) {
+	cfg, err := ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		return nil, explainConnectError(cfg.ConnConfig, err)
+	}
+	return conn, nil
+}
+
+func explainConnectError(cc *pgx.ConnConfig, err error) error {
+	where := fmt.Sprintf("%s:%d database %q", cc.Host, cc.Port, cc.Database)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "3D000":
+			return fmt.Errorf("database %q does not exist on %s:%d: create it or fix --database-url", cc.Database, cc.Host, cc.Port)
+		case "28P01", "28000":
+			return fmt.Errorf("the server at %s refused the login for user %q: check the user and password in --database-url", where, cc.User)
+		}
+		return fmt.Errorf("error connecting to %s: %s (SQLSTATE %s)", where, pgErr.Message, pgErr.Code)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || strings.Contains(err.Error(), "connect") {
+		return fmt.Errorf("no PostgreSQL server answers at %s: start it or fix --database-url / DATABASE_URL", where)
+	}
+	return fmt.Errorf("error connecting to %s: %v", where, err)
+}

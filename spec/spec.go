@@ -1,0 +1,182 @@
+// Package spec owns the distribution spec: what `loader fit` writes and `loader
+// generate` reads (no jq step in between). The JSON keeps the guide's paths
+// (.conversations.type_distribution, .messages.per_conversation_distribution.alpha,
+// .messages.content.text_length.mu, .messages.inter_arrival.mean_lambda_peak,
+// .conversations.heavy_rooms.percentage …) so the guide's jq one-liners still work.
+package spec
+
+import (
+	"time"
+
+	"github.com/pgshape/pgshape/shape"
+)
+
+// Version is the spec_version this code reads and writes.
+const Version = "1"
+
+// Spec is a generator configuration.
+type Spec struct {
+	SpecVersion string `json:"spec_version"`
+	// Source names what the spec was fitted from ("default" for the shipped Path B
+	// spec, else the shape document's file name).
+	Source string `json:"source"`
+	// Window: generated timestamps fall in [End − Days, End).
+	Window        Window          `json:"window"`
+	Bands         map[string]Band `json:"bands"`
+	Users         Users           `json:"users"`
+	Conversations Conversations   `json:"conversations"`
+	Messages      Messages        `json:"messages"`
+	ReadReceipts  ReadReceipts    `json:"read_receipts"`
+	Attachments   Attachments     `json:"attachments"`
+	// Warnings records families that fell back to the default, and why.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Window is the time window of the generated data.
+type Window struct {
+	End  time.Time `json:"end"`
+	Days int       `json:"days"`
+}
+
+// Band is a dataset size; the other tables scale from the message count.
+type Band struct {
+	Messages int64 `json:"messages"`
+}
+
+// Users describes the users table.
+type Users struct {
+	// PerMessage is users per window message (baseline users.total_count /
+	// messages.total_count).
+	PerMessage float64 `json:"per_message"`
+	// UsernameLength and AccountAgeDays are sampled from the baseline histograms,
+	// uniformly within a bucket (they are descriptive, not fitted).
+	UsernameLength shape.Histogram `json:"username_length"`
+	AccountAgeDays shape.Histogram `json:"account_age_days"`
+}
+
+// TypeMix is the conversation type mix; shares sum to 1.
+type TypeMix struct {
+	OneToOne   float64 `json:"one_to_one"`
+	SmallGroup float64 `json:"small_group"`
+	LargeGroup float64 `json:"large_group"`
+}
+
+// TruncatedGeometric is P(X = x) ∝ (1−P)^(x−Min) on Min…Max.
+type TruncatedGeometric struct {
+	P   float64 `json:"p"`
+	Min int     `json:"min"`
+	Max int     `json:"max"`
+}
+
+// PowerLaw is the discrete power law P(X = x) ∝ x^(−Alpha) on XMin…XMax.
+type PowerLaw struct {
+	Alpha float64 `json:"alpha"`
+	XMin  int     `json:"x_min"`
+	XMax  int     `json:"x_max"`
+}
+
+// HeavyRooms: the busiest Percentage of active conversations carry TrafficShare of
+// the messages. The generator scales the per-conversation counts above the
+// (1 − Percentage) quantile by Multiplier, which fit solves so that the model's share
+// equals TrafficShare (1 means the fitted model already carries it).
+type HeavyRooms struct {
+	Percentage   float64 `json:"percentage"`
+	TrafficShare float64 `json:"traffic_share"`
+	Multiplier   float64 `json:"multiplier"`
+}
+
+// Conversations describes conversations and their members.
+type Conversations struct {
+	// InactiveRatio is the share of conversations without a message in the window.
+	InactiveRatio    float64            `json:"inactive_ratio"`
+	TypeDistribution TypeMix            `json:"type_distribution"`
+	SmallGroup       TruncatedGeometric `json:"small_group"`
+	LargeGroup       PowerLaw           `json:"large_group"`
+	HeavyRooms       HeavyRooms         `json:"heavy_rooms"`
+}
+
+// CountModel is the messages-per-active-conversation model: "power_law" (Alpha, on
+// XMin…XMax) or "discrete_lognormal" (P(X = x) ∝ the log-normal(Mu, Sigma) mass of
+// [x, x+1), on XMin…XMax).
+type CountModel struct {
+	Distribution string  `json:"distribution"`
+	Alpha        float64 `json:"alpha,omitempty"`
+	Mu           float64 `json:"mu,omitempty"`
+	Sigma        float64 `json:"sigma,omitempty"`
+	XMin         int     `json:"x_min"`
+	XMax         int     `json:"x_max"`
+}
+
+// LogNormal is a continuous log-normal: ln X ~ N(Mu, Sigma²), capped at Max when Max > 0.
+type LogNormal struct {
+	Distribution string  `json:"distribution"` // "log_normal"
+	Mu           float64 `json:"mu"`
+	Sigma        float64 `json:"sigma"`
+	Max          float64 `json:"max,omitempty"`
+}
+
+// Content describes message content.
+type Content struct {
+	// TextLength is the character count of non-NULL content (rounded down).
+	TextLength LogNormal `json:"text_length"`
+	// MediaRatio is the share of messages with a media kind (and NULL content).
+	MediaRatio float64 `json:"media_ratio"`
+}
+
+// Burst is the self-exciting chain process of a conversation's messages: a message is
+// followed within its burst with probability ContinueProbability, after an
+// exponential gap of mean MeanGapSeconds; otherwise the next message opens a new
+// burst at a time drawn from the weekday × hour profile. Burst sizes are geometric
+// with mean 1 / (1 − ContinueProbability).
+type Burst struct {
+	Model               string  `json:"model"` // "self_exciting_chain"
+	ContinueProbability float64 `json:"continue_probability"`
+	MeanGapSeconds      float64 `json:"mean_gap_seconds"`
+}
+
+// InterArrival describes timing. MeanLambdaPeak and MeanLambdaTrough are the guide's
+// fields (messages per second at the busiest and quietest hour of the baseline);
+// WeekdayHourWeights is the relative rate by ISO weekday (0 = Monday) and UTC hour.
+type InterArrival struct {
+	MeanLambdaPeak     float64        `json:"mean_lambda_peak"`
+	MeanLambdaTrough   float64        `json:"mean_lambda_trough"`
+	BurstCoefficient   float64        `json:"burst_coefficient"`
+	Burst              Burst          `json:"burst"`
+	WeekdayHourWeights [7][24]float64 `json:"weekday_hour_weights"`
+}
+
+// Messages describes messages.
+type Messages struct {
+	PerConversationDistribution CountModel   `json:"per_conversation_distribution"`
+	Content                     Content      `json:"content"`
+	InterArrival                InterArrival `json:"inter_arrival"`
+}
+
+// ReadReceipts describes read receipts. A message is read with probability ReadRate;
+// a read message gets one receipt from a non-sender member, and each further
+// non-sender member reads it with probability ExtraReaderProbability. Each delay is
+// drawn from the three-part mixture: immediate (exponential, mean
+// ImmediateMeanSeconds), near-term (exponential, mean NearTermMeanSeconds) and
+// delayed (log-normal over seconds, DelayedMu, DelayedSigma).
+type ReadReceipts struct {
+	ReadRate               float64 `json:"read_rate"`
+	ExtraReaderProbability float64 `json:"extra_reader_probability"`
+	ImmediateShare         float64 `json:"immediate_share"`
+	ImmediateMeanSeconds   float64 `json:"immediate_mean_seconds"`
+	NearTermShare          float64 `json:"near_term_share"`
+	NearTermMeanSeconds    float64 `json:"near_term_exponential_mean_seconds"`
+	DelayedShare           float64 `json:"delayed_share"`
+	DelayedMu              float64 `json:"delayed_lognormal_mu"`
+	DelayedSigma           float64 `json:"delayed_lognormal_sigma"`
+}
+
+// Attachments describes attachments of media messages.
+type Attachments struct {
+	// TypeDistribution over shape.AttachmentTypes; shares sum to 1. A media message's
+	// media_kind is the type of its first attachment.
+	TypeDistribution map[string]float64 `json:"type_distribution"`
+	// SizeBytes is the attachment size model.
+	SizeBytes LogNormal `json:"size_bytes"`
+	// PerMediaMessage is the mean number of attachments of a media message (≥ 1).
+	PerMediaMessage float64 `json:"per_media_message"`
+}
