@@ -125,9 +125,9 @@ type Messages struct {
 	// BurstCoefficient is the coefficient of variation (population σ/μ) of the gaps
 	// between consecutive messages of the same conversation within the window: 1 for
 	// a Poisson stream, larger when messages come in bursts.
-	BurstCoefficient             *float64  `json:"burst_coefficient"`
-	InterArrivalHistogramSeconds Histogram `json:"inter_arrival_histogram_seconds"`
-	InterArrivalMeanSeconds      *float64  `json:"inter_arrival_mean_seconds"`
+	BurstCoefficient             *float64   `json:"burst_coefficient"`
+	InterArrivalHistogramSeconds Histogram  `json:"inter_arrival_histogram_seconds"`
+	InterArrivalMeanSeconds      *float64   `json:"inter_arrival_mean_seconds"`
 	Suppressed                   Suppressed `json:"suppressed"`
 }
 
