@@ -1,0 +1,158 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// validJSON is a complete, valid spec (hand-written for the tests).
+const validJSON = `
+{
+  "spec_version": "1",
+  "source": "test",
+  "window": {"end": "2026-01-05T00:00:00Z", "days": 14},
+  "bands": {"tiny": {"messages": 20000}, "dev": {"messages": 5000000}, "staging": {"messages": 100000000}},
+  "users": {
+    "per_message": 0.02,
+    "username_length": {"6": 10, "8": 30, "10": 40, "12": 15, "16": 5, "17": 0},
+    "account_age_days": {"0": 2, "7": 5, "30": 10, "365": 20, "1095": 10, "1460": 0}
+  },
+  "conversations": {
+    "inactive_ratio": 0.3,
+    "type_distribution": {"one_to_one": 0.6, "small_group": 0.3, "large_group": 0.1},
+    "small_group": {"p": 0.25, "min": 3, "max": 20},
+    "large_group": {"alpha": 2.2, "x_min": 21, "x_max": 200},
+    "heavy_rooms": {"percentage": 0.01, "traffic_share": 0.2, "multiplier": 2}
+  },
+  "messages": {
+    "per_conversation_distribution": {"distribution": "discrete_lognormal", "mu": 2.5, "sigma": 1.2, "x_min": 1, "x_max": 5000},
+    "content": {"text_length": {"distribution": "log_normal", "mu": 3.8, "sigma": 0.8, "max": 4000}, "media_ratio": 0.1},
+    "inter_arrival": {
+      "mean_lambda_peak": 0, "mean_lambda_trough": 0, "burst_coefficient": 0,
+      "burst": {"model": "self_exciting_chain", "continue_probability": 0.6, "mean_gap_seconds": 40},
+      "weekday_hour_weights": [
+        [1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,3,3,2,2,1,1],
+        [1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,3,3,2,2,1,1],
+        [1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,3,3,2,2,1,1],
+        [1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,3,3,2,2,1,1],
+        [1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,3,3,2,2,1,1],
+        [1,1,1,1,1,1,1,1,2,2,2,2,2,2,2,2,2,2,2,2,2,1,1,1],
+        [1,1,1,1,1,1,1,1,2,2,2,2,2,2,2,2,2,2,2,2,2,1,1,1]
+      ]
+    }
+  },
+  "read_receipts": {
+    "read_rate": 0.8, "extra_reader_probability": 0.3,
+    "immediate_share": 0.5, "immediate_mean_seconds": 15,
+    "near_term_share": 0.3, "near_term_exponential_mean_seconds": 600,
+    "delayed_share": 0.2, "delayed_lognormal_mu": 9, "delayed_lognormal_sigma": 1
+  },
+  "attachments": {
+    "type_distribution": {"image": 0.6, "video": 0.1, "audio": 0.1, "document": 0.15, "other": 0.05},
+    "size_bytes": {"distribution": "log_normal", "mu": 12, "sigma": 1.5, "max": 100000000},
+    "per_media_message": 1.2
+  }
+}
+`
+
+func valid(t *testing.T) *Spec {
+	t.Helper()
+	s, err := Parse([]byte(validJSON))
+	if err != nil {
+		t.Fatalf("the valid spec does not parse: %v", err)
+	}
+	return s
+}
+
+func TestParseValid(t *testing.T) {
+	t.Parallel()
+	s := valid(t)
+	if s.Bands["tiny"].Messages != 20000 || s.Window.Days != 14 || s.Conversations.SmallGroup.Max != 20 {
+		t.Fatalf("fields not read: %+v", s)
+	}
+	if got := s.Users.UsernameLength.Total(); got != 100 {
+		t.Fatalf("username_length total = %d, want 100", got)
+	}
+	if s.SHA256() != valid(t).SHA256() || len(s.SHA256()) != 64 {
+		t.Fatalf("SHA256 is not stable")
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct{ in, want string }{
+		"unknown field": {strings.Replace(validJSON, `"source"`, `"sourc"`, 1), `unknown field "sourc"`},
+		"version":       {strings.Replace(validJSON, `"spec_version": "1"`, `"spec_version": "2"`, 1), "$.spec_version"},
+		"not json":      {"{", "unexpected EOF"},
+		"trailing":      {validJSON + "{}", "trailing data"},
+	} {
+		_, err := Parse([]byte(tc.in))
+		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want ErrInvalid mentioning %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestValidateNamesPath(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		path   string
+		mutate func(*Spec)
+	}{
+		{"$.window.days", func(s *Spec) { s.Window.Days = 0 }},
+		{"$.bands.tiny.messages", func(s *Spec) { s.Bands["tiny"] = Band{Messages: -1} }},
+		{"$.users.per_message", func(s *Spec) { s.Users.PerMessage = 0 }},
+		{"$.users.username_length", func(s *Spec) { s.Users.UsernameLength = nil }},
+		{"$.conversations.inactive_ratio", func(s *Spec) { s.Conversations.InactiveRatio = 1.5 }},
+		{"$.conversations.inactive_ratio", func(s *Spec) { s.Conversations.InactiveRatio = 1 }},
+		{"$.conversations.type_distribution", func(s *Spec) { s.Conversations.TypeDistribution.OneToOne = 0.5 }},
+		{"$.conversations.type_distribution.large_group", func(s *Spec) { s.Conversations.TypeDistribution.LargeGroup = -0.1 }},
+		{"$.conversations.small_group.p", func(s *Spec) { s.Conversations.SmallGroup.P = 0 }},
+		{"$.conversations.small_group.min", func(s *Spec) { s.Conversations.SmallGroup.Min = 30 }},
+		{"$.conversations.large_group.alpha", func(s *Spec) { s.Conversations.LargeGroup.Alpha = 1 }},
+		{"$.conversations.large_group.x_min", func(s *Spec) { s.Conversations.LargeGroup.XMin = 300 }},
+		{"$.conversations.heavy_rooms.percentage", func(s *Spec) { s.Conversations.HeavyRooms.Percentage = 2 }},
+		{"$.conversations.heavy_rooms.multiplier", func(s *Spec) { s.Conversations.HeavyRooms.Multiplier = 0 }},
+		{"$.messages.per_conversation_distribution.sigma", func(s *Spec) { s.Messages.PerConversationDistribution.Sigma = 0 }},
+		{"$.messages.per_conversation_distribution.alpha", func(s *Spec) {
+			s.Messages.PerConversationDistribution.Distribution = "power_law"
+			s.Messages.PerConversationDistribution.Alpha = 0.9
+		}},
+		{"$.messages.per_conversation_distribution.distribution", func(s *Spec) { s.Messages.PerConversationDistribution.Distribution = "zipf" }},
+		{"$.messages.per_conversation_distribution.x_max", func(s *Spec) { s.Messages.PerConversationDistribution.XMax = MaxCountXMax + 1 }},
+		{"$.messages.content.text_length.sigma", func(s *Spec) { s.Messages.Content.TextLength.Sigma = -1 }},
+		{"$.messages.content.media_ratio", func(s *Spec) { s.Messages.Content.MediaRatio = 1.01 }},
+		{"$.messages.inter_arrival.burst.continue_probability", func(s *Spec) { s.Messages.InterArrival.Burst.ContinueProbability = 1 }},
+		{"$.messages.inter_arrival.burst.mean_gap_seconds", func(s *Spec) { s.Messages.InterArrival.Burst.MeanGapSeconds = 0 }},
+		{"$.messages.inter_arrival.weekday_hour_weights[2][5]", func(s *Spec) { s.Messages.InterArrival.WeekdayHourWeights[2][5] = -1 }},
+		{"$.messages.inter_arrival.weekday_hour_weights", func(s *Spec) { s.Messages.InterArrival.WeekdayHourWeights = [7][24]float64{} }},
+		{"$.read_receipts.read_rate", func(s *Spec) { s.ReadReceipts.ReadRate = -0.1 }},
+		{"$.read_receipts", func(s *Spec) { s.ReadReceipts.DelayedShare = 0.3 }},
+		{"$.read_receipts.delayed_lognormal_sigma", func(s *Spec) { s.ReadReceipts.DelayedSigma = 0 }},
+		{"$.attachments.type_distribution.gif", func(s *Spec) { s.Attachments.TypeDistribution["gif"] = 0 }},
+		{"$.attachments.type_distribution", func(s *Spec) { s.Attachments.TypeDistribution["image"] = 0.7 }},
+		{"$.attachments.per_media_message", func(s *Spec) { s.Attachments.PerMediaMessage = 0.5 }},
+	} {
+		s := valid(t)
+		tc.mutate(s)
+		err := s.Validate()
+		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.path+" ") {
+			t.Errorf("%s: error %v, want one naming it", tc.path, err)
+		}
+	}
+}
+
+func TestValidateMixTolerance(t *testing.T) {
+	t.Parallel()
+	s := valid(t)
+	// 0.6 + 0.3 + 0.1 + 5e-7 is within ±1e-6 of 1; + 2e-6 is not.
+	s.Conversations.TypeDistribution.LargeGroup = 0.1 + 5e-7
+	if err := s.Validate(); err != nil {
+		t.Fatalf("a mix 5e-7 off is rejected: %v", err)
+	}
+	s.Conversations.TypeDistribution.LargeGroup = 0.1 + 2e-6
+	if err := s.Validate(); err == nil {
+		t.Fatalf("a mix 2e-6 off is accepted")
+	}
+}
