@@ -12,7 +12,9 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -102,14 +104,20 @@ func Config(t testing.TB) pgtestdb.Config {
 		t.Fatalf("testdb: cannot parse the database URL: %v", err)
 	}
 	role := TestRole
+	host, options := cc.Host, "sslmode=disable"
+	if strings.HasPrefix(host, "/") {
+		// A Unix socket directory (the private cluster): pgtestdb writes host:port into
+		// the URL's authority, so pass the directory as the host parameter instead.
+		host, options = "", options+"&host="+url.QueryEscape(cc.Host)
+	}
 	return pgtestdb.Config{
 		DriverName:                "pgx",
-		Host:                      cc.Host,
+		Host:                      host,
 		Port:                      strconv.Itoa(int(cc.Port)),
 		User:                      cc.User,
 		Password:                  cc.Password,
 		Database:                  cc.Database,
-		Options:                   "sslmode=disable",
+		Options:                   options,
 		TestRole:                  &role,
 		ForceTerminateConnections: true,
 	}
