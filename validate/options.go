@@ -1,0 +1,99 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Options sets the tolerances of Compare. The zero value of a field means its default.
+type Options struct {
+	// Tolerance is the general relative tolerance: a relative check passes when
+	// |candidate − baseline| / baseline ≤ Tolerance. Default 0.20 (the guide's
+	// --tolerance); must lie in (0, 1).
+	Tolerance float64 `json:"tolerance"`
+	// TypeMixTolerance is the absolute tolerance, in share points, of each
+	// conversation-type share (0.10 = ten percentage points). Default 0.10 (the guide's
+	// "±10% for type mix", whose example Δ=+1.6% is 69.8% − 68.2%).
+	TypeMixTolerance float64 `json:"type_mix_tolerance"`
+	// MediaRatioTolerance is the relative tolerance of the media ratio. Default 0.05
+	// (the guide's "±5% for media ratio").
+	MediaRatioTolerance float64 `json:"media_ratio_tolerance"`
+	// DistanceTolerance gates the distribution distances: the KS statistic D and the
+	// total-variation distance, both in [0, 1]. Default Tolerance/2 (0.10 by default).
+	DistanceTolerance float64 `json:"distance_tolerance"`
+	// WarnFraction: a check that passes with |Δ| above WarnFraction × its tolerance is
+	// a warning ("near the limit"). Default 0.8.
+	WarnFraction float64 `json:"warn_fraction"`
+	// MaxWarnings is the most warnings a GO allows. Default 2 (the guide's convergence
+	// criterion); a negative value means none.
+	MaxWarnings int `json:"max_warnings"`
+	// NEffCap caps the effective sample size n·m/(n+m) at which p-values are reported.
+	// Default 1000 (see the package documentation).
+	NEffCap float64 `json:"n_eff_cap"`
+}
+
+// DefaultTolerance is the default general relative tolerance.
+const DefaultTolerance = 0.20
+
+// ErrBadOptions marks options outside their domain.
+var ErrBadOptions = errors.New("invalid validation options")
+
+// Validate checks the explicitly set fields.
+func (o Options) Validate() error {
+	in01 := func(name string, v float64) error {
+		if v != 0 && !(v > 0 && v < 1) {
+			return fmt.Errorf("%w: %s is %g, want a fraction strictly between 0 and 1 (e.g. 0.20)", ErrBadOptions, name, v)
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"tolerance", o.Tolerance},
+		{"type-mix tolerance", o.TypeMixTolerance},
+		{"media-ratio tolerance", o.MediaRatioTolerance},
+		{"distance tolerance", o.DistanceTolerance},
+		{"warning fraction", o.WarnFraction},
+	} {
+		if err := in01(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if o.NEffCap < 0 {
+		return fmt.Errorf("%w: the n_eff cap is %g, want a positive number", ErrBadOptions, o.NEffCap)
+	}
+	return nil
+}
+
+// withDefaults fills the zero fields; it panics on invalid options (a programmer
+// error: callers run Validate first).
+func (o Options) withDefaults() Options {
+	if err := o.Validate(); err != nil {
+		panic("validate: " + err.Error())
+	}
+	if o.Tolerance == 0 {
+		o.Tolerance = DefaultTolerance
+	}
+	if o.TypeMixTolerance == 0 {
+		o.TypeMixTolerance = 0.10
+	}
+	if o.MediaRatioTolerance == 0 {
+		o.MediaRatioTolerance = 0.05
+	}
+	if o.DistanceTolerance == 0 {
+		o.DistanceTolerance = o.Tolerance / 2
+	}
+	if o.WarnFraction == 0 {
+		o.WarnFraction = 0.8
+	}
+	if o.MaxWarnings == 0 {
+		o.MaxWarnings = 2
+	} else if o.MaxWarnings < 0 {
+		o.MaxWarnings = 0
+	}
+	if o.NEffCap == 0 {
+		o.NEffCap = 1000
+	}
+	return o
+}
