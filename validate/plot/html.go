@@ -54,8 +54,8 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		return fmt.Sprintf("%.4f", v)
 	},
 	"mulPct": func(v float64) float64 { return v * 100 },
-	"f4": func(v float64) string { return fmt.Sprintf("%.4f", v) },
-	"n":  func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	"f4":     func(v float64) string { return fmt.Sprintf("%.4f", v) },
+	"n":      func(v float64) string { return fmt.Sprintf("%.0f", v) },
 }).Parse(pageSource))
 
 // Write draws the pictures into dir and writes the HTML page (PageFile) that shows them
