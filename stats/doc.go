@@ -13,7 +13,7 @@
 // KSTwoSampleWeighted) or at bin boundaries (KSBinned). KSPValue is exact for whole
 // sample sizes with n·m ≤ ExactLimit: a lattice-path recursion over probabilities (Kim &
 // Jennrich 1973), which cannot overflow and keeps small p-values accurate. With ties it is
-// the permutation distribution conditional on the tie pattern (as R ≥ 4.3's psmirnov).
+// the permutation distribution conditional on the tie pattern (as R's psmirnov).
 // Larger samples use the Kolmogorov distribution (KolmogorovSurvival) at the effective
 // size e = n·m/(n+m) with Stephens' correction: p = Q((√e + 0.12 + 0.11/√e)·D).
 //

@@ -32,7 +32,7 @@ func EffectiveN(n, m float64) float64 {
 // equal to a given one (in either sample) have been counted, so ties never inflate D.
 // The exact p-value (n·m ≤ ExactLimit) is the permutation distribution of D conditional on
 // the observed tie pattern: D is checked only at the ends of runs of equal values, as in
-// R ≥ 4.3's psmirnov(…, z = c(x, y)). Without ties this is the classical exact null
+// R's psmirnov(…, z = c(x, y)) (checked against R 4.2.2). Without ties this is the classical exact null
 // distribution. Larger samples use the asymptotic distribution, which is conservative
 // under ties.
 //
