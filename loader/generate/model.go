@@ -1,0 +1,488 @@
+package generate
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
+)
+
+// Stream tags: every entity draws from rand.NewPCG(seedHash ^ tag, entityID), one tag
+// per table or per aspect of an entity, so that each aspect can be recomputed alone
+// (the receipts pass recomputes timestamps and senders, not text).
+const (
+	tagUser     uint64 = 0x9e3779b97f4a7c15
+	tagUserAge  uint64 = 0xbf58476d1ce4e5b9
+	tagConv     uint64 = 0x94d049bb133111eb
+	tagMembers  uint64 = 0x2545f4914f6cdd1d
+	tagTime     uint64 = 0xd6e8feb86659fd93
+	tagSender   uint64 = 0xa0761d6478bd642f
+	tagMedia    uint64 = 0xe7037ed1a0b428db
+	tagText     uint64 = 0x8ebc6af09c88c6e3
+	tagReceipt  uint64 = 0x589965cc75374cc3
+	tagAttach   uint64 = 0x1d8e4e27c47d124f
+	tagPerm     uint64 = 0xc2b2ae3d27d4eb4f
+	tagTextBuf  uint64 = 0x165667b19e3779f9
+	usPerSecond        = 1_000_000
+	usPerDay           = 86_400 * usPerSecond
+	usPerHour          = 3_600 * usPerSecond
+)
+
+// pgEpoch is PostgreSQL's timestamp epoch; timestamps are microseconds since it, as
+// binary COPY sends them.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func toPG(t time.Time) int64 { return t.Sub(pgEpoch).Microseconds() }
+
+// SeedHash maps the root seed string to the 64-bit root of every stream: the first
+// eight bytes (big-endian) of its SHA-256.
+func SeedHash(seed string) uint64 {
+	sum := sha256.Sum256([]byte(seed))
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
+// Conversation kinds, by the type mix bucket they come from.
+const (
+	kindDirect  = "direct"  // one_to_one: exactly 2 members
+	kindGroup   = "group"   // small_group: truncated geometric sizes
+	kindChannel = "channel" // large_group: power-law sizes
+)
+
+// model is everything the row producers need, derived once from the spec, band and
+// seed. It is read-only after newModel, shared by every worker.
+type model struct {
+	s         *spec.Spec
+	seed      uint64
+	start     int64 // window start, µs since pgEpoch
+	end       int64 // window end (exclusive)
+	users     int64 // U
+	convs     int64 // C
+	active    int64 // A
+	inactive  int64 // C − A
+	perm      feistel
+	counts    countModel
+	heavyFrom int64 // strata s ≥ heavyFrom are heavy rooms (multiplied)
+	heavyMult float64
+
+	slots        slotTable
+	usernameLen  histSampler
+	accountAge   histSampler
+	typeCum      [2]float64 // cumulative one_to_one, + small_group
+	smallCum     []float64  // CDF of small-group sizes from SmallGroup.Min
+	smallMin     int
+	largeCum     []float64 // CDF of large-group sizes from LargeGroup.XMin
+	largeMin     int
+	attachTypes  []string
+	attachCum    []float64
+	extraAttach  float64 // Poisson mean of attachments beyond the first
+	textBuf      []byte
+	convCreatedD int64 // conversations open up to this long before the window
+}
+
+// convChunk is how many consecutive conversations share one plan entry (message and
+// attachment id offsets).
+const convChunk = 1024
+
+// newModel derives the dataset's dimensions: active conversations A so that the
+// stratified counts sum to about messages, C = A / (1 − inactive_ratio),
+// U = messages · per_message (at least the largest group size needed, and 2).
+func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
+	m := &model{s: s, seed: SeedHash(seed)}
+	m.end = toPG(s.Window.End.UTC())
+	m.start = m.end - int64(s.Window.Days)*usPerDay
+	m.convCreatedD = 180 * usPerDay
+
+	var err error
+	if m.counts, err = newCountModel(s.Messages.PerConversationDistribution); err != nil {
+		return nil, err
+	}
+	hr := s.Conversations.HeavyRooms
+	m.heavyMult = hr.Multiplier
+
+	// Active conversations: start from the mean on a fine grid, then correct with the
+	// realized stratified sum until it lands within 0.1 % (or stops moving).
+	e := m.meanCount(100_000, hr.Percentage)
+	a := max(int64(1), int64(math.Round(float64(messages)/e)))
+	for range 8 {
+		got := m.stratifiedTotal(a, hr.Percentage)
+		if got == 0 {
+			break
+		}
+		next := max(int64(1), int64(math.Round(float64(a)*float64(messages)/float64(got))))
+		if next == a || math.Abs(float64(got-messages)) <= 0.001*float64(messages) {
+			break
+		}
+		a = next
+	}
+	m.active = a
+	m.heavyFrom = heavyFrom(a, hr.Percentage)
+	m.convs = max(a, int64(math.Round(float64(a)/(1-s.Conversations.InactiveRatio))))
+	m.inactive = m.convs - m.active
+	m.perm = newFeistel(uint64(m.convs), m.seed^tagPerm)
+
+	m.users = max(2, int64(math.Round(float64(messages)*s.Users.PerMessage)))
+	if m.slots, err = newSlotTable(m.start, m.end, s.Messages.InterArrival.WeekdayHourWeights); err != nil {
+		return nil, err
+	}
+	if m.usernameLen, err = newHistSampler(s.Users.UsernameLength); err != nil {
+		return nil, fmt.Errorf("error reading $.users.username_length: %w", err)
+	}
+	if m.accountAge, err = newHistSampler(s.Users.AccountAgeDays); err != nil {
+		return nil, fmt.Errorf("error reading $.users.account_age_days: %w", err)
+	}
+	td := s.Conversations.TypeDistribution
+	m.typeCum = [2]float64{td.OneToOne, td.OneToOne + td.SmallGroup}
+
+	sg := s.Conversations.SmallGroup
+	m.smallMin = sg.Min
+	m.smallCum = cdf(sg.Min, min(int64(sg.Max), m.users), func(x int) float64 {
+		return math.Pow(1-sg.P, float64(x-sg.Min))
+	})
+	lg := s.Conversations.LargeGroup
+	m.largeMin = lg.XMin
+	m.largeCum = cdf(lg.XMin, min(int64(lg.XMax), m.users), func(x int) float64 {
+		return math.Pow(float64(x), -lg.Alpha)
+	})
+
+	for _, t := range shape.AttachmentTypes {
+		if w := s.Attachments.TypeDistribution[t]; w > 0 {
+			m.attachTypes = append(m.attachTypes, t)
+			prev := 0.0
+			if len(m.attachCum) > 0 {
+				prev = m.attachCum[len(m.attachCum)-1]
+			}
+			m.attachCum = append(m.attachCum, prev+w)
+		}
+	}
+	m.attachCum[len(m.attachCum)-1] = math.Inf(1)
+	m.extraAttach = s.Attachments.PerMediaMessage - 1
+	m.textBuf = pseudoWords(m.seed^tagTextBuf, textBufSize)
+	return m, nil
+}
+
+// cdf returns the normalised cumulative sums of w over lo…hi (hi clamped to ≥ lo).
+func cdf(lo int, hi int64, w func(int) float64) []float64 {
+	if hi < int64(lo) {
+		hi = int64(lo)
+	}
+	out := make([]float64, 0, hi-int64(lo)+1)
+	sum := 0.0
+	for x := lo; int64(x) <= hi; x++ {
+		sum += w(x)
+		out = append(out, sum)
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	out[len(out)-1] = math.Inf(1)
+	return out
+}
+
+// pick returns the index of the first cumulative value above u.
+func pick(cum []float64, u float64) int {
+	return sort.SearchFloat64s(cum, math.Nextafter(u, math.Inf(1)))
+}
+
+func heavyFrom(a int64, pct float64) int64 {
+	return a - int64(math.Floor(pct*float64(a)+1e-9))
+}
+
+// stratumCount is the message count of the active conversation in stratum s of a:
+// the count model's quantile at (s + ½)/a, times the heavy-room multiplier in the
+// top strata.
+func (m *model) stratumCount(s, a, heavyFrom int64) int64 {
+	n := m.counts.quantile((float64(s) + 0.5) / float64(a))
+	if s >= heavyFrom && m.heavyMult != 1 {
+		n = max(1, int64(math.Round(float64(n)*m.heavyMult)))
+	}
+	return n
+}
+
+func (m *model) meanCount(grid int64, pct float64) float64 {
+	return float64(m.stratifiedTotal(grid, pct)) / float64(grid)
+}
+
+func (m *model) stratifiedTotal(a int64, pct float64) int64 {
+	hf := heavyFrom(a, pct)
+	var sum int64
+	for s := range a {
+		sum += m.stratumCount(s, a, hf)
+	}
+	return sum
+}
+
+// messageCount returns the window message count of conversation index i (0-based):
+// the bijective permutation sends i to a rank; the lowest C − A ranks are inactive,
+// the others are strata of the count model.
+func (m *model) messageCount(i int64) int64 {
+	r := int64(m.perm.apply(uint64(i)))
+	if r < m.inactive {
+		return 0
+	}
+	return m.stratumCount(r-m.inactive, m.active, m.heavyFrom)
+}
+
+// ---- the count model ----
+
+// countModel inverts the per-conversation count distribution.
+type countModel struct {
+	lognormal bool
+	mu, sigma float64
+	xmin      int64
+	xmax      int64
+	// lognormal: Φ(z(xmin)) and Φ(z(xmax+1)).
+	pLo, pHi float64
+	// power law: the tabulated CDF over xmin…xmin+len−1 (unnormalised), then a
+	// continuous tail ∫ t^−α dt from tabEnd+½ on.
+	alpha  float64
+	tab    []float64
+	tabSum float64
+	tail   float64
+	total  float64
+}
+
+const countTable = 1 << 20
+
+func newCountModel(c spec.CountModel) (countModel, error) {
+	cm := countModel{xmin: int64(c.XMin), xmax: int64(c.XMax)}
+	switch c.Distribution {
+	case "discrete_lognormal":
+		cm.lognormal, cm.mu, cm.sigma = true, c.Mu, c.Sigma
+		cm.pLo = normCDF((math.Log(float64(cm.xmin)) - c.Mu) / c.Sigma)
+		cm.pHi = normCDF((math.Log(float64(cm.xmax+1)) - c.Mu) / c.Sigma)
+		if !(cm.pHi > cm.pLo) {
+			return cm, fmt.Errorf("error building the count model: the log-normal(%g, %g) has no mass on %d…%d", c.Mu, c.Sigma, c.XMin, c.XMax)
+		}
+	case "power_law":
+		cm.alpha = c.Alpha
+		n := min(cm.xmax-cm.xmin+1, countTable)
+		cm.tab = make([]float64, n)
+		sum := 0.0
+		for i := range n {
+			sum += math.Pow(float64(cm.xmin+i), -c.Alpha)
+			cm.tab[i] = sum
+		}
+		cm.tabSum = sum
+		if end := cm.xmin + n - 1; end < cm.xmax {
+			cm.tail = powInt(float64(end)+0.5, float64(cm.xmax)+0.5, c.Alpha)
+		}
+		cm.total = cm.tabSum + cm.tail
+	default:
+		return cm, fmt.Errorf("error building the count model: unknown distribution %q", c.Distribution)
+	}
+	return cm, nil
+}
+
+// powInt is ∫_a^b t^−α dt.
+func powInt(a, b, alpha float64) float64 {
+	return (math.Pow(a, 1-alpha) - math.Pow(b, 1-alpha)) / (alpha - 1)
+}
+
+func normCDF(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) }
+
+func normQuantile(p float64) float64 { return -math.Sqrt2 * math.Erfcinv(2*p) }
+
+// quantile returns the smallest x with F(x) ≥ u.
+func (c *countModel) quantile(u float64) int64 {
+	var x int64
+	if c.lognormal {
+		// F(x) = (Φ(z(x+1)) − Φ(z(xmin))) / (Φ(z(xmax+1)) − Φ(z(xmin))), z(y) = (ln y − μ)/σ:
+		// the x with x+1 > y ≥ x where y solves F = u is floor(y).
+		p := c.pLo + u*(c.pHi-c.pLo)
+		y := math.Exp(c.mu + c.sigma*normQuantile(p))
+		x = int64(math.Floor(y))
+	} else {
+		t := u * c.total
+		if t <= c.tabSum {
+			x = c.xmin + int64(sort.SearchFloat64s(c.tab, t))
+		} else {
+			// ∫_{a}^{y} t^−α dt = rest  →  y = (a^(1−α) − rest·(α−1))^(1/(1−α)).
+			a := float64(c.xmin+int64(len(c.tab))-1) + 0.5
+			rest := t - c.tabSum
+			y := math.Pow(math.Pow(a, 1-c.alpha)-rest*(c.alpha-1), 1/(1-c.alpha))
+			x = int64(math.Ceil(y - 0.5))
+		}
+	}
+	return min(max(x, c.xmin), c.xmax)
+}
+
+// ---- a seeded bijection of 0…n−1 ----
+
+// feistel is a 4-round Feistel network over the smallest even-bit power of two ≥ n,
+// cycle-walked into 0…n−1: a bijection that needs no table.
+type feistel struct {
+	n        uint64
+	halfBits uint
+	mask     uint64
+	keys     [4]uint64
+}
+
+func newFeistel(n, key uint64) feistel {
+	bits := uint(2)
+	for (uint64(1) << bits) < n {
+		bits += 2
+	}
+	f := feistel{n: n, halfBits: bits / 2, mask: (uint64(1) << (bits / 2)) - 1}
+	for i := range f.keys {
+		f.keys[i] = mix64(key + uint64(i+1)*0x9e3779b97f4a7c15)
+	}
+	return f
+}
+
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (f *feistel) round(x uint64) uint64 {
+	l, r := x>>f.halfBits, x&f.mask
+	for _, k := range f.keys {
+		l, r = r, l^(mix64(r^k)&f.mask)
+	}
+	return l<<f.halfBits | r
+}
+
+func (f *feistel) apply(i uint64) uint64 {
+	x := f.round(i)
+	for x >= f.n {
+		x = f.round(x)
+	}
+	return x
+}
+
+// ---- the weekday × hour profile over the window ----
+
+// slotTable cuts the window at UTC hour boundaries; each slot's weight is its hour's
+// weekday × hour weight times its length, so burst starts follow the profile.
+type slotTable struct {
+	start []int64   // slot start, µs
+	cum   []float64 // cumulative weight before the slot
+	rate  []float64 // weight per µs
+	total float64
+	end   int64
+}
+
+func newSlotTable(start, end int64, w [7][24]float64) (slotTable, error) {
+	t := slotTable{end: end}
+	for s := start; s < end; {
+		hourStart := s - floorMod(s, usPerHour)
+		e := min(hourStart+usPerHour, end)
+		tm := pgEpoch.Add(time.Duration(s) * time.Microsecond)
+		wd := (int(tm.Weekday()) + 6) % 7 // ISO: 0 = Monday
+		rate := w[wd][tm.Hour()] / float64(usPerHour)
+		t.start = append(t.start, s)
+		t.cum = append(t.cum, t.total)
+		t.rate = append(t.rate, rate)
+		t.total += rate * float64(e-s)
+		s = e
+	}
+	if !(t.total > 0) {
+		return t, fmt.Errorf("error building the weekday × hour profile: no weight falls inside the window")
+	}
+	return t, nil
+}
+
+func floorMod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}
+
+// weightBefore is the cumulative weight of [window start, at).
+func (t *slotTable) weightBefore(at int64) float64 {
+	k := sort.Search(len(t.start), func(i int) bool { return t.start[i] > at }) - 1
+	if k < 0 {
+		return 0
+	}
+	return t.cum[k] + t.rate[k]*float64(at-t.start[k])
+}
+
+// sample draws a time in [lo, end) with density proportional to the profile, given
+// lo's cumulative weight wLo; uniformly when no weight is left after lo.
+func (t *slotTable) sample(r *rand.Rand, lo int64, wLo float64) int64 {
+	if wLo >= t.total {
+		return lo + r.Int64N(t.end-lo)
+	}
+	w := wLo + r.Float64()*(t.total-wLo)
+	k := sort.Search(len(t.cum), func(i int) bool { return t.cum[i] > w }) - 1
+	for k > 0 && t.rate[k] == 0 {
+		k--
+	}
+	at := t.start[k] + int64((w-t.cum[k])/t.rate[k])
+	slotEnd := t.end
+	if k+1 < len(t.start) {
+		slotEnd = t.start[k+1]
+	}
+	return min(max(at, lo, t.start[k]), slotEnd-1)
+}
+
+// ---- histograms sampled uniformly within a bucket ----
+
+type histSampler struct {
+	lo, hi []float64
+	cum    []float64
+}
+
+// newHistSampler samples a bucket by its count and a value uniformly inside it; the
+// open last bucket [lo, ∞) is read as [lo, max(lo+1, 1.25·lo)).
+func newHistSampler(h shape.Histogram) (histSampler, error) {
+	var s histSampler
+	total := float64(h.Total())
+	if total <= 0 {
+		return s, fmt.Errorf("the histogram is empty")
+	}
+	acc := 0.0
+	for _, b := range h {
+		if b.Count == 0 {
+			continue
+		}
+		hi := b.Hi
+		if math.IsInf(hi, 1) {
+			hi = max(b.Lo+1, 1.25*b.Lo)
+		}
+		acc += float64(b.Count) / total
+		s.lo, s.hi, s.cum = append(s.lo, b.Lo), append(s.hi, hi), append(s.cum, acc)
+	}
+	s.cum[len(s.cum)-1] = math.Inf(1)
+	return s, nil
+}
+
+func (s *histSampler) sample(r *rand.Rand) float64 {
+	i := pick(s.cum, r.Float64())
+	return s.lo[i] + r.Float64()*(s.hi[i]-s.lo[i])
+}
+
+// ---- synthetic text ----
+
+const textBufSize = 1 << 20
+
+// pseudoWords fills n bytes with lowercase pseudo-words (2–9 letters, syllable-like)
+// separated by single spaces, from its own seeded stream: no text is copied from
+// anywhere.
+func pseudoWords(seed uint64, n int) []byte {
+	const consonants = "bcdfghjklmnprstvwz"
+	const vowels = "aeiou"
+	r := rand.New(rand.NewPCG(seed, 0))
+	buf := make([]byte, 0, n+16)
+	for len(buf) < n {
+		l := 2 + r.IntN(8)
+		for j := range l {
+			if j%2 == 0 {
+				buf = append(buf, consonants[r.IntN(len(consonants))])
+			} else {
+				buf = append(buf, vowels[r.IntN(len(vowels))])
+			}
+		}
+		buf = append(buf, ' ')
+	}
+	return buf[:n]
+}

@@ -1,0 +1,361 @@
+package generate
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+)
+
+// gen is one worker's scratch state: its random streams (re-seeded per entity) and
+// reusable buffers, so producing a row allocates nothing.
+type gen struct {
+	m *model
+	// Separate generators because their streams interleave per message: r for the
+	// entity at hand, ru for user ages looked up meanwhile, rm for media, rt for text,
+	// rx for receipts and attachment sizes.
+	pr, pu, pm, pt, px pcgPair
+	r, ru, rm, rt, rx  *rand.Rand
+
+	conv     convState
+	set      map[int64]struct{}
+	ts       []int64 // message times of the conversation, sorted
+	snd      []int32 // sender: index into conv.byJoin
+	elig     []int32 // members joined by the message's time: a prefix of conv.byJoin
+	attTypes []int8  // attachment types of the current media message
+	readers  []reader
+	scratch  []byte
+}
+
+type pcgPair struct{ *rand.PCG }
+
+type reader struct {
+	uid    int64
+	readAt int64
+}
+
+func newGen(m *model) *gen {
+	g := &gen{m: m, set: map[int64]struct{}{}}
+	for _, p := range []*pcgPair{&g.pr, &g.pu, &g.pm, &g.pt, &g.px} {
+		p.PCG = rand.NewPCG(0, 0)
+	}
+	g.r, g.ru, g.rm, g.rt, g.rx = rand.New(g.pr), rand.New(g.pu), rand.New(g.pm), rand.New(g.pt), rand.New(g.px)
+	return g
+}
+
+// seed points p at the stream of (tag, entity).
+func (g *gen) seed(p *pcgPair, tag uint64, entity int64) { p.Seed(g.m.seed^tag, uint64(entity)) }
+
+// convState is a conversation with its members.
+type convState struct {
+	id      int64 // 1-based
+	kind    string
+	title   []byte // nil: NULL
+	created int64
+	members []int64 // user ids, ascending
+	joined  []int64 // joined_at of members[i]
+	byJoin  []int32 // member indexes ordered by (joined_at, user id)
+	joinAt  []int64 // joined_at in byJoin order
+}
+
+// userCreated is a user's created_at: window end minus an account age drawn from the
+// histogram (strictly before the end).
+func (g *gen) userCreated(uid int64) int64 {
+	g.seed(&g.pu, tagUserAge, uid)
+	age := int64(g.m.accountAge.sample(g.ru) * usPerDay)
+	return g.m.end - max(age, 1)
+}
+
+// loadConversation computes conversation index idx (0-based) and its members.
+// Kind and size come from the type mix; the conversation opens at the later of a time
+// up to 180 days before the window and its earliest member's account creation; every
+// member joins at the later of that and their own account creation.
+func (g *gen) loadConversation(idx int64) *convState {
+	m, c := g.m, &g.conv
+	c.id = idx + 1
+	g.seed(&g.pr, tagConv, c.id)
+	u := g.r.Float64()
+	var size int
+	switch {
+	case u < m.typeCum[0]:
+		c.kind, size = kindDirect, 2
+	case u < m.typeCum[1]:
+		c.kind, size = kindGroup, m.smallMin+pick(m.smallCum, g.r.Float64())
+	default:
+		c.kind, size = kindChannel, m.largeMin+pick(m.largeCum, g.r.Float64())
+	}
+	size = int(min(int64(size), m.users))
+	c0 := m.start - g.r.Int64N(m.convCreatedD)
+	c.title = nil
+	if c.kind != kindDirect {
+		l := 6 + g.r.IntN(19)
+		off := g.r.IntN(len(m.textBuf) - l)
+		c.title = m.textBuf[off : off+l]
+	}
+
+	g.seed(&g.pr, tagMembers, c.id)
+	c.members = g.pickMembers(c.members[:0], size)
+	c.joined = c.joined[:0]
+	first := m.end
+	for _, uid := range c.members {
+		t := g.userCreated(uid)
+		c.joined = append(c.joined, t)
+		first = min(first, t)
+	}
+	c.created = max(c0, first)
+	c.byJoin = c.byJoin[:0]
+	for i := range c.joined {
+		c.joined[i] = max(c.joined[i], c.created)
+		c.byJoin = append(c.byJoin, int32(i))
+	}
+	slices.SortStableFunc(c.byJoin, func(a, b int32) int {
+		if c.joined[a] < c.joined[b] {
+			return -1
+		}
+		if c.joined[a] > c.joined[b] {
+			return 1
+		}
+		return 0
+	})
+	c.joinAt = c.joinAt[:0]
+	for _, i := range c.byJoin {
+		c.joinAt = append(c.joinAt, c.joined[i])
+	}
+	return c
+}
+
+// pickMembers draws size distinct user ids uniformly from 1…U, ascending.
+func (g *gen) pickMembers(out []int64, size int) []int64 {
+	U := g.m.users
+	if size <= 32 {
+	draw:
+		for len(out) < size {
+			x := 1 + g.r.Int64N(U)
+			for _, y := range out {
+				if y == x {
+					continue draw
+				}
+			}
+			out = append(out, x)
+		}
+	} else { // Floyd's algorithm
+		clear(g.set)
+		for j := U - int64(size) + 1; j <= U; j++ {
+			t := 1 + g.r.Int64N(j)
+			if _, dup := g.set[t]; dup {
+				t = j
+			}
+			g.set[t] = struct{}{}
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// messageTimes fills g.ts with the n sorted message times of the conversation: a
+// self-exciting chain whose bursts start at times drawn from the weekday × hour
+// profile within [created, window end), each message followed within its burst with
+// the continue probability after an exponential gap; a gap running past the window
+// end opens a new burst instead. g.snd and g.elig get each message's sender (drawn
+// uniformly from the members joined by then) and the size of that eligible prefix.
+func (g *gen) messageTimes(c *convState, n int64) {
+	m := g.m
+	g.seed(&g.pr, tagTime, c.id)
+	g.ts = g.ts[:0]
+	lo := c.created
+	wLo := m.slots.weightBefore(lo)
+	p := m.s.Messages.InterArrival.Burst.ContinueProbability
+	gap := m.s.Messages.InterArrival.Burst.MeanGapSeconds * usPerSecond
+	var t int64
+	for i := range n {
+		burst := i == 0 || g.r.Float64() >= p
+		if !burst {
+			t += int64(g.r.ExpFloat64() * gap)
+			burst = t >= m.end
+		}
+		if burst {
+			t = m.slots.sample(g.r, lo, wLo)
+		}
+		g.ts = append(g.ts, t)
+	}
+	slices.Sort(g.ts)
+
+	g.seed(&g.pr, tagSender, c.id)
+	g.snd, g.elig = g.snd[:0], g.elig[:0]
+	e := 0
+	for _, t := range g.ts {
+		for e < len(c.joinAt) && c.joinAt[e] <= t {
+			e++
+		}
+		e = max(e, 1)
+		g.snd = append(g.snd, int32(g.r.IntN(e)))
+		g.elig = append(g.elig, int32(e))
+	}
+}
+
+// media draws whether the next message carries media; if so it fills g.attTypes with
+// its attachments' types (1 + Poisson(per_media_message − 1) of them) and returns
+// true. The first type is the message's media_kind.
+func (g *gen) media() bool {
+	m := g.m
+	if g.rm.Float64() >= m.s.Messages.Content.MediaRatio {
+		return false
+	}
+	k := 1 + poisson(g.rm, m.extraAttach)
+	g.attTypes = g.attTypes[:0]
+	for range k {
+		g.attTypes = append(g.attTypes, int8(pick(m.attachCum, g.rm.Float64())))
+	}
+	return true
+}
+
+// poisson draws Poisson(λ): Knuth's product method for small λ, a rounded normal
+// approximation above 30.
+func poisson(r *rand.Rand, lambda float64) int {
+	if lambda <= 0 {
+		return 0
+	}
+	if lambda > 30 {
+		return max(0, int(math.Round(lambda+math.Sqrt(lambda)*r.NormFloat64())))
+	}
+	l, k, p := math.Exp(-lambda), 0, r.Float64()
+	for p > l {
+		k++
+		p *= r.Float64()
+	}
+	return k
+}
+
+// logNormal draws floor(exp(μ + σ·N)), capped at max when max > 0.
+func logNormal(r *rand.Rand, mu, sigma, maxV float64) int64 {
+	v := math.Exp(mu + sigma*r.NormFloat64())
+	if maxV > 0 && v > maxV {
+		v = maxV
+	}
+	if v > math.MaxInt64/2 {
+		v = math.MaxInt64 / 2
+	}
+	return int64(v)
+}
+
+// text returns a slice of the pseudo-word buffer of log-normal length.
+func (g *gen) text() []byte {
+	tl := g.m.s.Messages.Content.TextLength
+	l := int(min(logNormal(g.rt, tl.Mu, tl.Sigma, tl.Max), int64(len(g.m.textBuf))))
+	off := g.rt.IntN(len(g.m.textBuf) - l + 1)
+	return g.m.textBuf[off : off+l]
+}
+
+// readDelay draws a read delay in µs (≥ 1) from the three-part mixture.
+func (g *gen) readDelay() int64 {
+	rr := &g.m.s.ReadReceipts
+	u := g.rx.Float64()
+	var sec float64
+	switch {
+	case u < rr.ImmediateShare:
+		sec = g.rx.ExpFloat64() * rr.ImmediateMeanSeconds
+	case u < rr.ImmediateShare+rr.NearTermShare:
+		sec = g.rx.ExpFloat64() * rr.NearTermMeanSeconds
+	default:
+		sec = math.Exp(rr.DelayedMu + rr.DelayedSigma*g.rx.NormFloat64())
+	}
+	us := sec * usPerSecond
+	if us > 1e15 {
+		us = 1e15
+	}
+	return max(1, int64(us))
+}
+
+// receipts fills g.readers with message i's receipts, ascending by reader: with the
+// read rate the message is read by one member other than the sender who had joined
+// by its time, and each further such member reads it with the extra-reader
+// probability (drawn by geometric skips, so the cost follows the readers, not the
+// members); receipts at or after the window end are not kept (see docs/generate.md).
+func (g *gen) receipts(c *convState, i int) {
+	rr := &g.m.s.ReadReceipts
+	g.readers = g.readers[:0]
+	cand := int(g.elig[i]) - 1
+	if cand <= 0 || g.rx.Float64() >= rr.ReadRate {
+		return
+	}
+	sender := int(g.snd[i])
+	created := g.ts[i]
+	add := func(k int) { // k indexes the candidates: eligible prefix minus the sender
+		if k >= sender {
+			k++
+		}
+		at := created + g.readDelay()
+		if at < g.m.end {
+			g.readers = append(g.readers, reader{uid: c.members[c.byJoin[k]], readAt: at})
+		}
+	}
+	first := g.rx.IntN(cand)
+	add(first)
+	if q := rr.ExtraReaderProbability; q > 0 && cand > 1 {
+		// Virtual positions 0…cand−2 are the candidates minus the first reader.
+		lq := math.Log1p(-q)
+		for v := -1; ; {
+			if q >= 1 {
+				v++
+			} else {
+				v += 1 + int(math.Floor(math.Log(1-g.rx.Float64())/lq))
+			}
+			if v >= cand-1 || v < 0 {
+				break
+			}
+			k := v
+			if k >= first {
+				k++
+			}
+			add(k)
+		}
+	}
+	slices.SortFunc(g.readers, func(a, b reader) int {
+		switch {
+		case a.uid < b.uid:
+			return -1
+		case a.uid > b.uid:
+			return 1
+		}
+		return 0
+	})
+}
+
+// ---- binary COPY encoding ----
+
+var copyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+
+func putTuple(b []byte, n int) []byte { return binary.BigEndian.AppendUint16(b, uint16(n)) }
+
+func putInt8(b []byte, v int64) []byte {
+	b = append(b, 0, 0, 0, 8)
+	return binary.BigEndian.AppendUint64(b, uint64(v))
+}
+
+func putText(b, s []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+func putString(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+func putNull(b []byte) []byte { return append(b, 0xff, 0xff, 0xff, 0xff) }
+
+// username returns a unique synthetic username of length l (when l allows): random
+// lowercase letters, then the decimal user id. Letters and digits never mix, so the
+// split point is unambiguous and two ids never give the same name.
+func (g *gen) username(uid int64, l int) []byte {
+	b := g.scratch[:0]
+	digits := len(strconv.AppendInt(b, uid, 10))
+	for range l - digits {
+		b = append(b, byte('a'+g.r.IntN(26)))
+	}
+	b = strconv.AppendInt(b, uid, 10)
+	g.scratch = b
+	return b
+}
