@@ -156,7 +156,7 @@ func (r *Result) Check(id string) *Check {
 // Compare runs every check of candidate against baseline and decides GO / NO-GO. It
 // panics on invalid options (run Options.Validate first).
 func Compare(baseline, candidate *shape.Document, opts Options) *Result {
-	o := opts.withDefaults()
+	o := opts.WithDefaults()
 	b, c := baseline, candidate
 	r := &Result{Baseline: side(b), Candidate: side(c), Options: o}
 	add := func(ch Check) { r.Checks = append(r.Checks, ch) }
@@ -227,7 +227,7 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 // (activity_histogram), and chi-squared with the total-variation gate on content
 // length. They are critical checks of Compare.
 func (o Options) Tests(baseline, candidate *shape.Document) []Check {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	return []Check{
 		o.ks(Check{ID: "conversation_sizes.ks", Name: "conversation sizes (KS)", Group: "Distribution tests",
 			Label: "Conversation sizes (KS)"},

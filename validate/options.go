@@ -66,9 +66,9 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// withDefaults fills the zero fields; it panics on invalid options (a programmer
+// WithDefaults returns the options with every zero field set to its default; it panics on invalid options (a programmer
 // error: callers run Validate first).
-func (o Options) withDefaults() Options {
+func (o Options) WithDefaults() Options {
 	if err := o.Validate(); err != nil {
 		panic("validate: " + err.Error())
 	}
