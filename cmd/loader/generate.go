@@ -1,14 +1,64 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/urfave/cli/v2"
 
-// TODO(pgshape): placeholder until its issue lands; replace this file.
+	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/loader/generate"
+	"github.com/pgshape/pgshape/spec"
+)
+
 func generateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "generate",
-		Usage: "not implemented yet",
-		Action: func(*cli.Context) error {
-			return usageError("generate is not implemented yet")
+		Usage: "generate deterministic synthetic chat data from a distribution spec and load it into a synthetic target",
+		Flags: []cli.Flag{
+			databaseURLFlag(),
+			&cli.StringFlag{Name: "band", Required: true, Usage: "dataset size from the spec's bands: tiny (~50k messages) | dev (~5M) | staging (~100M)"},
+			&cli.StringFlag{Name: "seed", Required: true, Usage: "root seed: the same seed, spec and band give the same rows"},
+			&cli.StringFlag{Name: "config", Usage: "distribution spec (distribution-spec.json from `loader fit`; default: the shipped default spec)"},
+			&cli.IntFlag{Name: "workers", Usage: "generator goroutines and COPY connections (default: the number of CPUs; the rows do not depend on it)"},
+			&cli.StringFlag{Name: "shard", Usage: "load only slice i/n of the dataset, appended to the target (see docs/generate.md)"},
+			&cli.Int64Flag{Name: "messages", Usage: "override the band's message count"},
+			&cli.BoolFlag{Name: "truncate", Usage: "replace a target whose chat tables already hold rows"},
+			&cli.StringFlag{Name: "report-dir", Value: ".", Usage: "where report_<band>_<seed>.json goes (\"\" for none)"},
+		},
+		Action: func(c *cli.Context) error {
+			shard, err := generate.ParseShard(c.String("shard"))
+			if err != nil {
+				return usageError("%v", err)
+			}
+			var s *spec.Spec
+			if path := c.String("config"); path != "" {
+				if s, err = spec.ReadFile(path); err != nil {
+					return usageError("%v: fix the spec or regenerate it with `loader fit`", err)
+				}
+			} else {
+				s = defaultSpec()
+				if s == nil {
+					return usageError("no --config given and this build has no default spec: pass --config distribution-spec.json")
+				}
+			}
+			opts := generate.Options{
+				URL:       loader.ResolveURL(c.String("database-url")),
+				Band:      c.String("band"),
+				Seed:      c.String("seed"),
+				Spec:      s,
+				Workers:   c.Int("workers"),
+				Shard:     shard,
+				Messages:  c.Int64("messages"),
+				Truncate:  c.Bool("truncate"),
+				ReportDir: c.String("report-dir"),
+				Progress:  c.App.ErrWriter,
+			}
+			if _, err := generate.Run(c.Context, opts, c.App.Writer); err != nil {
+				return usageError("%v", err)
+			}
+			return nil
 		},
 	}
 }
+
+// defaultSpec is the spec used without --config.
+// TODO(generate): return spec.Default() once spec/default.go lands.
+func defaultSpec() *spec.Spec { return nil }
