@@ -1,14 +1,55 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"os"
+	"time"
 
-// TODO(pgshape): placeholder until its issue lands; replace this file.
+	"github.com/urfave/cli/v2"
+
+	"github.com/pgshape/pgshape/loader"
+)
+
 func sampleCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sample",
-		Usage: "not implemented yet",
-		Action: func(*cli.Context) error {
-			return usageError("sample is not implemented yet")
+		Usage: "export production's shape document (aggregates only) and its mapping manifest; needs ANONYMIZATION_SALT",
+		Flags: []cli.Flag{
+			databaseURLFlag(),
+			&cli.StringFlag{Name: "output", Usage: "shape document to write (mode 0600); the manifest goes beside it as mapping-manifest-*.json"},
+			&cli.IntFlag{Name: "window-days", Usage: "window length in days: messages created in [as-of - N days, as-of) (required)"},
+			&cli.IntFlag{Name: "k", Value: loader.DefaultK, Usage: "k-anonymity threshold, at least 2"},
+			&cli.StringFlag{Name: "as-of", Usage: "end of the window, RFC 3339 (default: the database's now())"},
+			&cli.DurationFlag{Name: "statement-timeout", Value: loader.DefaultStatementTimeout, Usage: "statement_timeout of the sampling transaction"},
+			&cli.StringFlag{Name: "salt-env", Value: loader.DefaultSaltEnv, Usage: "environment variable holding the anonymization salt"},
+		},
+		Action: func(c *cli.Context) error {
+			opts := loader.SampleOptions{
+				DatabaseURL:      c.String("database-url"),
+				Output:           c.String("output"),
+				WindowDays:       c.Int("window-days"),
+				K:                c.Int("k"),
+				StatementTimeout: c.Duration("statement-timeout"),
+				Salt:             os.Getenv(c.String("salt-env")),
+				SaltEnv:          c.String("salt-env"),
+			}
+			if opts.K == 0 {
+				// In the options 0 means the default; on the command line it is a mistake.
+				return usageError("error checking the k-anonymity threshold: k is 0, want at least 2: pass --k %d (the default) or more", loader.DefaultK)
+			}
+			if s := c.String("as-of"); s != "" {
+				t, err := time.Parse(time.RFC3339Nano, s)
+				if err != nil {
+					return usageError("error reading --as-of %q: not an RFC 3339 time: pass e.g. --as-of 2025-10-22T00:00:00Z", s)
+				}
+				opts.AsOf = t
+			}
+			if opts.StatementTimeout == 0 {
+				return usageError("error checking --statement-timeout: 0 would mean no limit: pass a duration such as 15m")
+			}
+			if err := loader.Sample(c.Context, opts, c.App.Writer); err != nil {
+				return usageError("%v", err)
+			}
+			return nil
 		},
 	}
 }

@@ -1,0 +1,127 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgshape/pgshape/shape"
+)
+
+// DefaultK is the k-anonymity threshold of an export when none is given.
+const DefaultK = 10
+
+// ExportOptions selects the window and the privacy threshold of an export.
+type ExportOptions struct {
+	// WindowDays is the window's length: messages created in [AsOf − WindowDays days,
+	// AsOf). Required, > 0.
+	WindowDays int
+	// K is the k-anonymity threshold (docs/DESIGN.md), at least 2. Default (0): 10.
+	K int
+	// AsOf is the end of the window and the cut-off for users, conversations and
+	// receipts. Default (zero): the database's now(), the start of the transaction.
+	AsOf time.Time
+}
+
+// Validate checks the options without touching a database.
+func (o ExportOptions) Validate() error {
+	if o.WindowDays <= 0 {
+		return fmt.Errorf("error checking the export window: window_days is %d, want a positive number of days: pass --window-days N (the guide uses 30)", o.WindowDays)
+	}
+	if o.K != 0 && o.K < 2 {
+		return fmt.Errorf("error checking the k-anonymity threshold: k is %d, want at least 2: pass --k %d (the default) or more", o.K, DefaultK)
+	}
+	return nil
+}
+
+// EffectiveK is K with its default applied.
+func (o ExportOptions) EffectiveK() int {
+	if o.K == 0 {
+		return DefaultK
+	}
+	return o.K
+}
+
+// ErrNoShapeSchema means the database lacks the shape layer (or an older one without
+// the functions this loader calls).
+var ErrNoShapeSchema = errors.New("the database has no shape schema (the shape.export and shape.*_v1 functions are missing): run `loader migrate` on it first")
+
+// exportFunctions are the shape functions Export and Sample call.
+var exportFunctions = []string{
+	"shape.export(integer, integer, timestamp with time zone)",
+	"shape.users_v1(integer, integer, timestamp with time zone)",
+	"shape.conversations_v1(integer, integer, timestamp with time zone)",
+	"shape.messages_v1(integer, integer, timestamp with time zone)",
+	"shape.read_receipts_v1(integer, integer, timestamp with time zone)",
+	"shape.attachments_v1(integer, integer, timestamp with time zone)",
+	"shape.version()",
+}
+
+// checkShapeSchema returns ErrNoShapeSchema unless every function Export and Sample
+// call exists, and an error when the layer writes another shape_version.
+func checkShapeSchema(ctx context.Context, q Querier) error {
+	var missing bool
+	if err := q.QueryRow(ctx, `SELECT bool_or(to_regprocedure(f) IS NULL) FROM unnest($1::text[]) AS f`,
+		exportFunctions).Scan(&missing); err != nil {
+		return fmt.Errorf("error looking for the shape schema: %w", err)
+	}
+	if missing {
+		return ErrNoShapeSchema
+	}
+	var v string
+	if err := q.QueryRow(ctx, `SELECT shape.version()`).Scan(&v); err != nil {
+		return fmt.Errorf("error reading the shape layer's version: %w", err)
+	}
+	if v != shape.Version {
+		return fmt.Errorf("error checking the shape layer: the database writes shape_version %q, this loader reads %q: run this loader's `loader migrate` on it", v, shape.Version)
+	}
+	return nil
+}
+
+// Export runs shape.export in the database behind q and returns the parsed, checked
+// document. It works on any database with the shape layer: a production replica or a
+// synthetic target. The caller chooses the transaction (and its statement timeout).
+func Export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkShapeSchema(ctx, q); err != nil {
+		return nil, err
+	}
+	var asOf *time.Time
+	if !opts.AsOf.IsZero() {
+		asOf = &opts.AsOf
+	}
+	var raw []byte
+	err := q.QueryRow(ctx, `SELECT shape.export($1::integer, $2::integer, coalesce($3::timestamptz, now()))::text`,
+		opts.WindowDays, opts.EffectiveK(), asOf).Scan(&raw)
+	if err != nil {
+		return nil, explainShapeError("running shape.export", err)
+	}
+	doc, err := shape.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("error reading the document shape.export returned: %w", err)
+	}
+	return doc, nil
+}
+
+// explainShapeError turns a failed shape call into one line; a missing function or
+// schema becomes ErrNoShapeSchema.
+func explainShapeError(doing string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "3F000", "42883": // invalid_schema_name, undefined_function
+			return ErrNoShapeSchema
+		case "57014": // query_canceled (statement_timeout)
+			return fmt.Errorf("error %s: the statement timeout cancelled it: raise --statement-timeout or sample a shorter --window-days", doing)
+		case "25006": // read_only_sql_transaction
+			return fmt.Errorf("error %s: the shape layer tried to write in a read-only transaction: %s", doing, pgErr.Message)
+		}
+		return fmt.Errorf("error %s: %s (SQLSTATE %s)", doing, pgErr.Message, pgErr.Code)
+	}
+	return fmt.Errorf("error %s: %w", doing, err)
+}

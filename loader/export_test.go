@@ -1,0 +1,138 @@
+package loader_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgshape/pgshape/internal/testdb"
+	"github.com/pgshape/pgshape/loader"
+)
+
+// fixtureAsOf and fixtureWindow are the window testdata/pii/fixture.sql is built for.
+var fixtureAsOf = time.Date(2025, 10, 22, 0, 0, 0, 0, time.UTC)
+
+const fixtureWindow = 30
+
+// fixtureURL returns a Production database holding testdata/pii/fixture.sql.
+func fixtureURL(t *testing.T) string {
+	t.Helper()
+	url := testdb.New(t, testdb.Production)
+	execFile(t, url, "../testdata/pii/fixture.sql")
+	return url
+}
+
+func execFile(t *testing.T, url, path string) {
+	t.Helper()
+	sql, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, url, string(sql))
+}
+
+func execSQL(t *testing.T, url, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// noShapeURL returns a database without the shape schema.
+func noShapeURL(t *testing.T) string {
+	t.Helper()
+	url := testdb.New(t, testdb.Bare)
+	execSQL(t, url, `DROP SCHEMA IF EXISTS shape CASCADE`)
+	return url
+}
+
+func TestExportValidatesBeforeTheDatabase(t *testing.T) {
+	t.Parallel()
+	// A nil Querier: any database call would panic.
+	for _, o := range []loader.ExportOptions{{WindowDays: 0}, {WindowDays: -3}, {WindowDays: 30, K: 1}, {WindowDays: 30, K: -10}} {
+		_, err := loader.Export(context.Background(), nil, o)
+		if err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+	if err := (loader.ExportOptions{WindowDays: 30}).Validate(); err != nil {
+		t.Errorf("k 0 (the default) rejected: %v", err)
+	}
+	if k := (loader.ExportOptions{WindowDays: 30}).EffectiveK(); k != 10 {
+		t.Errorf("default k %d, want 10", k)
+	}
+}
+
+func TestExportNoShapeSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := loader.Connect(ctx, noShapeURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	_, err = loader.Export(ctx, pool, loader.ExportOptions{WindowDays: 30})
+	if !errors.Is(err, loader.ErrNoShapeSchema) || !strings.Contains(err.Error(), "run `loader migrate`") {
+		t.Fatalf("got %v, want ErrNoShapeSchema saying run `loader migrate`", err)
+	}
+}
+
+// The fixture's totals, counted by hand from testdata/pii/fixture.sql: 300 users and
+// 60 conversations, all created before as_of; messages 1–3000 fall in the window
+// (offsets (i·7919 mod 2592000) s from its start) and 3001–3500 before it; even ones
+// have one receipt each, read at most 499·17 s later and (checked for every i) before
+// as_of; media: i ≡ 0 (mod 10) images plus i ≡ 0 (mod 25) but not (mod 50) documents,
+// 300 + 60 = 360, one attachment each; every conversation has window messages.
+func TestExportFixture(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := loader.Connect(ctx, fixtureURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	doc, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.ExtractedAt.Equal(fixtureAsOf) || doc.SampleWindowDays != 30 {
+		t.Errorf("extracted_at %s window %d", doc.ExtractedAt, doc.SampleWindowDays)
+	}
+	got := []int64{doc.Users.TotalCount, doc.Conversations.TotalCount, doc.Conversations.ActiveCount,
+		doc.Messages.TotalCount, doc.ReadReceipts.TotalCount, doc.Attachments.TotalCount}
+	if want := []int64{300, 60, 60, 3000, 1500, 360}; !reflect.DeepEqual(got, want) {
+		t.Errorf("totals %v, want %v", got, want)
+	}
+	// 360 media messages of 3000; 1500 of 3000 read, one receipt each.
+	checkRatio(t, "media_ratio", doc.Messages.MediaRatio, 0.12)
+	checkRatio(t, "read_rate", doc.ReadReceipts.ReadRate, 0.5)
+	checkRatio(t, "receipts_per_read_message", doc.ReadReceipts.ReceiptsPerReadMessage, 1)
+
+	// K 0 is K 10.
+	doc10, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, K: 10, AsOf: fixtureAsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(doc, doc10) {
+		t.Error("k 0 and k 10 exports differ")
+	}
+}
+
+func checkRatio(t *testing.T, name string, got *float64, want float64) {
+	t.Helper()
+	if got == nil || *got < want-1e-12 || *got > want+1e-12 {
+		t.Errorf("%s = %v, want %g", name, got, want)
+	}
+}

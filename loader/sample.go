@@ -1,0 +1,357 @@
+package loader
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgshape/pgshape/shape"
+)
+
+// DefaultStatementTimeout bounds each statement of `loader sample`.
+const DefaultStatementTimeout = 15 * time.Minute
+
+// DefaultSaltEnv is the environment variable the salt is read from.
+const DefaultSaltEnv = "ANONYMIZATION_SALT"
+
+// SampleOptions is `loader sample`.
+type SampleOptions struct {
+	// DatabaseURL is the production replica. Default: ResolveURL("") ($DATABASE_URL,
+	// the libpq PG* variables, else DefaultURL).
+	DatabaseURL string
+	// Output is the shape document's path. Required. The mapping manifest goes beside
+	// it (ManifestPath).
+	Output string
+	// WindowDays, K and AsOf select the window and the threshold (ExportOptions:
+	// WindowDays required; K default 10; AsOf default the database's now()).
+	WindowDays int
+	K          int
+	AsOf       time.Time
+	// StatementTimeout is set with SET LOCAL for the sampling transaction. Default
+	// (0): DefaultStatementTimeout, 15 minutes.
+	StatementTimeout time.Duration
+	// Salt is the anonymization salt, used only in this process for the manifest's
+	// tokens and fingerprint: never printed, written or sent to the database.
+	// Required.
+	Salt string
+	// SaltEnv names the variable Salt came from, for messages. Default
+	// ANONYMIZATION_SALT.
+	SaltEnv string
+}
+
+// Validate checks the options without touching the database or the file system.
+func (o SampleOptions) Validate() error {
+	if o.Salt == "" {
+		env := o.SaltEnv
+		if env == "" {
+			env = DefaultSaltEnv
+		}
+		return fmt.Errorf("%s environment variable required: export it from your secrets manager "+
+			"(e.g. export %s=\"$(aws secretsmanager get-secret-value --secret-id prod/shape-sampler/salt --query SecretString --output text)\"), "+
+			"check it with [ -n \"$%s\" ] without echoing it, and rerun", env, env, env)
+	}
+	if o.Output == "" {
+		return errors.New("error checking the output: --output is required: pass the shape document's path, e.g. --output shape-metrics-prod-20251022.json")
+	}
+	if err := o.export().Validate(); err != nil {
+		return err
+	}
+	if o.StatementTimeout < 0 {
+		return fmt.Errorf("error checking the statement timeout: %s is negative: pass e.g. --statement-timeout 15m", o.StatementTimeout)
+	}
+	return nil
+}
+
+func (o SampleOptions) export() ExportOptions {
+	return ExportOptions{WindowDays: o.WindowDays, K: o.K, AsOf: o.AsOf}
+}
+
+// family is one metric family of the shape document, sampled by its own function.
+type family struct {
+	key, label, doing, function, noun string
+}
+
+var families = []family{
+	{"users", "Users", "Sampling user metrics", "shape.users_v1", "users"},
+	{"conversations", "Conversations", "Sampling conversation metrics", "shape.conversations_v1", "conversations"},
+	{"messages", "Messages", "Sampling message metrics", "shape.messages_v1", "messages"},
+	{"read_receipts", "ReadReceipts", "Sampling read timing", "shape.read_receipts_v1", "read receipts"},
+	{"attachments", "Attachments", "Sampling attachment distribution", "shape.attachments_v1", "attachments"},
+}
+
+// Sample exports the shape document of the database at opts.DatabaseURL family by
+// family, in one read-only repeatable-read transaction (one snapshot), and writes it
+// to opts.Output with its mapping manifest, each atomically and with mode 0600.
+// Progress goes to out in the guide's form. On any error no output file is left.
+func Sample(ctx context.Context, opts SampleOptions, out io.Writer) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = DefaultStatementTimeout
+	}
+	docFile, err := createPending(opts.Output)
+	if err != nil {
+		return err
+	}
+	defer docFile.discard()
+	manifestFile, err := createPending(ManifestPath(opts.Output))
+	if err != nil {
+		return err
+	}
+	defer manifestFile.discard()
+	fmt.Fprintln(out, "[ShapeSampler] Initialized with production salt")
+
+	pool, err := Connect(ctx, ResolveURL(opts.DatabaseURL))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	cc := pool.Config().ConnConfig
+	where := fmt.Sprintf("%s:%d database %q", cc.Host, cc.Port, cc.Database)
+
+	res, err := sampleSnapshot(ctx, pool, opts, out)
+	if err != nil {
+		return fmt.Errorf("error sampling %s: %w", where, err)
+	}
+
+	var doc bytes.Buffer
+	if err := res.doc.Write(&doc); err != nil {
+		return fmt.Errorf("error encoding the shape document: %w", err)
+	}
+	sum := sha256.Sum256(doc.Bytes())
+	m := Manifest{
+		ManifestVersion: ManifestVersion,
+		ShapeVersion:    res.doc.ShapeVersion,
+		LoaderVersion:   BuildVersion(),
+		ExtractedAt:     res.doc.ExtractedAt,
+		AsOf:            res.asOf,
+		WindowDays:      res.doc.SampleWindowDays,
+		K:               opts.export().EffectiveK(),
+		ShapeFile:       filepath.Base(opts.Output),
+		ShapeSHA256:     hex.EncodeToString(sum[:]),
+		RowCounts:       res.counts,
+		SourceMapping:   res.mapping,
+		SaltFingerprint: SaltFingerprint(opts.Salt),
+		FingerprintKDF:  fingerprintKDF(),
+	}
+	manifest, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("error encoding the mapping manifest: %w", err)
+	}
+	if err := docFile.write(doc.Bytes()); err != nil {
+		return err
+	}
+	if err := manifestFile.write(append(manifest, '\n')); err != nil {
+		return err
+	}
+	if err := docFile.commit(); err != nil {
+		return err
+	}
+	if err := manifestFile.commit(); err != nil {
+		os.Remove(docFile.final) // no shape document without its manifest
+		return err
+	}
+	fmt.Fprintf(out, "\n[Output] ✓ Written to %s\n", opts.Output)
+	fmt.Fprintf(out, "[Manifest] ✓ Written to %s\n", manifestFile.final)
+	return nil
+}
+
+type sampled struct {
+	doc     *shape.Document
+	asOf    time.Time
+	counts  RowCounts
+	mapping SourceMapping
+}
+
+// sampleSnapshot reads every family and the source mapping in one read-only,
+// repeatable-read transaction, so that they describe the same snapshot.
+func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions, out io.Writer) (*sampled, error) {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("error starting the read-only transaction: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	timeout := strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10) + "ms"
+	if opts.StatementTimeout > 0 && opts.StatementTimeout < time.Millisecond {
+		timeout = "1ms"
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, timeout); err != nil {
+		return nil, fmt.Errorf("error setting the statement timeout: %w", err)
+	}
+	if err := checkShapeSchema(ctx, tx); err != nil {
+		return nil, err
+	}
+	var asOfArg *time.Time
+	if !opts.AsOf.IsZero() {
+		asOfArg = &opts.AsOf
+	}
+	res := &sampled{}
+	// The database's own reading of as_of (microseconds; now() when none was given) is
+	// passed to every family, so all of them and the header agree.
+	if err := tx.QueryRow(ctx, `SELECT coalesce($1::timestamptz, now())`, asOfArg).Scan(&res.asOf); err != nil {
+		return nil, fmt.Errorf("error reading the as-of time: %w", err)
+	}
+	res.asOf = res.asOf.UTC()
+	k := opts.export().EffectiveK()
+
+	parts := map[string]json.RawMessage{}
+	counts := map[string]int64{}
+	for _, f := range families {
+		fmt.Fprintf(out, "[%s] %s...\n", f.label, f.doing)
+		var raw []byte
+		err := tx.QueryRow(ctx, `SELECT `+f.function+`($1::integer, $2::integer, $3::timestamptz)::text`,
+			opts.WindowDays, k, res.asOf).Scan(&raw)
+		if err != nil {
+			return nil, explainShapeError("running "+f.function, err)
+		}
+		var total struct {
+			TotalCount *int64 `json:"total_count"`
+		}
+		if err := json.Unmarshal(raw, &total); err != nil || total.TotalCount == nil {
+			return nil, fmt.Errorf("error reading %s's result: it has no total_count", f.function)
+		}
+		parts[f.key] = raw
+		counts[f.key] = *total.TotalCount
+		suffix := ""
+		if f.key == "messages" {
+			suffix = fmt.Sprintf(" (%d-day window)", opts.WindowDays)
+		}
+		fmt.Fprintf(out, "[%s] ✓ Sampled %s %s%s\n", f.label, Thousands(*total.TotalCount), f.noun, suffix)
+	}
+	mapping, err := sourceMapping(ctx, tx, opts.Salt)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("error ending the read-only transaction: %w", err)
+	}
+
+	// The header is shape.export's: extracted_at is as_of to the second, in UTC.
+	header := map[string]any{
+		"extracted_at":       res.asOf.Truncate(time.Second).Format(time.RFC3339),
+		"sample_window_days": opts.WindowDays,
+		"privacy_level":      shape.PrivacyLevel,
+		"shape_version":      shape.Version,
+	}
+	for k, v := range header {
+		b, _ := json.Marshal(v) // strings and ints always encode
+		parts[k] = b
+	}
+	whole, err := json.Marshal(parts)
+	if err != nil {
+		return nil, fmt.Errorf("error assembling the shape document: %w", err)
+	}
+	doc, err := shape.Parse(whole)
+	if err != nil {
+		return nil, fmt.Errorf("error reading the families the database returned: %w", err)
+	}
+	res.doc = doc
+	res.mapping = mapping
+	res.counts = RowCounts{Users: counts["users"], Conversations: counts["conversations"],
+		Messages: counts["messages"], ReadReceipts: counts["read_receipts"], Attachments: counts["attachments"]}
+	return res, nil
+}
+
+// Thousands formats n with comma thousands separators: 95324871 → "95,324,871".
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var b []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	if neg {
+		return "-" + string(b)
+	}
+	return string(b)
+}
+
+// pendingFile is an output written atomically: a temporary file in the destination's
+// directory (mode 0600), fsynced, then renamed over the destination.
+type pendingFile struct {
+	f     *os.File
+	final string
+	done  bool
+}
+
+// createPending creates the temporary file now, so an unwritable destination is
+// reported before any work is done.
+func createPending(path string) (*pendingFile, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("error preparing the output %s: it is a directory: pass a file path with --output", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("error preparing the output %s: %v: pass an --output path in a writable directory", path, unwrapPath(err))
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("error preparing the output %s: %v", path, unwrapPath(err))
+	}
+	return &pendingFile{f: f, final: path}, nil
+}
+
+func (p *pendingFile) write(data []byte) error {
+	if _, err := p.f.Write(data); err != nil {
+		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
+	}
+	if err := p.f.Sync(); err != nil {
+		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
+	}
+	if err := p.f.Close(); err != nil {
+		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
+	}
+	return nil
+}
+
+func (p *pendingFile) commit() error {
+	if err := os.Rename(p.f.Name(), p.final); err != nil {
+		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
+	}
+	p.done = true
+	if d, err := os.Open(filepath.Dir(p.final)); err == nil {
+		_ = d.Sync() // make the rename durable; best effort on file systems without it
+		d.Close()
+	}
+	return nil
+}
+
+// discard removes the temporary file unless it was committed.
+func (p *pendingFile) discard() {
+	if !p.done {
+		p.f.Close()
+		os.Remove(p.f.Name())
+	}
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

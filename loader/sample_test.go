@@ -1,0 +1,307 @@
+package loader_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/piiscan"
+	"github.com/pgshape/pgshape/shape"
+)
+
+// testSalt is a made-up salt; the tests look for it (and its hex and base64 forms)
+// everywhere the sampler writes.
+const testSalt = "pgshape-test-salt-Q7mZ2vK9"
+
+func TestSampleOptionsValidate(t *testing.T) {
+	t.Parallel()
+	ok := loader.SampleOptions{Output: "x.json", WindowDays: 30, Salt: testSalt}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid options rejected: %v", err)
+	}
+	cases := []struct {
+		name string
+		edit func(*loader.SampleOptions)
+		want string
+	}{
+		// The guide's troubleshooting message, first in the line.
+		{"no salt", func(o *loader.SampleOptions) { o.Salt = "" }, "ANONYMIZATION_SALT environment variable required: "},
+		{"other salt variable", func(o *loader.SampleOptions) { o.Salt, o.SaltEnv = "", "MY_SALT" }, "MY_SALT environment variable required: "},
+		{"no output", func(o *loader.SampleOptions) { o.Output = "" }, "--output is required"},
+		{"window 0", func(o *loader.SampleOptions) { o.WindowDays = 0 }, "window_days is 0"},
+		{"window < 0", func(o *loader.SampleOptions) { o.WindowDays = -1 }, "window_days is -1"},
+		{"k 1", func(o *loader.SampleOptions) { o.K = 1 }, "k is 1, want at least 2"},
+		{"negative timeout", func(o *loader.SampleOptions) { o.StatementTimeout = -time.Second }, "statement timeout"},
+	}
+	for _, c := range cases {
+		o := ok
+		c.edit(&o)
+		err := o.Validate()
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+	if err := (loader.SampleOptions{}).Validate(); err == nil || !strings.HasPrefix(err.Error(), "ANONYMIZATION_SALT environment variable required") {
+		t.Errorf("empty options: %v (the salt is checked first)", err)
+	}
+}
+
+// sampleFixture samples the fixture database into dir and returns stdout.
+func sampleFixture(t *testing.T, url, dir, salt string) string {
+	t.Helper()
+	var out bytes.Buffer
+	err := loader.Sample(context.Background(), loader.SampleOptions{
+		DatabaseURL: url, Output: filepath.Join(dir, "shape-metrics-fixture.json"),
+		WindowDays: fixtureWindow, AsOf: fixtureAsOf, Salt: salt,
+	}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+func TestSampleFixture(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := fixtureURL(t)
+	dir := t.TempDir()
+	stdout := sampleFixture(t, url, dir, testSalt)
+	docPath := filepath.Join(dir, "shape-metrics-fixture.json")
+	manPath := filepath.Join(dir, "mapping-manifest-fixture.json")
+
+	// The guide's progress lines, with the fixture's hand-counted totals.
+	want := strings.Join([]string{
+		"[ShapeSampler] Initialized with production salt",
+		"[Users] Sampling user metrics...",
+		"[Users] ✓ Sampled 300 users",
+		"[Conversations] Sampling conversation metrics...",
+		"[Conversations] ✓ Sampled 60 conversations",
+		"[Messages] Sampling message metrics...",
+		"[Messages] ✓ Sampled 3,000 messages (30-day window)",
+		"[ReadReceipts] Sampling read timing...",
+		"[ReadReceipts] ✓ Sampled 1,500 read receipts",
+		"[Attachments] Sampling attachment distribution...",
+		"[Attachments] ✓ Sampled 360 attachments",
+		"",
+		"[Output] ✓ Written to " + docPath,
+		"[Manifest] ✓ Written to " + manPath,
+		"",
+	}, "\n")
+	if stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)
+	}
+
+	// Only the two files, both 0600: no temporary file is left.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", e.Name(), fi.Mode().Perm())
+		}
+	}
+	if !slices.Equal(names, []string{"mapping-manifest-fixture.json", "shape-metrics-fixture.json"}) {
+		t.Errorf("files %v", names)
+	}
+
+	// The assembled document equals shape.export for the same arguments.
+	doc, err := shape.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := loader.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	exported, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(doc, exported) {
+		a, _ := json.Marshal(doc)
+		b, _ := json.Marshal(exported)
+		t.Errorf("sampled document differs from shape.export:\n%s\n%s", a, b)
+	}
+
+	// The manifest.
+	raw, err := os.ReadFile(manPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m loader.Manifest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	docBytes, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ManifestVersion != "1" || m.ShapeVersion != "1" || m.WindowDays != 30 || m.K != 10 ||
+		!m.AsOf.Equal(fixtureAsOf) || !m.ExtractedAt.Equal(fixtureAsOf) ||
+		m.ShapeFile != "shape-metrics-fixture.json" || !strings.HasPrefix(m.LoaderVersion, "pgshape loader") {
+		t.Errorf("manifest header %+v", m)
+	}
+	if m.ShapeSHA256 != sha256Hex(docBytes) {
+		t.Errorf("shape_sha256 %s does not match the document", m.ShapeSHA256)
+	}
+	if want := (loader.RowCounts{Users: 300, Conversations: 60, Messages: 3000, ReadReceipts: 1500, Attachments: 360}); m.RowCounts != want {
+		t.Errorf("row counts %+v, want %+v", m.RowCounts, want)
+	}
+	if m.SaltFingerprint != loader.SaltFingerprint(testSalt) || len(m.SaltFingerprint) != 64 {
+		t.Errorf("salt fingerprint %q", m.SaltFingerprint)
+	}
+	if m.FingerprintKDF.Iterations < 600000 || m.FingerprintKDF.Algorithm != "PBKDF2-HMAC-SHA256" {
+		t.Errorf("fingerprint kdf %+v", m.FingerprintKDF)
+	}
+	// Each view's token is the HMAC of its definition as the database prints it.
+	views := []string{"attachments", "conversation_members", "conversations", "messages", "read_receipts", "users"}
+	if len(m.SourceMapping.Views) != len(views) {
+		t.Errorf("source mapping has %d views, want %d", len(m.SourceMapping.Views), len(views))
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, v := range views {
+		var def string
+		if err := conn.QueryRow(ctx, `SELECT pg_get_viewdef(to_regclass($1), true)`, "shape_source."+v).Scan(&def); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.SourceMapping.Views["shape_source."+v]; got != loader.SourceToken(testSalt, def) {
+			t.Errorf("token of %s: %q", v, got)
+		}
+	}
+	// No raw identifier or text: the manifest and the document name no application
+	// table or column and hold none of the fixture's usernames, addresses or titles.
+	for _, name := range []string{"public.", "email", "media_kind", "sender_id", "user_", "@", "example", "Room", "555-0"} {
+		if bytes.Contains(raw, []byte(name)) || bytes.Contains(docBytes, []byte(name)) {
+			t.Errorf("output names %q", name)
+		}
+	}
+
+	// The salt appears nowhere, in any encoding.
+	assertNoSalt(t, testSalt, stdout, string(docBytes), string(raw))
+
+	// A real export of the fixture (whose text columns hold example.com addresses
+	// and 555-01xx numbers) scans clean. So does the manifest once its hashes, hex
+	// by construction, are allowed by path (docs/phase-a-cli.md).
+	hashes := []string{"$.shape_sha256", "$.salt_fingerprint", "$.source_mapping.views"}
+	for i, b := range [][]byte{docBytes, raw} {
+		opts := piiscan.Options{DenyList: []string{"example.com", "555-0", "user_"}}
+		if i == 1 {
+			opts.AllowPaths = hashes
+		}
+		found, err := piiscan.Scan(b, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != 0 {
+			t.Errorf("PII scan findings: %v", found)
+		}
+	}
+}
+
+// Two runs with one salt agree on the fingerprint and the mapping; another salt
+// changes both.
+func TestSampleManifestSalts(t *testing.T) {
+	t.Parallel()
+	url := fixtureURL(t)
+	read := func(dir string) loader.Manifest {
+		raw, err := os.ReadFile(filepath.Join(dir, "mapping-manifest-fixture.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m loader.Manifest
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	d1, d2, d3 := t.TempDir(), t.TempDir(), t.TempDir()
+	sampleFixture(t, url, d1, testSalt)
+	sampleFixture(t, url, d2, testSalt)
+	sampleFixture(t, url, d3, "a different made-up salt")
+	m1, m2, m3 := read(d1), read(d2), read(d3)
+	if m1.SaltFingerprint != m2.SaltFingerprint || !reflect.DeepEqual(m1.SourceMapping, m2.SourceMapping) {
+		t.Error("the same salt gave different manifests")
+	}
+	if m1.SaltFingerprint == m3.SaltFingerprint {
+		t.Error("different salts gave the same fingerprint")
+	}
+	for v, tok := range m1.SourceMapping.Views {
+		if m3.SourceMapping.Views[v] == tok {
+			t.Errorf("%s: different salts gave the same token", v)
+		}
+	}
+	// Re-pointing one view changes its token and only its token.
+	execSQL(t, url, `CREATE OR REPLACE VIEW shape_source.conversation_members AS
+		SELECT m.conversation_id FROM public.conversation_members m WHERE m.joined_at IS NOT NULL`)
+	d4 := t.TempDir()
+	sampleFixture(t, url, d4, testSalt)
+	m4 := read(d4)
+	for v, tok := range m1.SourceMapping.Views {
+		changed := m4.SourceMapping.Views[v] != tok
+		if changed != (v == "shape_source.conversation_members") {
+			t.Errorf("%s: token changed = %v", v, changed)
+		}
+	}
+}
+
+func TestSampleFailureLeavesNoFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	err := loader.Sample(context.Background(), loader.SampleOptions{
+		DatabaseURL: noShapeURL(t), Output: filepath.Join(dir, "shape-metrics-x.json"),
+		WindowDays: 30, Salt: testSalt,
+	}, &out)
+	if err == nil || !strings.Contains(err.Error(), "run `loader migrate`") {
+		t.Fatalf("got %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left: %v", entries)
+	}
+	assertNoSalt(t, testSalt, out.String(), err.Error())
+}
+
+func assertNoSalt(t *testing.T, salt string, texts ...string) {
+	t.Helper()
+	forms := []string{salt, strings.ToLower(salt), hex.EncodeToString([]byte(salt)),
+		base64.StdEncoding.EncodeToString([]byte(salt)), base64.RawURLEncoding.EncodeToString([]byte(salt))}
+	for i, text := range texts {
+		for _, f := range forms {
+			if strings.Contains(strings.ToLower(text), strings.ToLower(f)) {
+				t.Errorf("output %d contains the salt", i)
+			}
+		}
+	}
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
