@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgshape/pgshape/internal/testdb"
+)
+
+// sampleSalt is made up; it must appear in no output.
+const sampleSalt = "cli-test-salt-Wq3Lx8Pz"
+
+// sampleSaltEnv sets a variable private to one test (os.Setenv, since t.Setenv
+// forbids t.Parallel) and returns its name.
+func sampleSaltEnv(t *testing.T, value string) string {
+	t.Helper()
+	name := "PGSHAPE_TEST_SALT_" + strings.ToUpper(strings.NewReplacer("/", "_", "-", "_", " ", "_").Replace(t.Name()))
+	os.Setenv(name, value)
+	t.Cleanup(func() { os.Unsetenv(name) })
+	return name
+}
+
+func sampleExecSQL(t *testing.T, url, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sampleRun(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"loader", "sample"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestSampleBadInput(t *testing.T) {
+	t.Parallel()
+	saltEnv := sampleSaltEnv(t, sampleSalt)
+	unset := "PGSHAPE_TEST_SALT_NEVER_SET_7C1D"
+	os.Unsetenv(unset)
+	noShape := testdb.New(t, testdb.Bare)
+	sampleExecSQL(t, noShape, `DROP SCHEMA IF EXISTS shape CASCADE`)
+	good := testdb.New(t, testdb.Production)
+
+	aFile := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(aFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing salt", []string{"--salt-env", unset, "--window-days", "30", "--database-url", good},
+			unset + " environment variable required: export it from your secrets manager"},
+		{"window 0", []string{"--window-days", "0", "--database-url", good}, "window_days is 0"},
+		{"window missing", []string{"--database-url", good}, "window_days is 0"},
+		{"window negative", []string{"--window-days", "-7", "--database-url", good}, "window_days is -7"},
+		{"k 1", []string{"--window-days", "30", "--k", "1", "--database-url", good}, "k is 1, want at least 2"},
+		{"k 0", []string{"--window-days", "30", "--k", "0", "--database-url", good}, "k is 0, want at least 2"},
+		{"bad as-of", []string{"--window-days", "30", "--as-of", "yesterday", "--database-url", good}, "not an RFC 3339 time"},
+		{"zero timeout", []string{"--window-days", "30", "--statement-timeout", "0s", "--database-url", good}, "--statement-timeout"},
+		{"no server", []string{"--window-days", "30", "--database-url", "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=3"},
+			"no PostgreSQL server answers at 127.0.0.1:1"},
+		{"wrong URL", []string{"--window-days", "30", "--database-url", "postgres://someone:hunter2secret@127.0.0.1:notaport/db"},
+			"the database URL is not valid"},
+		{"no database", []string{"--window-days", "30", "--database-url", "postgres://postgres@127.0.0.1:5432/pgshape_no_such_database?sslmode=disable"},
+			`database "pgshape_no_such_database" does not exist`},
+		{"no shape schema", []string{"--window-days", "30", "--database-url", noShape}, "run `loader migrate`"},
+		{"output dir missing", []string{"--window-days", "30", "--database-url", good, "--output-dir-missing"}, "writable directory"},
+		{"output is a directory", []string{"--window-days", "30", "--database-url", good, "--output-is-dir"}, "is a directory"},
+		{"output under a file", []string{"--window-days", "30", "--database-url", good, "--output-under-file"}, "writable directory"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			args := []string{"--salt-env", saltEnv}
+			out := filepath.Join(dir, "shape-metrics-x.json")
+			for _, a := range c.args {
+				switch a {
+				case "--output-dir-missing":
+					out = filepath.Join(dir, "missing", "shape-metrics-x.json")
+				case "--output-is-dir":
+					out = dir
+				case "--output-under-file":
+					out = filepath.Join(aFile, "shape-metrics-x.json")
+				default:
+					args = append(args, a)
+				}
+			}
+			args = append(args, "--output", out)
+			code, stdout, stderr := sampleRun(args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2; stderr %q", code, stderr)
+			}
+			if !strings.HasPrefix(stderr, "loader: ") || !strings.Contains(stderr, c.want) ||
+				strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr %q, want one line with %q", stderr, c.want)
+			}
+			if strings.Contains(stderr, "hunter2secret") {
+				t.Error("the error repeats the URL's password")
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("files left: %v", entries)
+			}
+			for _, form := range []string{sampleSalt, hex.EncodeToString([]byte(sampleSalt))} {
+				if strings.Contains(stdout+stderr, form) {
+					t.Error("the output contains the salt")
+				}
+			}
+		})
+	}
+}
+
+// The default variable's message is the guide's troubleshooting line.
+func TestSampleDefaultSaltMessage(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("ANONYMIZATION_SALT") != "" {
+		t.Skip("ANONYMIZATION_SALT is set in this environment")
+	}
+	code, _, stderr := sampleRun("--window-days", "30", "--output", filepath.Join(t.TempDir(), "x.json"))
+	if code != 2 || !strings.HasPrefix(stderr, "loader: ANONYMIZATION_SALT environment variable required: ") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
+
+// A successful run on a fixture database: exit 0, both files 0600, the salt in no
+// output, and the document passes scan-pii.
+func TestSampleAndScan(t *testing.T) {
+	t.Parallel()
+	url := testdb.New(t, testdb.Production)
+	fixture, err := os.ReadFile("../../testdata/pii/fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampleExecSQL(t, url, string(fixture))
+	dir := t.TempDir()
+	out := filepath.Join(dir, "shape-metrics-cli.json")
+	code, stdout, stderr := sampleRun("--salt-env", sampleSaltEnv(t, sampleSalt), "--database-url", url,
+		"--output", out, "--window-days", "30", "--as-of", "2025-10-22T00:00:00Z", "--statement-timeout", "2m")
+	if code != 0 {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, "[Messages] ✓ Sampled 3,000 messages (30-day window)\n") ||
+		!strings.HasSuffix(stdout, "[Manifest] ✓ Written to "+filepath.Join(dir, "mapping-manifest-cli.json")+"\n") {
+		t.Errorf("stdout %q", stdout)
+	}
+	all := stdout + stderr
+	for _, name := range []string{"shape-metrics-cli.json", "mapping-manifest-cli.json"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v", name, fi.Mode().Perm())
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		all += string(b)
+	}
+	for _, form := range []string{sampleSalt, hex.EncodeToString([]byte(sampleSalt))} {
+		if strings.Contains(all, form) {
+			t.Error("the salt appears in the output")
+		}
+	}
+	var sout, serr bytes.Buffer
+	if code := run(context.Background(), []string{"loader", "scan-pii", "--input", out}, &sout, &serr); code != 0 ||
+		sout.String() != "✓ No PII detected\n" {
+		t.Errorf("scan-pii: exit %d stdout %q stderr %q", code, sout.String(), serr.String())
+	}
+}
