@@ -1,0 +1,102 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pgshape/pgshape/validate"
+)
+
+// StatTestsOptions configures StatTests.
+type StatTestsOptions struct {
+	// Report is the pilot dataset's generator report (or a shape document). Required.
+	Report string
+	// Shape is the production shape document. Required.
+	Shape string
+	// Options are the tolerances; the tests use DistanceTolerance and NEffCap.
+	Options validate.Options
+}
+
+// StatTests runs the three distribution tests of the guide's Step 5 (KS on conversation
+// sizes and on messages per conversation, chi-squared on content length), prints them
+// and their summary, and reports whether all passed. The gate is the effect size (KS
+// D, total-variation distance); p-values are printed at n_eff = min(n·m/(n+m), cap)
+// and at the full sizes, as information.
+func StatTests(ctx context.Context, opts StatTestsOptions, out io.Writer) (pass bool, err error) {
+	if opts.Report == "" || opts.Shape == "" {
+		return false, errors.New("error checking the arguments: want REPORT SHAPE: the pilot's report_<band>_<seed>.json and the production shape document")
+	}
+	if err := opts.Options.Validate(); err != nil {
+		return false, fmt.Errorf("error checking the tolerance: %w", err)
+	}
+	fmt.Fprintln(out, "[StatTests] Loading pilot dataset report...")
+	pilot, err := ReadDataset(opts.Report)
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintln(out, "[StatTests] Loading production shape metrics...")
+	prod, err := ReadBaseline(opts.Shape)
+	if err != nil {
+		return false, err
+	}
+	checks := opts.Options.Tests(prod, pilot)
+	o := opts.Options.WithDefaults()
+	titles := []string{"Running KS-test on conversation sizes...", "Running KS-test on messages per conversation...",
+		"Running chi-squared on content length..."}
+	verdicts := make([]string, len(checks))
+	pass = true
+	for i, ch := range checks {
+		fmt.Fprintf(out, "[StatTests] %s\n", titles[i])
+		t := ch.Test
+		switch {
+		case ch.Status == validate.Skipped || t == nil:
+			fmt.Fprintf(out, "  – %s\n", ch.Note)
+			verdicts[i] = "SKIPPED (" + ch.Note + ")"
+			if ch.Status != validate.Skipped {
+				verdicts[i], pass = "FAIL ("+ch.Note+")", false
+			}
+			continue
+		case t.Method == "ks":
+			fmt.Fprintf(out, "  KS statistic: %.4f, p-value: %s (at n_eff = %.0f; at the full n = %.0f, m = %.0f: %s)\n",
+				t.Statistic, formatP(t.PValue), t.NEff, t.N, t.M, formatP(t.PValueFull))
+		default:
+			fmt.Fprintf(out, "  χ² statistic: %.2f, df: %g, p-value: %s (at n_eff = %.0f; at the full n = %.0f, m = %.0f: %s)\n",
+				t.Statistic, t.DF, formatP(t.PValue), t.NEff, t.N, t.M, formatP(t.PValueFull))
+			fmt.Fprintf(out, "  TV distance: %.4f, Jensen–Shannon distance: %.4f\n", t.TotalVariation, t.JensenShannon)
+		}
+		name := "D"
+		if t.Method != "ks" {
+			name = "TV"
+		}
+		switch ch.Status {
+		case validate.Fail:
+			fmt.Fprintf(out, "  ✗ %s = %.4f > %.2f: the distributions differ\n", name, *ch.Delta, ch.Tolerance)
+			verdicts[i], pass = "FAIL", false
+		case validate.Warning:
+			fmt.Fprintf(out, "  ⚠ %s = %.4f ≤ %.2f, near the limit: the distributions match within tolerance\n", name, *ch.Delta, ch.Tolerance)
+			verdicts[i] = "PASS (near the limit)"
+		default:
+			fmt.Fprintf(out, "  ✓ %s = %.4f ≤ %.2f: the distributions match within tolerance\n", name, *ch.Delta, ch.Tolerance)
+			verdicts[i] = "PASS"
+		}
+	}
+	fmt.Fprintln(out, "\n=== STATISTICAL TEST SUMMARY ===")
+	for i, ch := range checks {
+		fmt.Fprintf(out, "%s: %s\n", ch.Label, verdicts[i])
+	}
+	fmt.Fprintf(out, "Decision rule: a test passes when its effect size is within tolerance (KS D ≤ %.2f, TV ≤ %.2f); "+
+		"p-values at n_eff = min(n·m/(n+m), %.0f) are information: at full size every p-value rejects.\n",
+		o.DistanceTolerance, o.DistanceTolerance, o.NEffCap)
+	return pass, nil
+}
+
+func formatP(p float64) string {
+	s := fmt.Sprintf("%.4f", p)
+	if p != 0 && p < 1e-4 {
+		s = fmt.Sprintf("%.1e", p)
+	}
+	return strings.Replace(s, "NaN", "n/a", 1)
+}
