@@ -28,25 +28,30 @@ const (
 // span is a byte range [lo, hi) of the text being checked.
 type span struct{ lo, hi int }
 
-// detector finds candidate spans of one kind in s.
+// detector finds candidate spans of one kind in s. pre is a cheap necessary
+// condition that skips the regular expressions for most short texts (numbers,
+// histogram keys).
 type detector struct {
 	kind Kind
+	pre  func(s string) bool
 	find func(s string) []span
 }
 
+func minLen(n int) func(string) bool { return func(s string) bool { return len(s) >= n } }
+
 // detectors run in this order; a span overlapping one claimed earlier is ignored.
 var detectors = []detector{
-	{KindJWT, matchAll(reJWT, notB64URL, notB64URL, nil)},
-	{KindAPIKey, findKnownKeys},
-	{KindEmail, matchAll(reEmail, nil, nil, nil)},
-	{KindUUID, matchAll(reUUID, notAlnum, notAlnum, nil)},
-	{KindIPv6, matchAll(reIPv6, notAlnumColon, notAlnumColon, isIPv6)},
-	{KindIPv4, matchAll(reIPv4, notDigitDot, notDigitDot, isIPv4)},
-	{KindCardNumber, matchAll(reCard, notCardPrev, notAlnumDot, isCard)},
-	{KindPhone, findPhones},
-	{KindHexRun, matchAll(reHex, notAlnum, notAlnum, isHexRun)},
-	{KindBase64Run, matchAll(reB64, nil, nil, mixedClasses)},
-	{KindAPIKey, matchAll(reToken, nil, nil, isHighEntropy)},
+	{KindJWT, func(s string) bool { return strings.Contains(s, "eyJ") }, matchAll(reJWT, notB64URL, notB64URL, nil)},
+	{KindAPIKey, minLen(14), findKnownKeys},
+	{KindEmail, func(s string) bool { return strings.IndexByte(s, '@') >= 0 }, matchAll(reEmail, nil, nil, nil)},
+	{KindUUID, minLen(36), matchAll(reUUID, notAlnum, notAlnum, nil)},
+	{KindIPv6, func(s string) bool { return strings.Count(s, ":") >= 2 }, matchAll(reIPv6, notAlnumColon, notAlnumColon, isIPv6)},
+	{KindIPv4, func(s string) bool { return len(s) >= 7 && strings.Count(s, ".") >= 3 }, matchAll(reIPv4, notDigitDot, notDigitDot, isIPv4)},
+	{KindCardNumber, minLen(13), matchAll(reCard, notCardPrev, notAlnumDot, isCard)},
+	{KindPhone, minLen(8), findPhones},
+	{KindHexRun, minLen(32), matchAll(reHex, notAlnum, notAlnum, isHexRun)},
+	{KindBase64Run, minLen(40), matchAll(reB64, nil, nil, mixedClasses)},
+	{KindAPIKey, minLen(20), matchAll(reToken, nil, nil, isHighEntropy)},
 }
 
 var (
@@ -260,6 +265,9 @@ func detect(s string) []Kind {
 	var kinds []Kind
 	seen := map[Kind]bool{}
 	for _, d := range detectors {
+		if !d.pre(s) {
+			continue
+		}
 		for _, sp := range d.find(s) {
 			if overlaps(claimed, sp) {
 				continue

@@ -1,0 +1,41 @@
+package piiscan_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/pgshape/pgshape/piiscan"
+)
+
+// BenchmarkScan scans arrays of 1, 10 and 100 copies of testdata/shape-example.json
+// (a full shape document, about the size `loader sample` writes).
+func BenchmarkScan(b *testing.B) {
+	one, err := os.ReadFile("../testdata/shape-example.json")
+	if err != nil {
+		b.Skip("testdata/shape-example.json not present")
+	}
+	for _, n := range []int{1, 10, 100} {
+		var buf bytes.Buffer
+		buf.WriteByte('[')
+		for i := range n {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(one)
+		}
+		buf.WriteByte(']')
+		doc := buf.Bytes()
+		b.Run(fmt.Sprintf("copies=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				fs, err := piiscan.Scan(doc, piiscan.Options{DenyList: []string{"acme-internal"}})
+				if err != nil || len(fs) != 0 {
+					b.Fatalf("%v %v", fs, err)
+				}
+			}
+		})
+	}
+}
