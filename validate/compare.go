@@ -206,10 +206,10 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 
 	add(o.hourlyProfile(b.Messages.HourlyDistribution, c.Messages.HourlyDistribution))
 	add(o.diurnal(b.Messages.HourlyDistribution, c.Messages.HourlyDistribution))
-	add(o.value(Check{ID: "weekday_weekend_ratio", Name: "weekday/weekend ratio", Group: "Time",
+	add(o.value(Check{ID: "weekday_weekend_ratio", Name: "weekday/weekend ratio", Group: "Timing",
 		Label: "Weekday/weekend ratio", Kind: Relative, Unit: UnitRatio, Tolerance: o.Tolerance},
 		b.Messages.WeekdayWeekendRatio, c.Messages.WeekdayWeekendRatio))
-	add(o.value(Check{ID: "burst_coefficient", Name: "burst coefficient", Group: "Time",
+	add(o.value(Check{ID: "burst_coefficient", Name: "burst coefficient", Group: "Timing",
 		Label: "Burst coefficient", Kind: Relative, Unit: UnitRatio, Tolerance: o.Tolerance},
 		b.Messages.BurstCoefficient, c.Messages.BurstCoefficient))
 
@@ -398,7 +398,7 @@ func hourlyCounts(h []*int64) (counts []float64, hadNull, ok bool) {
 
 // hourlyProfile: total-variation distance between the 24-hour profiles.
 func (o Options) hourlyProfile(b, c []*int64) Check {
-	ch := Check{ID: "hourly_profile", Name: "hourly profile", Group: "Time", Label: "Hourly profile (TV distance)",
+	ch := Check{ID: "hourly_profile", Name: "hourly profile", Group: "Timing", Label: "Hourly profile (TV distance)",
 		Critical: true, Kind: Distance, Tolerance: o.DistanceTolerance}
 	bc, bnull, bok := hourlyCounts(b)
 	cc, cnull, cok := hourlyCounts(c)
@@ -444,7 +444,7 @@ func PeakTrough(hourly []*int64) (ratio float64, ok bool) {
 
 // diurnal: relative error of the peak/trough ratio.
 func (o Options) diurnal(b, c []*int64) Check {
-	ch := Check{ID: "diurnal_peak_trough", Name: "diurnal peak/trough ratio", Group: "Time",
+	ch := Check{ID: "diurnal_peak_trough", Name: "diurnal peak/trough ratio", Group: "Timing",
 		Label: "Diurnal peak/trough", Critical: true, Kind: Relative, Unit: UnitRatio, Tolerance: o.Tolerance}
 	var bp, cp *float64
 	if v, ok := PeakTrough(b); ok && !math.IsInf(v, 0) {

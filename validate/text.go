@@ -16,7 +16,7 @@ var tags = map[string]string{
 	"Content length":            "Distribution",
 	"Read receipts":             "Distribution",
 	"Attachments":               "Distribution",
-	"Time":                      "Temporal",
+	"Timing":                    "Temporal",
 	"Heavy rooms":               "Hot path",
 	"Distribution tests":        "Tests",
 }
@@ -35,8 +35,8 @@ func (r *Result) WriteText(w io.Writer) error {
 			group = ch.Group
 			title := group
 			if group == "Distribution tests" {
-				title = fmt.Sprintf("Distribution tests (gate: KS D and TV distance ≤ %s; p-values at n_eff = min(n·m/(n+m), %g) are information)",
-					trimFloat(r.Options.DistanceTolerance), r.Options.NEffCap)
+				title = fmt.Sprintf("Distribution tests (gate: KS D and TV distance ≤ %.2f; p-values at n_eff = min(n·m/(n+m), %g) are information)",
+					r.Options.DistanceTolerance, r.Options.NEffCap)
 			}
 			fmt.Fprintf(&b, "[%s] %s:\n", tags[group], title)
 		}
@@ -80,7 +80,7 @@ func (r *Result) list(s Status) string {
 func (ch Check) Summary() string {
 	switch {
 	case ch.Kind == Distance && ch.Delta != nil:
-		return fmt.Sprintf("%s=%.4f, limit %s", ch.distanceName(), *ch.Delta, trimFloat(ch.Tolerance))
+		return fmt.Sprintf("%s=%.4f, limit %.2f", ch.distanceName(), *ch.Delta, ch.Tolerance)
 	case ch.Baseline != nil && ch.Candidate != nil:
 		return fmt.Sprintf("%s vs %s, %s", ch.FormatValue(*ch.Candidate), ch.FormatValue(*ch.Baseline), ch.FormatDelta())
 	}
@@ -101,7 +101,7 @@ func (ch Check) describe() string {
 		return fmt.Sprintf("%s (%s)", mark, ch.Note)
 	}
 	if ch.Kind == Distance {
-		s := fmt.Sprintf("%s=%.4f (%s ≤ %s)", ch.distanceName(), *ch.Delta, mark, trimFloat(ch.Tolerance))
+		s := fmt.Sprintf("%s=%.4f (%s ≤ %.2f)", ch.distanceName(), *ch.Delta, mark, ch.Tolerance)
 		if t := ch.Test; t != nil {
 			if t.Method == "chi_squared" {
 				s += fmt.Sprintf(", χ²=%.2f, df=%g, p=%s at n_eff=%.0f (full n: p=%s)",
