@@ -1,0 +1,202 @@
+package fit
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/optimize"
+
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/stats"
+)
+
+// binned is a histogram as the likelihood sees it: bucket bounds and counts.
+type binned struct {
+	lo, hi, n []float64
+	total     float64
+}
+
+func newBinned(h shape.Histogram) binned {
+	b := binned{}
+	for _, x := range h {
+		b.lo = append(b.lo, x.Lo)
+		b.hi = append(b.hi, x.Hi)
+		b.n = append(b.n, float64(x.Count))
+		b.total += float64(x.Count)
+	}
+	return b
+}
+
+// scale returns the histogram with every bound multiplied by f (minutes → seconds).
+func (b binned) scale(f float64) binned {
+	out := binned{total: b.total, n: b.n}
+	for i := range b.lo {
+		out.lo = append(out.lo, b.lo[i]*f)
+		out.hi = append(out.hi, b.hi[i]*f)
+	}
+	return out
+}
+
+// from returns the buckets whose lower bound is at least x (conditioning on X ≥ x).
+func (b binned) from(x float64) binned {
+	out := binned{}
+	for i := range b.lo {
+		if b.lo[i] >= x {
+			out.lo = append(out.lo, b.lo[i])
+			out.hi = append(out.hi, b.hi[i])
+			out.n = append(out.n, b.n[i])
+			out.total += b.n[i]
+		}
+	}
+	return out
+}
+
+// logLik is the binned (grouped-data) log-likelihood Σ n_i ln P_i, with P_i the model's
+// mass over bucket i divided by its mass over all the buckets (so that a histogram that
+// covers only part of the support, e.g. buckets ≥ 3 of the member counts, conditions
+// the model on that part). A bucket with data but no model mass gives −Inf.
+//
+// Grouped-data maximum likelihood: Fisher (1922), "On the mathematical foundations of
+// theoretical statistics", §12; Kendall & Stuart, The Advanced Theory of Statistics,
+// vol. 2, ch. 18 ("grouped data"). The multinomial likelihood of the bucket counts is
+// exactly what the histogram carries, so no bucket representative (midpoint, lower
+// bound) enters the estimate.
+func (b binned) logLik(m Model) float64 {
+	probs, cover := b.probs(m)
+	if !(cover > 0) {
+		return math.Inf(-1)
+	}
+	var ll float64
+	for i, n := range b.n {
+		if n == 0 {
+			continue
+		}
+		if !(probs[i] > 0) {
+			return math.Inf(-1)
+		}
+		ll += n * math.Log(probs[i])
+	}
+	return ll
+}
+
+// probs returns the model's bucket probabilities normalised over the buckets, and the
+// model mass the buckets cover.
+func (b binned) probs(m Model) ([]float64, float64) {
+	surv := survivalOf(m)
+	p := make([]float64, len(b.lo))
+	var cover float64
+	sLo := surv(b.lo[0])
+	for i := range b.lo {
+		sHi := surv(b.hi[i])
+		p[i] = math.Max(sLo-sHi, 0)
+		cover += p[i]
+		if i+1 < len(b.lo) {
+			// Buckets are contiguous, so each edge's survival is computed once.
+			sLo = sHi
+			if b.lo[i+1] != b.hi[i] {
+				sLo = surv(b.lo[i+1])
+			}
+		}
+	}
+	if cover > 0 {
+		for i := range p {
+			p[i] /= cover
+		}
+	}
+	return p, cover
+}
+
+// errNoConvergence marks an optimisation that did not converge.
+var errNoConvergence = errors.New("the optimiser did not converge")
+
+// maximise maximises f over unconstrained (transformed) parameters with gonum's
+// Nelder–Mead simplex from each starting point in turn and returns the best optimum.
+// Nelder–Mead needs no gradients (the binned likelihoods are differences of special
+// functions) and is deterministic, so the same document always gives the same fit.
+func maximise(f func(x []float64) float64, starts ...[]float64) ([]float64, float64, error) {
+	var best []float64
+	bestF := math.Inf(-1)
+	var lastErr error
+	for _, x0 := range starts {
+		prob := optimize.Problem{Func: func(x []float64) float64 {
+			v := f(x)
+			if math.IsNaN(v) || math.IsInf(v, -1) {
+				return math.MaxFloat64 / 4
+			}
+			return -v
+		}}
+		settings := &optimize.Settings{
+			Converger:       &optimize.FunctionConverge{Absolute: 1e-9, Relative: 1e-11, Iterations: 60},
+			FuncEvaluations: 20000,
+		}
+		res, err := optimize.Minimize(prob, x0, settings, &optimize.NelderMead{SimplexSize: 0.5})
+		if err != nil || res == nil {
+			lastErr = err
+			continue
+		}
+		if res.Status != optimize.FunctionConvergence && res.Status != optimize.Success {
+			lastErr = fmt.Errorf("%w (status %v)", errNoConvergence, res.Status)
+			continue
+		}
+		if v := -res.F; v > bestF && v > math.Inf(-1) && res.F < math.MaxFloat64/8 {
+			best, bestF = res.X, v
+		}
+	}
+	if best == nil {
+		if lastErr == nil {
+			lastErr = errNoConvergence
+		}
+		return nil, 0, lastErr
+	}
+	return best, bestF, nil
+}
+
+// GOF is the goodness of fit of a fitted model to the binned data it was fitted on.
+type GOF struct {
+	// N is the number of observations in the fitted buckets.
+	N float64 `json:"n"`
+	// Buckets is how many buckets entered the fit.
+	Buckets int `json:"buckets"`
+	// FittedParams is the number of parameters estimated (subtracted from df).
+	FittedParams int `json:"fitted_params"`
+	// ChiSquared is Pearson's X² against the model (bins merged to expected ≥ 5).
+	ChiSquared     float64 `json:"chi_squared"`
+	DF             float64 `json:"df"`
+	ChiSquaredP    float64 `json:"chi_squared_p_value"`
+	GStatistic     float64 `json:"g_statistic"`
+	GP             float64 `json:"g_p_value"`
+	MergedBins     int     `json:"merged_bins"`
+	TotalVariation float64 `json:"total_variation"`
+	// Percentiles compares model and observed percentiles where the document publishes
+	// them.
+	Percentiles []PercentileCheck `json:"percentiles,omitempty"`
+	// Note says what the numbers mean for this family.
+	Note string `json:"note,omitempty"`
+}
+
+// PercentileCheck is one model percentile against the published one.
+type PercentileCheck struct {
+	P             float64 `json:"p"`
+	Observed      float64 `json:"observed"`
+	Model         float64 `json:"model"`
+	RelativeError float64 `json:"relative_error"`
+}
+
+// gofNote explains why p-values are small at production sizes.
+const gofNote = "with millions of observations any model deviation rejects (p ≈ 0); judge the fit by total_variation and the percentile errors"
+
+// goodness computes the chi-squared and G tests and the total variation distance of
+// the binned data against the model's bucket probabilities.
+func (b binned) goodness(m Model, fitted int) GOF {
+	probs, _ := b.probs(m)
+	chi := stats.ChiSquaredGOF(b.n, probs, fitted, stats.DefaultMinExpected)
+	g := stats.GTestGOF(b.n, probs, fitted, stats.DefaultMinExpected)
+	return GOF{
+		N: b.total, Buckets: len(b.n), FittedParams: fitted,
+		ChiSquared: chi.Stat, DF: chi.DF, ChiSquaredP: chi.PValue, MergedBins: chi.MergedBins,
+		GStatistic: g.Stat, GP: g.PValue,
+		TotalVariation: stats.TotalVariation(b.n, probs),
+		Note:           gofNote,
+	}
+}

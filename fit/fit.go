@@ -1,0 +1,631 @@
+package fit
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
+	"github.com/pgshape/pgshape/stats"
+)
+
+// Options configures Fit. The zero value is usable.
+type Options struct {
+	// Source names the shape document in the report and the spec (default "shape document").
+	Source string
+	// Now is the report's calibrated_at (default time.Now().UTC()).
+	Now time.Time
+	// K is the k-anonymity threshold the document was exported with; a null weekday ×
+	// hour cell counts as (K−1)/2 messages (default 10, the export's default).
+	K int
+	// HeavyRoomPercentage is the heavy-room share of conversations the spec targets:
+	// 0.01, 0.02 or 0.05, matching heavy_room_share's top_1pct, top_2pct, top_5pct
+	// (default 0.02, the guide's).
+	HeavyRoomPercentage float64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Source == "" {
+		o.Source = "shape document"
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now().UTC()
+	}
+	if o.K <= 0 {
+		o.K = 10
+	}
+	if o.HeavyRoomPercentage == 0 {
+		o.HeavyRoomPercentage = 0.02
+	}
+	return o
+}
+
+// ErrInput marks a document that cannot be fitted at all (as opposed to a family that
+// falls back to the default); the message names the JSON path.
+var ErrInput = errors.New("shape document cannot be fitted")
+
+// Family names, as keys of Report.GoodnessOfFit and in warnings.
+const (
+	FamilyConversationSizes       = "conversation_sizes"
+	FamilyMessagesPerConversation = "messages_per_conversation"
+	FamilyContentLength           = "content_length"
+	FamilyInterArrival            = "inter_arrival"
+	FamilyReadTiming              = "read_timing"
+	FamilyAttachments             = "attachments"
+	FamilyUsers                   = "users"
+	FamilyTimeProfile             = "time_profile"
+)
+
+// Report is the calibration report: the guide's keys, plus the goodness of fit of every
+// fitted family and the warnings.
+type Report struct {
+	Source              string              `json:"source"`
+	CalibratedAt        time.Time           `json:"calibrated_at"`
+	ShapeExtractedAt    time.Time           `json:"shape_extracted_at"`
+	SampleWindowDays    int                 `json:"sample_window_days"`
+	FittedDistributions FittedDistributions `json:"fitted_distributions"`
+	FidelityTargets     FidelityTargets     `json:"fidelity_targets"`
+	GoodnessOfFit       map[string]*GOF     `json:"goodness_of_fit"`
+	// Fallbacks lists the families that took the default spec's values.
+	Fallbacks []string `json:"fallbacks"`
+	Warnings  []string `json:"warnings"`
+}
+
+// FidelityTargets are the guide's tolerances for validation.
+type FidelityTargets struct {
+	ConversationTypeTolerance float64 `json:"conversation_type_tolerance"`
+	MediaRatioTolerance       float64 `json:"media_ratio_tolerance"`
+	PercentileTolerance       float64 `json:"percentile_tolerance"`
+}
+
+// FittedDistributions keeps the guide's families and keys and adds the fitted
+// parameters the generator needs.
+type FittedDistributions struct {
+	ConversationSizes       ConversationSizes       `json:"conversation_sizes"`
+	MessagesPerConversation MessagesPerConversation `json:"messages_per_conversation"`
+	ContentLength           ContentLength           `json:"content_length"`
+	InterArrival            InterArrival            `json:"inter_arrival"`
+	ReadTiming              ReadTiming              `json:"read_timing"`
+	Attachments             AttachmentsReport       `json:"attachments"`
+	Users                   UsersReport             `json:"users"`
+}
+
+// ConversationSizes: the type mix and the group-size models.
+type ConversationSizes struct {
+	TypeMix                spec.TypeMix `json:"type_mix"`
+	SmallGroupGeometricP   float64      `json:"small_group_geometric_p"`
+	LargeGroupPowerlawAlph float64      `json:"large_group_powerlaw_alpha"`
+	LargeGroupXMin         int          `json:"large_group_x_min"`
+	LargeGroupXMax         int          `json:"large_group_x_max"`
+	InactiveRatio          float64      `json:"inactive_ratio"`
+	MeanMembers            float64      `json:"mean_members"`
+}
+
+// HeavyRoomsReport: the heavy-room multiplier and the shares behind it.
+type HeavyRoomsReport struct {
+	Percentage float64 `json:"percentage"`
+	// TrafficShare is the exported share (heavy_room_share.top_*pct).
+	TrafficShare float64 `json:"traffic_share"`
+	// ModelShare is the fitted model's own share before the multiplier.
+	ModelShare float64 `json:"model_share"`
+	Multiplier float64 `json:"multiplier"`
+	// Quantile is the count above which the multiplier applies.
+	Quantile float64 `json:"quantile"`
+}
+
+// MessagesPerConversation: both candidate models, the winner, and its checks.
+type MessagesPerConversation struct {
+	// Distribution is the winner ("power_law" or "discrete_lognormal").
+	Distribution string `json:"distribution"`
+	// Alpha is the power-law candidate's exponent (the guide's key).
+	Alpha       float64              `json:"alpha"`
+	Mu          float64              `json:"mu,omitempty"`
+	Sigma       float64              `json:"sigma,omitempty"`
+	XMin        int                  `json:"x_min"`
+	XMax        int                  `json:"x_max"`
+	ObservedP50 *float64             `json:"observed_p50"`
+	ObservedP75 *float64             `json:"observed_p75"`
+	ObservedP90 *float64             `json:"observed_p90"`
+	ObservedP95 *float64             `json:"observed_p95"`
+	ObservedP99 *float64             `json:"observed_p99"`
+	Models      map[string]*CountFit `json:"models"`
+	// ObservedMean is messages.total_count / conversations.active_count; ModelMean is
+	// the winner's mean after the heavy-room multiplier.
+	ObservedMean float64          `json:"observed_mean"`
+	ModelMean    float64          `json:"model_mean"`
+	HeavyRooms   HeavyRoomsReport `json:"heavy_rooms"`
+}
+
+// ContentLength: the text-length log-normal.
+type ContentLength struct {
+	Distribution   string   `json:"distribution"`
+	Mu             float64  `json:"mu"`
+	Sigma          float64  `json:"sigma"`
+	ObservedMean   *float64 `json:"observed_mean"`
+	ObservedMedian *float64 `json:"observed_median"`
+	ModelMean      float64  `json:"model_mean"`
+	ModelMedian    float64  `json:"model_median"`
+	MediaRatio     float64  `json:"media_ratio"`
+}
+
+// InterArrival: the rate profile and the burst model.
+type InterArrival struct {
+	Distribution     string  `json:"distribution"`
+	MeanLambdaPeak   float64 `json:"mean_lambda_peak"`
+	MeanLambdaTrough float64 `json:"mean_lambda_trough"`
+	// BurstCoefficient is the exported CV of within-conversation gaps.
+	BurstCoefficient    float64  `json:"burst_coefficient"`
+	PeakTroughRatio     float64  `json:"peak_trough_ratio"`
+	WeekdayWeekendRatio float64  `json:"weekday_weekend_ratio"`
+	ObservedWeekendRat  *float64 `json:"observed_weekday_weekend_ratio"`
+	// ContinueProbability (η) and MeanGapSeconds (g) are the chain's parameters, from
+	// the mixture's exponential component.
+	ContinueProbability float64 `json:"continue_probability"`
+	MeanGapSeconds      float64 `json:"mean_gap_seconds"`
+	// BetweenBurstMu and BetweenBurstSigma are the mixture's log-normal component.
+	BetweenBurstMu    float64 `json:"between_burst_lognormal_mu"`
+	BetweenBurstSigma float64 `json:"between_burst_lognormal_sigma"`
+	// MixtureBurstCoefficient is the fitted mixture's CV; ChainBurstCoefficient is the
+	// CV the generator's chain gives with the fitted count model (see ChainCV).
+	MixtureBurstCoefficient float64 `json:"mixture_burst_coefficient"`
+	ChainBurstCoefficient   float64 `json:"chain_burst_coefficient"`
+}
+
+// ReadTiming: the read-delay mixture and the reader model.
+type ReadTiming struct {
+	// ImmediatePercentage, NearTermPercentage and DelayedPercentage are the exported
+	// shares (< 60 s, < 1 h, the rest); the Model* fields are the mixture's.
+	ImmediatePercentage      *float64 `json:"immediate_percentage"`
+	NearTermPercentage       *float64 `json:"near_term_percentage"`
+	DelayedPercentage        *float64 `json:"delayed_percentage"`
+	ModelImmediatePercentage float64  `json:"model_immediate_percentage"`
+	ModelNearTermPercentage  float64  `json:"model_near_term_percentage"`
+	ModelDelayedPercentage   float64  `json:"model_delayed_percentage"`
+	ImmediateShare           float64  `json:"immediate_share"`
+	ImmediateMeanSeconds     float64  `json:"immediate_mean_seconds"`
+	NearTermShare            float64  `json:"near_term_share"`
+	NearTermExponentialMean  float64  `json:"near_term_exponential_mean"`
+	DelayedShare             float64  `json:"delayed_share"`
+	DelayedLognormalMu       float64  `json:"delayed_lognormal_mu"`
+	DelayedLognormalSigma    float64  `json:"delayed_lognormal_sigma"`
+	ReadRate                 float64  `json:"read_rate"`
+	ExtraReaderProbability   float64  `json:"extra_reader_probability"`
+}
+
+// AttachmentsReport: media and attachment models.
+type AttachmentsReport struct {
+	MediaRatio       float64            `json:"media_ratio"`
+	TypeDistribution map[string]float64 `json:"type_distribution"`
+	SizeMu           float64            `json:"size_lognormal_mu"`
+	SizeSigma        float64            `json:"size_lognormal_sigma"`
+	ObservedMedian   *float64           `json:"observed_median_bytes"`
+	ModelMedian      float64            `json:"model_median_bytes"`
+	PerMediaMessage  float64            `json:"per_media_message"`
+}
+
+// UsersReport: the users' scaling.
+type UsersReport struct {
+	PerMessage float64 `json:"per_message"`
+}
+
+// fitter carries one Fit call's state.
+type fitter struct {
+	doc  *shape.Document
+	opts Options
+	def  *spec.Spec
+	sp   *spec.Spec
+	rep  *Report
+	// count model and heavy-room figures for the chain CV and the reader model.
+	count      Model
+	countSpec  spec.CountModel
+	heavy      HeavyShare
+	heavyMult  float64
+	meanExtras float64 // E[members − 2] of the fitted size model
+}
+
+// warn records a warning in the report and the spec.
+func (f *fitter) warn(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	f.rep.Warnings = append(f.rep.Warnings, msg)
+	f.sp.Warnings = append(f.sp.Warnings, msg)
+}
+
+// fallback records that family took the default spec's values.
+func (f *fitter) fallback(family string, err error) {
+	f.rep.Fallbacks = append(f.rep.Fallbacks, family)
+	f.warn("%s: not fitted (%v); using the default spec's values", family, err)
+}
+
+// Fit estimates every model of the spec from a shape document and returns the
+// calibration report and a spec that `loader generate` reads as it is. A family that
+// cannot be fitted (missing, empty or fully suppressed data, no convergence) takes the
+// default spec's values with a warning in the report and in spec.Warnings. Fit returns
+// an error (wrapping ErrInput, naming the JSON path) only when the document cannot
+// drive a spec at all: no messages, no window.
+func Fit(doc *shape.Document, opts Options) (*Report, *spec.Spec, error) {
+	if doc == nil {
+		panic("fit: Fit: nil document")
+	}
+	opts = opts.withDefaults()
+	if doc.Messages.TotalCount <= 0 {
+		return nil, nil, fmt.Errorf("%w: $.messages.total_count is %d, want messages in the window (export a longer window)", ErrInput, doc.Messages.TotalCount)
+	}
+	if doc.SampleWindowDays <= 0 {
+		return nil, nil, fmt.Errorf("%w: $.sample_window_days is %d, want a positive number of days", ErrInput, doc.SampleWindowDays)
+	}
+	if doc.ExtractedAt.IsZero() {
+		return nil, nil, fmt.Errorf("%w: $.extracted_at is missing, want the export's as-of time", ErrInput)
+	}
+	def := spec.Default()
+	sp := spec.Default()
+	sp.Source = opts.Source
+	sp.Warnings = nil
+	sp.Window = spec.Window{End: doc.ExtractedAt.UTC(), Days: doc.SampleWindowDays}
+	sp.Bands = map[string]spec.Band{"tiny": {Messages: 50_000}, "dev": {Messages: 5_000_000}, "staging": {Messages: 100_000_000}}
+	f := &fitter{doc: doc, opts: opts, def: def, sp: sp, rep: &Report{
+		Source: opts.Source, CalibratedAt: opts.Now, ShapeExtractedAt: doc.ExtractedAt.UTC(),
+		SampleWindowDays: doc.SampleWindowDays,
+		FidelityTargets:  FidelityTargets{ConversationTypeTolerance: 0.1, MediaRatioTolerance: 0.05, PercentileTolerance: 0.2},
+		GoodnessOfFit:    map[string]*GOF{},
+		Fallbacks:        []string{}, Warnings: []string{},
+	}}
+	f.users()
+	f.conversations()
+	f.counts()
+	f.content()
+	f.timing()
+	f.reads()
+	f.attachments()
+	if err := sp.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("error fitting %s: the fitted spec is invalid: %w", opts.Source, err)
+	}
+	return f.rep, sp, nil
+}
+
+func (f *fitter) users() {
+	u := f.doc.Users
+	f.sp.Users.PerMessage = float64(u.TotalCount) / float64(f.doc.Messages.TotalCount)
+	if u.TotalCount <= 0 {
+		f.sp.Users.PerMessage = f.def.Users.PerMessage
+		f.fallback(FamilyUsers, fmt.Errorf("$.users.total_count is 0"))
+	}
+	if u.UsernameLengthHistogram.Total() > 0 {
+		f.sp.Users.UsernameLength = u.UsernameLengthHistogram
+	} else {
+		f.warn("users: $.users.username_length_histogram is empty or suppressed; using the default spec's")
+	}
+	if u.AccountAgeDaysHistogram.Total() > 0 {
+		f.sp.Users.AccountAgeDays = u.AccountAgeDaysHistogram
+	} else {
+		f.warn("users: $.users.account_age_days_histogram is empty or suppressed; using the default spec's")
+	}
+	f.rep.FittedDistributions.Users.PerMessage = f.sp.Users.PerMessage
+}
+
+func (f *fitter) conversations() {
+	c := f.doc.Conversations
+	cs := &f.rep.FittedDistributions.ConversationSizes
+	sc := &f.sp.Conversations
+	if c.TotalCount > 0 && c.ActiveCount > 0 && c.ActiveCount <= c.TotalCount {
+		sc.InactiveRatio = 1 - float64(c.ActiveCount)/float64(c.TotalCount)
+	} else {
+		f.warn("conversations: $.conversations.active_count %d of total_count %d gives no inactive ratio; using the default spec's", c.ActiveCount, c.TotalCount)
+	}
+	cs.InactiveRatio = sc.InactiveRatio
+	td := c.TypeDistribution
+	if td.OneToOne == nil || td.SmallGroup == nil || td.LargeGroup == nil || *td.OneToOne+*td.SmallGroup+*td.LargeGroup <= 0 {
+		f.fallback(FamilyConversationSizes, fmt.Errorf("$.conversations.type_distribution is suppressed"))
+	} else {
+		s := *td.OneToOne + *td.SmallGroup + *td.LargeGroup
+		sc.TypeDistribution = spec.TypeMix{OneToOne: *td.OneToOne / s, SmallGroup: *td.SmallGroup / s}
+		sc.TypeDistribution.LargeGroup = 1 - sc.TypeDistribution.OneToOne - sc.TypeDistribution.SmallGroup
+		fit, err := FitSizes(c.MemberCountHistogram, sc.TypeDistribution.SmallGroup, sc.TypeDistribution.LargeGroup)
+		if err != nil {
+			f.fallback(FamilyConversationSizes, fmt.Errorf("$.conversations.member_count_histogram: %w", err))
+		} else {
+			sc.SmallGroup = spec.TruncatedGeometric{P: fit.Small.P, Min: fit.Small.Min, Max: fit.Small.Max}
+			sc.LargeGroup = spec.PowerLaw{Alpha: fit.Large.Alpha, XMin: fit.Large.XMin, XMax: fit.Large.XMax}
+			g := fit.GOF
+			f.rep.GoodnessOfFit[FamilyConversationSizes] = &g
+		}
+	}
+	cs.TypeMix = sc.TypeDistribution
+	cs.SmallGroupGeometricP = sc.SmallGroup.P
+	cs.LargeGroupPowerlawAlph = sc.LargeGroup.Alpha
+	cs.LargeGroupXMin, cs.LargeGroupXMax = sc.LargeGroup.XMin, sc.LargeGroup.XMax
+	small := TruncatedGeometric{P: sc.SmallGroup.P, Min: sc.SmallGroup.Min, Max: sc.SmallGroup.Max}
+	large := PowerLaw{Alpha: sc.LargeGroup.Alpha, XMin: sc.LargeGroup.XMin, XMax: sc.LargeGroup.XMax}
+	ms, ml := small.Mean(), large.Mean()
+	t := sc.TypeDistribution
+	cs.MeanMembers = 2*t.OneToOne + ms*t.SmallGroup + ml*t.LargeGroup
+	f.meanExtras = (ms-2)*t.SmallGroup + (ml-2)*t.LargeGroup
+}
+
+// CountModelOf returns the Model of a spec count model.
+func CountModelOf(c spec.CountModel) Model {
+	if c.Distribution == "power_law" {
+		return PowerLaw{Alpha: c.Alpha, XMin: c.XMin, XMax: c.XMax}
+	}
+	return DiscreteLogNormal{Mu: c.Mu, Sigma: c.Sigma, XMin: c.XMin, XMax: c.XMax}
+}
+
+func (f *fitter) counts() {
+	c := f.doc.Conversations
+	r := &f.rep.FittedDistributions.MessagesPerConversation
+	ap := c.ActivityPercentiles
+	r.ObservedP50, r.ObservedP75, r.ObservedP90, r.ObservedP95, r.ObservedP99 = ap.P50, ap.P75, ap.P90, ap.P95, ap.P99
+	if c.ActiveCount > 0 {
+		r.ObservedMean = float64(f.doc.Messages.TotalCount) / float64(c.ActiveCount)
+	}
+	cm := &f.sp.Messages.PerConversationDistribution
+	pl, ln, err := FitCounts(c.ActivityHistogram)
+	if err != nil {
+		f.fallback(FamilyMessagesPerConversation, fmt.Errorf("$.conversations.activity_histogram: %w", err))
+	} else {
+		r.Models = map[string]*CountFit{"power_law": &pl, "discrete_lognormal": &ln}
+		win := ln
+		if pl.LogLik > ln.LogLik {
+			win = pl
+		}
+		*cm = spec.CountModel{Distribution: win.Distribution, Alpha: win.Alpha, Mu: win.Mu, Sigma: win.Sigma, XMin: win.XMin, XMax: win.XMax}
+		g := win.gof
+		g.Percentiles = f.percentiles(ap, func(p float64) float64 { return QuantileInt(win.model, p, win.XMin, win.XMax) })
+		for _, pc := range g.Percentiles {
+			if pc.RelativeError > 0.2 {
+				f.warn("messages_per_conversation: the %s model's p%g is %g, the export's %g (%.0f%% off)", win.Distribution, pc.P*100, pc.Model, pc.Observed, pc.RelativeError*100)
+			}
+		}
+		f.rep.GoodnessOfFit[FamilyMessagesPerConversation] = &g
+	}
+	r.Distribution, r.Mu, r.Sigma, r.XMin, r.XMax = cm.Distribution, cm.Mu, cm.Sigma, cm.XMin, cm.XMax
+	r.Alpha = cm.Alpha
+	if err == nil {
+		r.Alpha = pl.Alpha
+	}
+	f.count, f.countSpec = CountModelOf(*cm), *cm
+
+	// Heavy rooms.
+	pct := f.opts.HeavyRoomPercentage
+	hs := NewHeavyShare(f.count, cm.XMin, cm.XMax, pct)
+	hr := &f.sp.Conversations.HeavyRooms
+	var exported *float64
+	switch pct {
+	case 0.01:
+		exported = c.HeavyRoomShare.Top1Pct
+	case 0.02:
+		exported = c.HeavyRoomShare.Top2Pct
+	case 0.05:
+		exported = c.HeavyRoomShare.Top5Pct
+	}
+	model := hs.Share(1)
+	switch {
+	case err != nil:
+		// The default's heavy rooms go with the default's count model.
+	case exported == nil:
+		f.warn("heavy rooms: $.conversations.heavy_room_share.top_%gpct is suppressed; the fitted model's own share %.3f stands (multiplier 1)", pct*100, model)
+		*hr = spec.HeavyRooms{Percentage: pct, TrafficShare: model, Multiplier: 1}
+	default:
+		m := hs.Multiplier(*exported)
+		if math.IsNaN(m) {
+			f.warn("heavy rooms: no multiplier makes the top %g%% carry %.3f of the messages (model share %.3f); using 1", pct*100, *exported, model)
+			m = 1
+		} else if m < 0.5 || m > 2 {
+			f.warn("heavy rooms: the exported top %g%% share %.3f disagrees with the activity histogram (model share %.3f): multiplier %.3g", pct*100, *exported, model, m)
+		}
+		*hr = spec.HeavyRooms{Percentage: pct, TrafficShare: *exported, Multiplier: m}
+	}
+	hs = NewHeavyShare(f.count, cm.XMin, cm.XMax, hr.Percentage)
+	f.heavy, f.heavyMult = hs, hr.Multiplier
+	r.HeavyRooms = HeavyRoomsReport{Percentage: hr.Percentage, TrafficShare: hr.TrafficShare, ModelShare: hs.Share(1),
+		Multiplier: hr.Multiplier, Quantile: hs.Q}
+	r.ModelMean = hs.Mean(hr.Multiplier)
+	if r.ObservedMean > 0 && stats.RelativeError(r.ModelMean, r.ObservedMean) > 0.2 {
+		f.warn("messages_per_conversation: the model's mean %.1f is %.0f%% off the export's %.1f messages per active conversation; generated conversation counts will be off by as much",
+			r.ModelMean, 100*stats.RelativeError(r.ModelMean, r.ObservedMean), r.ObservedMean)
+	}
+}
+
+// percentiles compares a model's quantile function with the published percentiles.
+func (f *fitter) percentiles(ps shape.Percentiles, q func(p float64) float64) []PercentileCheck {
+	var out []PercentileCheck
+	for _, e := range []struct {
+		p float64
+		v *float64
+	}{{0.5, ps.P50}, {0.75, ps.P75}, {0.9, ps.P90}, {0.95, ps.P95}, {0.99, ps.P99}} {
+		if e.v == nil {
+			continue
+		}
+		m := q(e.p)
+		out = append(out, PercentileCheck{P: e.p, Observed: *e.v, Model: m, RelativeError: stats.RelativeError(m, *e.v)})
+	}
+	return out
+}
+
+func (f *fitter) content() {
+	m := f.doc.Messages
+	r := &f.rep.FittedDistributions.ContentLength
+	r.Distribution = "log_normal"
+	r.ObservedMean, r.ObservedMedian = m.ContentLengthMean, m.ContentLengthMedian
+	tl := &f.sp.Messages.Content.TextLength
+	b := newBinned(m.ContentLengthHistogram)
+	fit, err := FitLogNormal(m.ContentLengthHistogram, 0)
+	if err != nil {
+		f.fallback(FamilyContentLength, fmt.Errorf("$.messages.content_length_histogram: %w", err))
+	} else {
+		*tl = spec.LogNormal{Distribution: "log_normal", Mu: fit.Mu, Sigma: fit.Sigma, Max: topBound(b, shape.GridContentLength(), true)}
+		g := fit.GOF
+		l := LogNormal{Mu: fit.Mu, Sigma: fit.Sigma}
+		// Lengths are ⌊X⌋: the median of ⌊X⌋ is ⌊e^μ⌋, the mean ≈ E X − ½.
+		g.Percentiles = f.percentiles(shape.Percentiles{P50: m.ContentLengthMedian}, func(p float64) float64 {
+			return math.Floor(QuantileReal(l, p, 1e9))
+		})
+		f.rep.GoodnessOfFit[FamilyContentLength] = &g
+	}
+	r.Mu, r.Sigma = tl.Mu, tl.Sigma
+	r.ModelMedian = math.Floor(math.Exp(tl.Mu))
+	r.ModelMean = LogNormal{Mu: tl.Mu, Sigma: tl.Sigma, Max: tl.Max}.Moment(1) - 0.5
+	if m.MediaRatio != nil {
+		f.sp.Messages.Content.MediaRatio = *m.MediaRatio
+	} else {
+		f.warn("content: $.messages.media_ratio is suppressed; using the default spec's %.3f", f.def.Messages.Content.MediaRatio)
+	}
+	r.MediaRatio = f.sp.Messages.Content.MediaRatio
+}
+
+func (f *fitter) timing() {
+	m := f.doc.Messages
+	r := &f.rep.FittedDistributions.InterArrival
+	r.Distribution = "exponential_with_diurnal"
+	ia := &f.sp.Messages.InterArrival
+	prof, err := FitProfile(f.doc, f.opts.K)
+	if err != nil {
+		f.fallback(FamilyTimeProfile, err)
+	} else {
+		ia.WeekdayHourWeights, ia.MeanLambdaPeak, ia.MeanLambdaTrough = prof.Weights, prof.LambdaPeak, prof.LambdaTrough
+	}
+	r.MeanLambdaPeak, r.MeanLambdaTrough = ia.MeanLambdaPeak, ia.MeanLambdaTrough
+	r.PeakTroughRatio, r.WeekdayWeekendRatio = ProfileRatios(ia.WeekdayHourWeights)
+	r.ObservedWeekendRat = m.WeekdayWeekendRatio
+	if m.WeekdayWeekendRatio != nil && stats.RelativeError(r.WeekdayWeekendRatio, *m.WeekdayWeekendRatio) > 0.1 {
+		f.warn("time profile: the profile's weekday/weekend ratio %.2f is off the export's %.2f", r.WeekdayWeekendRatio, *m.WeekdayWeekendRatio)
+	}
+
+	window := float64(f.doc.SampleWindowDays) * 86400
+	bf, err := FitBurst(m.InterArrivalHistogramSeconds, window)
+	if err != nil {
+		f.fallback(FamilyInterArrival, fmt.Errorf("$.messages.inter_arrival_histogram_seconds: %w", err))
+	} else {
+		ia.Burst = spec.Burst{Model: "self_exciting_chain", ContinueProbability: bf.Eta, MeanGapSeconds: bf.Gap}
+		g := bf.GOF
+		f.rep.GoodnessOfFit[FamilyInterArrival] = &g
+		r.BetweenBurstMu, r.BetweenBurstSigma = bf.Mu, bf.Sigma
+		r.MixtureBurstCoefficient = bf.CV()
+	}
+	if m.BurstCoefficient != nil {
+		ia.BurstCoefficient = *m.BurstCoefficient
+	}
+	r.BurstCoefficient = ia.BurstCoefficient
+	r.ContinueProbability, r.MeanGapSeconds = ia.Burst.ContinueProbability, ia.Burst.MeanGapSeconds
+	r.ChainBurstCoefficient = ChainCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
+		ia.Burst.ContinueProbability, ia.Burst.MeanGapSeconds, window)
+	if m.BurstCoefficient != nil && *m.BurstCoefficient > 0 {
+		if err == nil && stats.RelativeError(r.MixtureBurstCoefficient, *m.BurstCoefficient) > 0.2 {
+			f.warn("inter_arrival: the fitted mixture's CV %.2f is off the export's burst coefficient %.2f", r.MixtureBurstCoefficient, *m.BurstCoefficient)
+		}
+		if stats.RelativeError(r.ChainBurstCoefficient, *m.BurstCoefficient) > 0.2 {
+			f.warn("inter_arrival: the generator's chain gives a gap CV of %.2f against the export's burst coefficient %.2f (the chain spreads bursts over the whole window)", r.ChainBurstCoefficient, *m.BurstCoefficient)
+		}
+	}
+}
+
+func (f *fitter) reads() {
+	rr := f.doc.ReadReceipts
+	r := &f.rep.FittedDistributions.ReadTiming
+	s := &f.sp.ReadReceipts
+	r.ImmediatePercentage, r.NearTermPercentage, r.DelayedPercentage = rr.ImmediatePercentage, rr.NearTermPercentage, rr.DelayedPercentage
+	shares := [3]float64{0.6, 0.3, 0.1}
+	if rr.ImmediatePercentage != nil && rr.NearTermPercentage != nil && rr.DelayedPercentage != nil {
+		shares = [3]float64{*rr.ImmediatePercentage, *rr.NearTermPercentage, *rr.DelayedPercentage}
+	}
+	df, err := FitDelays(rr.DelayHistogramMinutes, shares)
+	if err != nil {
+		f.fallback(FamilyReadTiming, fmt.Errorf("$.read_receipts.delay_histogram_minutes: %w", err))
+		df = DelayFit{ImmediateShare: s.ImmediateShare, ImmediateMean: s.ImmediateMeanSeconds, NearTermShare: s.NearTermShare,
+			NearTermMean: s.NearTermMeanSeconds, DelayedShare: s.DelayedShare, DelayedMu: s.DelayedMu, DelayedSigma: s.DelayedSigma}
+	} else {
+		*s = spec.ReadReceipts{ReadRate: s.ReadRate, ExtraReaderProbability: s.ExtraReaderProbability,
+			ImmediateShare: df.ImmediateShare, ImmediateMeanSeconds: df.ImmediateMean,
+			NearTermShare: df.NearTermShare, NearTermMeanSeconds: df.NearTermMean,
+			DelayedShare: 1 - df.ImmediateShare - df.NearTermShare, DelayedMu: df.DelayedMu, DelayedSigma: df.DelayedSigma}
+		g := df.GOF
+		mix := df.Model()
+		g.Percentiles = f.percentiles(rr.DelayPercentilesSeconds, func(p float64) float64 { return QuantileReal(mix, p, 1e10) })
+		for _, pc := range g.Percentiles {
+			if pc.RelativeError > 0.2 {
+				f.warn("read_timing: the mixture's p%g delay is %.0f s, the export's %.0f s", pc.P*100, pc.Model, pc.Observed)
+			}
+		}
+		f.rep.GoodnessOfFit[FamilyReadTiming] = &g
+	}
+	mix := df.Model()
+	r.ModelImmediatePercentage = mix.Mass(0, shape.ImmediateSeconds)
+	r.ModelNearTermPercentage = mix.Mass(shape.ImmediateSeconds, shape.NearTermSeconds)
+	r.ModelDelayedPercentage = mix.Mass(shape.NearTermSeconds, math.Inf(1))
+	r.ImmediateShare, r.ImmediateMeanSeconds = s.ImmediateShare, s.ImmediateMeanSeconds
+	r.NearTermShare, r.NearTermExponentialMean = s.NearTermShare, s.NearTermMeanSeconds
+	r.DelayedShare, r.DelayedLognormalMu, r.DelayedLognormalSigma = s.DelayedShare, s.DelayedMu, s.DelayedSigma
+
+	if rr.ReadRate != nil {
+		s.ReadRate = *rr.ReadRate
+	} else {
+		f.warn("read_timing: $.read_receipts.read_rate is suppressed; using the default spec's %.2f", s.ReadRate)
+	}
+	// A read message has one receipt plus each of its members − 2 further non-senders
+	// with probability p: receipts per read message = 1 + p·E[members − 2], the
+	// expectation over messages, taken here from the fitted size model (message counts
+	// independent of size).
+	if rr.ReceiptsPerReadMessage != nil {
+		p := math.NaN()
+		if f.meanExtras > 0 {
+			p = (*rr.ReceiptsPerReadMessage - 1) / f.meanExtras
+		}
+		switch {
+		case math.IsNaN(p):
+			f.warn("read_timing: no conversation has more than 2 members, so receipts_per_read_message %.3f cannot be met; extra_reader_probability 0", *rr.ReceiptsPerReadMessage)
+			p = 0
+		case p < 0 || p > 1:
+			f.warn("read_timing: receipts_per_read_message %.3f needs an extra-reader probability of %.3f with %.2f further members on average; clamped to [0, 1]", *rr.ReceiptsPerReadMessage, p, f.meanExtras)
+			p = math.Min(math.Max(p, 0), 1)
+		}
+		s.ExtraReaderProbability = p
+	} else {
+		f.warn("read_timing: $.read_receipts.receipts_per_read_message is suppressed; using the default spec's extra-reader probability")
+	}
+	r.ReadRate, r.ExtraReaderProbability = s.ReadRate, s.ExtraReaderProbability
+}
+
+func (f *fitter) attachments() {
+	a := f.doc.Attachments
+	r := &f.rep.FittedDistributions.Attachments
+	s := &f.sp.Attachments
+	mix := map[string]float64{}
+	var sum float64
+	for _, t := range shape.AttachmentTypes {
+		if v := a.TypeDistribution[t]; v != nil {
+			mix[t] = *v
+			sum += *v
+		}
+	}
+	if sum > 0 {
+		for t := range mix {
+			mix[t] /= sum
+		}
+		s.TypeDistribution = mix
+	} else {
+		f.warn("attachments: $.attachments.type_distribution is empty or suppressed; using the default spec's")
+	}
+	b := newBinned(a.SizeHistogramBytes)
+	fit, err := FitLogNormal(a.SizeHistogramBytes, 0)
+	if err != nil {
+		f.fallback(FamilyAttachments, fmt.Errorf("$.attachments.size_histogram_bytes: %w", err))
+	} else {
+		s.SizeBytes = spec.LogNormal{Distribution: "log_normal", Mu: fit.Mu, Sigma: fit.Sigma, Max: topBound(b, shape.GridAttachmentSizeBytes(), true)}
+		g := fit.GOF
+		l := LogNormal{Mu: fit.Mu, Sigma: fit.Sigma}
+		g.Percentiles = f.percentiles(shape.Percentiles{P50: a.SizeMedianBytes}, func(p float64) float64 { return math.Floor(QuantileReal(l, p, 1e12)) })
+		f.rep.GoodnessOfFit[FamilyAttachments] = &g
+	}
+	if a.PerMediaMessage != nil && *a.PerMediaMessage >= 1 {
+		s.PerMediaMessage = *a.PerMediaMessage
+	} else {
+		f.warn("attachments: $.attachments.per_media_message is suppressed or below 1; using the default spec's %.2f", s.PerMediaMessage)
+	}
+	r.MediaRatio = f.sp.Messages.Content.MediaRatio
+	r.TypeDistribution = s.TypeDistribution
+	r.SizeMu, r.SizeSigma = s.SizeBytes.Mu, s.SizeBytes.Sigma
+	r.ObservedMedian = a.SizeMedianBytes
+	r.ModelMedian = math.Floor(math.Exp(s.SizeBytes.Mu))
+	r.PerMediaMessage = s.PerMediaMessage
+}
