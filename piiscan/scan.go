@@ -41,11 +41,7 @@ type Finding struct {
 
 // String formats the finding as `<path>: <kind> (<redacted hint>)`.
 func (f Finding) String() string {
-	unit := "chars"
-	if f.In == InNumber {
-		unit = "characters of number text"
-	}
-	hint := fmt.Sprintf("in a %s of %d %s", f.In, f.Length, unit)
+	hint := fmt.Sprintf("in a %s of %d chars", f.In, f.Length)
 	if f.Kind == KindDenyList {
 		hint += fmt.Sprintf(", deny-list entry %d", f.DenyEntry)
 	}

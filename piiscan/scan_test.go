@@ -178,7 +178,7 @@ func TestFindingsDoNotLeakText(t *testing.T) {
 			t.Errorf("printed findings contain %q", secret)
 		}
 	}
-	if !strings.Contains(out, "$.planted.card_number.number: card_number (in a number of 16 characters of number text)") {
+	if !strings.Contains(out, "$.planted.card_number.number: card_number (in a number of 16 chars)") {
 		t.Errorf("unexpected format:\n%s", out)
 	}
 }
