@@ -305,3 +305,60 @@ func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// The families run in a read-only, repeatable-read transaction with the statement
+// timeout set: shape_source.messages is re-pointed so that content_length is 7 only
+// when all three hold inside the export (and 70 otherwise), so every window message's
+// length, hence the median and the mean, must be 7.
+func TestSampleTransactionSettings(t *testing.T) {
+	t.Parallel()
+	url := fixtureURL(t)
+	execSQL(t, url, `CREATE OR REPLACE VIEW shape_source.messages AS
+		SELECT m.id AS message_id, m.conversation_id, m.created_at,
+		       (m.media_kind IS NOT NULL) AS has_media,
+		       CASE WHEN current_setting('transaction_isolation') = 'repeatable read'
+		             AND current_setting('transaction_read_only') = 'on'
+		             AND current_setting('statement_timeout') = '2min' THEN 7 ELSE 70 END AS content_length
+		FROM public.messages m`)
+	dir := t.TempDir()
+	var out bytes.Buffer
+	err := loader.Sample(context.Background(), loader.SampleOptions{
+		DatabaseURL: url, Output: filepath.Join(dir, "s.json"), WindowDays: fixtureWindow,
+		AsOf: fixtureAsOf, Salt: testSalt, StatementTimeout: 2 * time.Minute,
+	}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := shape.ReadFile(filepath.Join(dir, "s.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRatio(t, "content_length_median", doc.Messages.ContentLengthMedian, 7)
+	checkRatio(t, "content_length_mean", doc.Messages.ContentLengthMean, 7)
+}
+
+// A statement over the timeout is cancelled, the error says what to do, and nothing
+// is written. shape_source.users sleeps 10 ms per row (300 rows: 3 s) against 300 ms.
+func TestSampleStatementTimeout(t *testing.T) {
+	t.Parallel()
+	url := fixtureURL(t)
+	execSQL(t, url, `CREATE OR REPLACE VIEW shape_source.users AS
+		SELECT u.id AS user_id, char_length(u.username)::integer AS username_length, u.created_at
+		FROM public.users u WHERE pg_sleep(0.01) IS NOT NULL`)
+	dir := t.TempDir()
+	var out bytes.Buffer
+	start := time.Now()
+	err := loader.Sample(context.Background(), loader.SampleOptions{
+		DatabaseURL: url, Output: filepath.Join(dir, "s.json"), WindowDays: fixtureWindow,
+		AsOf: fixtureAsOf, Salt: testSalt, StatementTimeout: 300 * time.Millisecond,
+	}, &out)
+	if err == nil || !strings.Contains(err.Error(), "raise --statement-timeout") {
+		t.Fatalf("got %v, want the statement timeout", err)
+	}
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("took %s: the timeout did not apply", d)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left: %v", entries)
+	}
+}
