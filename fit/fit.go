@@ -31,7 +31,7 @@ func (o Options) withDefaults() Options {
 		o.Source = "shape document"
 	}
 	if o.Now.IsZero() {
-		o.Now = time.Now().UTC()
+		o.Now = now()
 	}
 	if o.K <= 0 {
 		o.K = 10

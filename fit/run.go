@@ -1,0 +1,222 @@
+package fit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
+)
+
+// Default output paths of `loader fit`.
+const (
+	DefaultReportPath = "calibration-report.json"
+	DefaultSpecPath   = "distribution-spec.json"
+)
+
+// RunOptions configures Run (`loader fit`).
+type RunOptions struct {
+	// ShapePath is the shape document to fit (required).
+	ShapePath string
+	// ReportPath is where the calibration report goes (default DefaultReportPath).
+	ReportPath string
+	// SpecPath is where the distribution spec goes (default DefaultSpecPath).
+	SpecPath string
+	// Fit holds the estimator options; Fit.Source defaults to the shape file's name.
+	Fit Options
+}
+
+// Validate checks the options and fills the defaults.
+func (o *RunOptions) Validate() error {
+	if o.ShapePath == "" {
+		return errors.New("error checking the options: no shape document given: pass the file written by `loader sample`")
+	}
+	if o.ReportPath == "" {
+		o.ReportPath = DefaultReportPath
+	}
+	if o.SpecPath == "" {
+		o.SpecPath = DefaultSpecPath
+	}
+	if o.Fit.Source == "" {
+		o.Fit.Source = filepath.Base(o.ShapePath)
+	}
+	if o.Fit.HeavyRoomPercentage != 0 && o.Fit.HeavyRoomPercentage != 0.01 && o.Fit.HeavyRoomPercentage != 0.02 && o.Fit.HeavyRoomPercentage != 0.05 {
+		return fmt.Errorf("error checking the heavy-room percentage: %g is not one the shape document publishes: pass 0.01, 0.02 or 0.05", o.Fit.HeavyRoomPercentage)
+	}
+	return nil
+}
+
+// Run reads the shape document, fits it, writes the calibration report and the spec,
+// and prints the guide's progress lines and CALIBRATION SUMMARY to out. Errors name
+// the file and, for bad input, the JSON path.
+func Run(ctx context.Context, opts RunOptions, out io.Writer) (*Report, *spec.Spec, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintln(out, "[Calibration] Loading shape metrics...")
+	doc, err := readShape(opts.ShapePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintln(out, "[Calibration] Fitting distributions...")
+	rep, sp, err := Fit(doc, opts.Fit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("error fitting %s: %w", opts.ShapePath, err)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(out, "[Calibration] ⚠ %s\n", w)
+	}
+	if len(rep.Fallbacks) == 0 {
+		fmt.Fprintln(out, "[Calibration] ✓ Fitted all distributions")
+	} else {
+		fmt.Fprintf(out, "[Calibration] ✓ Fitted the distributions; %s took the default spec's values\n", strings.Join(rep.Fallbacks, ", "))
+	}
+	fmt.Fprintln(out, "[Calibration] Writing calibration report...")
+	if err := writeJSON(opts.ReportPath, rep); err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(out, "[Calibration] ✓ Written to %s\n", opts.ReportPath)
+	fmt.Fprintln(out, "[Calibration] Writing distribution spec...")
+	if err := writeJSON(opts.SpecPath, sp); err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(out, "[Calibration] ✓ Written to %s\n", opts.SpecPath)
+	rep.WriteSummary(out)
+	return rep, sp, nil
+}
+
+// readShape reads a shape document; malformed JSON is reported at "$" with its line.
+func readShape(path string) (*shape.Document, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("error reading shape document %s: %w", path, err)
+	}
+	var any json.RawMessage
+	if err := json.Unmarshal(data, &any); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line := 1 + strings.Count(string(data[:min(int(se.Offset), len(data))]), "\n")
+			return nil, fmt.Errorf("error reading shape document %s: $ is not valid JSON (line %d: %v): pass the file written by `loader sample`", path, line, se)
+		}
+		return nil, fmt.Errorf("error reading shape document %s: $ is not valid JSON (%v): pass the file written by `loader sample`", path, err)
+	}
+	doc, err := shape.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("error reading shape document %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+// writeJSON writes v as indented JSON through a temporary file and a rename, so a
+// failed write never leaves half a file.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("error encoding %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("error writing %s: %w", path, err)
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("error writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("error writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("error writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("error writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteSummary prints the guide's CALIBRATION SUMMARY, with the lines pgshape adds.
+func (r *Report) WriteSummary(w io.Writer) {
+	fd := r.FittedDistributions
+	cs, mc, cl, ia, rt, at := fd.ConversationSizes, fd.MessagesPerConversation, fd.ContentLength, fd.InterArrival, fd.ReadTiming, fd.Attachments
+	pf := func(v *float64) string {
+		if v == nil {
+			return "null"
+		}
+		return fmt.Sprintf("%g", *v)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "=== CALIBRATION SUMMARY ===")
+	fmt.Fprintf(w, "Conversation type mix: %.1f%% 1:1, %.1f%% small, %.1f%% large\n",
+		cs.TypeMix.OneToOne*100, cs.TypeMix.SmallGroup*100, cs.TypeMix.LargeGroup*100)
+	fmt.Fprintf(w, "Group sizes: small geometric p=%.3f (3–20), large power-law α=%.2f (x_min=%d, x_max=%d); %.1f%% inactive\n",
+		cs.SmallGroupGeometricP, cs.LargeGroupPowerlawAlph, cs.LargeGroupXMin, cs.LargeGroupXMax, cs.InactiveRatio*100)
+	fmt.Fprintf(w, "Messages/conversation power-law: α=%.2f (p50=%s, p95=%s)\n", mc.Alpha, pf(mc.ObservedP50), pf(mc.ObservedP95))
+	if pl, ln := mc.Models["power_law"], mc.Models["discrete_lognormal"]; pl != nil && ln != nil {
+		win := "discrete log-normal"
+		if mc.Distribution == "power_law" {
+			win = "power law"
+		}
+		fmt.Fprintf(w, "Messages/conversation model: %s won (log-likelihood %.0f vs %.0f; AIC %.0f vs %.0f): μ=%.2f, σ=%.2f",
+			win, max(pl.LogLik, ln.LogLik), min(pl.LogLik, ln.LogLik), min(pl.AIC, ln.AIC), max(pl.AIC, ln.AIC), ln.Mu, ln.Sigma)
+		if g := r.GoodnessOfFit[FamilyMessagesPerConversation]; g != nil {
+			var parts []string
+			for _, p := range g.Percentiles {
+				parts = append(parts, fmt.Sprintf("p%g=%g", p.P*100, p.Model))
+			}
+			fmt.Fprintf(w, "; model %s", strings.Join(parts, ", "))
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintf(w, "Messages/conversation model: default spec's %s\n", mc.Distribution)
+	}
+	fmt.Fprintf(w, "Heavy rooms: top %g%% carry %.1f%% of messages (model alone %.1f%%), multiplier %.3f\n",
+		mc.HeavyRooms.Percentage*100, mc.HeavyRooms.TrafficShare*100, mc.HeavyRooms.ModelShare*100, mc.HeavyRooms.Multiplier)
+	mean, median := "null", "null"
+	if cl.ObservedMean != nil {
+		mean = fmt.Sprintf("%.0f", *cl.ObservedMean)
+	}
+	if cl.ObservedMedian != nil {
+		median = fmt.Sprintf("%.0f", *cl.ObservedMedian)
+	}
+	fmt.Fprintf(w, "Content length log-normal: μ=%.2f, σ=%.2f (mean=%s, median=%s)\n", cl.Mu, cl.Sigma, mean, median)
+	fmt.Fprintf(w, "Inter-arrival exponential: λ_peak=%.4f, λ_trough=%.4f\n", ia.MeanLambdaPeak, ia.MeanLambdaTrough)
+	fmt.Fprintf(w, "Bursts: continue probability η=%.3f, in-burst gap %.1f s; gap CV exported %.2f, mixture %.2f, generator chain %.2f\n",
+		ia.ContinueProbability, ia.MeanGapSeconds, ia.BurstCoefficient, ia.MixtureBurstCoefficient, ia.ChainBurstCoefficient)
+	fmt.Fprintf(w, "Read timing: %.1f%% immediate (exponential mean %.1f s), %.1f%% near-term (mean %.0f s), %.1f%% delayed (log-normal μ=%.2f, σ=%.2f); read rate %.1f%%, extra-reader p=%.3f\n",
+		rt.ImmediateShare*100, rt.ImmediateMeanSeconds, rt.NearTermShare*100, rt.NearTermExponentialMean,
+		rt.DelayedShare*100, rt.DelayedLognormalMu, rt.DelayedLognormalSigma, rt.ReadRate*100, rt.ExtraReaderProbability)
+	types := make([]string, 0, len(at.TypeDistribution))
+	for t := range at.TypeDistribution {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(i, j int) bool { return at.TypeDistribution[types[i]] > at.TypeDistribution[types[j]] })
+	var mix []string
+	for _, t := range types {
+		if at.TypeDistribution[t] > 0 {
+			mix = append(mix, fmt.Sprintf("%s %.0f%%", t, at.TypeDistribution[t]*100))
+		}
+	}
+	fmt.Fprintf(w, "Media: %.1f%% of messages; %s; size log-normal μ=%.2f, σ=%.2f; %.2f per media message\n",
+		at.MediaRatio*100, strings.Join(mix, ", "), at.SizeMu, at.SizeSigma, at.PerMediaMessage)
+	if len(r.Warnings) > 0 {
+		fmt.Fprintf(w, "Warnings: %d (listed above and in the report)\n", len(r.Warnings))
+	}
+}
+
+// now is time.Now in UTC, truncated to the second for the report.
+func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
