@@ -87,7 +87,7 @@ func FitLogNormal(h shape.Histogram, max float64) (LogNormalFit, error) {
 	ll := func(x []float64) float64 {
 		return b.logLik(LogNormal{Mu: x[0], Sigma: math.Exp(x[1]), Max: max})
 	}
-	x, v, err := maximise(ll, []float64{mu0, math.Log(s0)}, []float64{mu0 + 0.5, math.Log(s0 * 0.5)})
+	x, v, err := maximise(ll, []float64{mu0, math.Log(s0)})
 	if err != nil {
 		return LogNormalFit{}, err
 	}
@@ -143,7 +143,7 @@ func FitSizes(h shape.Histogram, small, large float64) (SizeFit, error) {
 		p0 = math.Min(0.95, 1/(s/n-2))
 	}
 	x, v, err := maximise(func(x []float64) float64 { return b.logLik(model(x)) },
-		[]float64{logit(p0), math.Log(1.5)}, []float64{logit(p0), math.Log(0.8)})
+		[]float64{logit(p0), math.Log(1.5)})
 	if err != nil {
 		return SizeFit{}, err
 	}
@@ -187,7 +187,7 @@ func FitCounts(h shape.Histogram) (pl, ln CountFit, err error) {
 	xmax := int(math.Max(topBound(b, shape.GridActivity(), true), 2))
 	plModel := func(x []float64) PowerLaw { return PowerLaw{Alpha: 1 + math.Exp(x[0]), XMin: 1, XMax: xmax} }
 	x, v, err := maximise(func(x []float64) float64 { return b.logLik(plModel(x)) },
-		[]float64{math.Log(0.5)}, []float64{math.Log(1.5)})
+		[]float64{math.Log(0.8)})
 	if err != nil {
 		return pl, ln, fmt.Errorf("power law: %w", err)
 	}

@@ -384,7 +384,7 @@ func (f *fitter) counts() {
 	if err == nil {
 		r.Alpha = pl.Alpha
 	}
-	f.count, f.countSpec = CountModelOf(*cm), *cm
+	f.count, f.countSpec = tabulate(CountModelOf(*cm), cm.XMin, cm.XMax), *cm
 
 	// Heavy rooms.
 	pct := f.opts.HeavyRoomPercentage
@@ -416,7 +416,9 @@ func (f *fitter) counts() {
 		}
 		*hr = spec.HeavyRooms{Percentage: pct, TrafficShare: *exported, Multiplier: m}
 	}
-	hs = NewHeavyShare(f.count, cm.XMin, cm.XMax, hr.Percentage)
+	if hr.Percentage != pct {
+		hs = NewHeavyShare(f.count, cm.XMin, cm.XMax, hr.Percentage)
+	}
 	f.heavy, f.heavyMult = hs, hr.Multiplier
 	r.HeavyRooms = HeavyRoomsReport{Percentage: hr.Percentage, TrafficShare: hr.TrafficShare, ModelShare: hs.Share(1),
 		Multiplier: hr.Multiplier, Quantile: hs.Q}

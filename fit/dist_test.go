@@ -1,0 +1,126 @@
+package fit
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func near(t *testing.T, what string, got, want, tol float64) {
+	t.Helper()
+	t.Logf("%s = %.6g (want %.6g ± %.3g)", what, got, want, tol)
+	if !(math.Abs(got-want) <= tol) {
+		t.Errorf("%s = %.6g, want %.6g ± %.3g", what, got, want, tol)
+	}
+}
+
+// Masses against values computed by hand or published constants.
+func TestMasses(t *testing.T) {
+	t.Parallel()
+	// Truncated geometric p = ½ on 3…4: P(3) = ½ / (1 − ¼) = 2/3, P(4) = 1/3.
+	g := TruncatedGeometric{P: 0.5, Min: 3, Max: 4}
+	near(t, "geometric P(3)", g.Mass(3, 4), 2.0/3, 1e-12)
+	near(t, "geometric P(4)", g.Mass(4, 5), 1.0/3, 1e-12)
+	near(t, "geometric P([0,3))", g.Mass(0, 3), 0, 1e-12)
+	near(t, "geometric mean", g.Mean(), 3*2.0/3+4.0/3, 1e-12)
+	// Discrete power law α = 2 from 1: P(1) = 1/ζ(2) = 6/π² (Basel problem); the
+	// truncation at 10⁷ removes ζ(2, 10⁷+1) ≈ 10⁻⁷ of the mass.
+	p := PowerLaw{Alpha: 2, XMin: 1, XMax: 10_000_000}
+	near(t, "power law P(1)", p.Mass(1, 2), 6/(math.Pi*math.Pi), 1e-6)
+	near(t, "power law P([2,4))", p.Mass(2, 4), (0.25+1.0/9)*6/(math.Pi*math.Pi), 1e-6)
+	// Mean of α = 3 from 1: ζ(2)/ζ(3) = (π²/6)/1.2020569 (Apéry's constant).
+	near(t, "power law mean", PowerLaw{Alpha: 3, XMin: 1, XMax: 10_000_000}.Mean(), math.Pi*math.Pi/6/1.2020569031595942, 1e-6)
+	// Discrete log-normal μ = 0, σ = 1 from 1: P(1) = (Φ(ln 2) − Φ(0)) / (1 − Φ(0)),
+	// Φ(0.693147) = 0.7558914 (normal table).
+	d := DiscreteLogNormal{Mu: 0, Sigma: 1, XMin: 1, XMax: 1_000_000}
+	near(t, "discrete log-normal P(1)", d.Mass(1, 2), (0.7558914-0.5)/0.5, 1e-6)
+	// Log-normal: median e^μ, mean e^(μ+σ²/2).
+	l := LogNormal{Mu: 2, Sigma: 0.5}
+	near(t, "log-normal P(X < e²)", l.Mass(0, math.Exp(2)), 0.5, 1e-12)
+	near(t, "log-normal mean", l.Moment(1), math.Exp(2.125), 1e-9)
+	near(t, "log-normal quantile", QuantileReal(l, 0.5, 1e6), math.Exp(2), 1e-6)
+	// Exponential mean 10: P(X < 10) = 1 − 1/e.
+	near(t, "exponential", Exponential{Mean: 10}.Mass(0, 10), 1-1/math.E, 1e-12)
+}
+
+// uniform is the discrete uniform law on 1…n, for hand-computed heavy shares.
+type uniform struct{ n int }
+
+func (u uniform) Mass(lo, hi float64) float64 {
+	c := func(x float64) float64 { return math.Min(math.Max(math.Ceil(x)-1, 0), float64(u.n)) }
+	return (c(hi) - c(lo)) / float64(u.n)
+}
+
+// TestHeavyShare: uniform on 1…100, the busiest 2% are 99 and 100: Q = 98, top mass
+// (99 + 100)/100 = 1.99 of the mean 50.5, so the share is 0.039406; a 10% share needs
+// m = 0.1·48.51 / (0.9·1.99) = 2.708543.
+func TestHeavyShare(t *testing.T) {
+	t.Parallel()
+	h := NewHeavyShare(uniform{100}, 1, 100, 0.02)
+	near(t, "Q", h.Q, 98, 0)
+	near(t, "top mass", h.Top, 1.99, 1e-9)
+	near(t, "rest", h.Rest, 48.51, 1e-9)
+	near(t, "share", h.Share(1), 1.99/50.5, 1e-12)
+	m := h.Multiplier(0.1)
+	near(t, "multiplier", m, 0.1*48.51/(0.9*1.99), 1e-9)
+	near(t, "share after multiplier", h.Share(m), 0.1, 1e-12)
+	// A fractional atom: the busiest 1.5% of 1…100 are 100 and half of 99.
+	h = NewHeavyShare(uniform{100}, 1, 100, 0.015)
+	near(t, "top mass with half an atom", h.Top, (100+0.5*99)/100, 1e-9)
+	if m := h.Multiplier(1); !math.IsNaN(m) {
+		t.Errorf("a share of 1 gave multiplier %g, want NaN", m)
+	}
+}
+
+// TestChainCVByHand: with every conversation holding 2 messages the single gap is
+// in-burst (probability η, exponential mean g) or the spacing of two uniform burst
+// starts in W (mean W/3, E X² = W²/6), so with η = ½, g = 10, W = 1000:
+// E X = 5 + 1000/6, E X² = 100 + 10⁶/12.
+func TestChainCVByHand(t *testing.T) {
+	t.Parallel()
+	two := TruncatedGeometric{P: 0.5, Min: 2, Max: 2}
+	m1, m2 := 5+1000.0/6, 100+1e6/12
+	near(t, "chain CV", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0.5, 10, 1000), math.Sqrt(m2/(m1*m1)-1), 1e-9)
+	// η → 0: only the spacing, CV² = (W²/6)/(W/3)² − 1 = ½.
+	near(t, "chain CV without bursts", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0, 10, 1000), math.Sqrt(0.5), 1e-9)
+}
+
+// TestChainCVSimulated checks ChainCV's closed form (exact for short conversations, E[B]
+// for long ones) against a simulation of the generator's chain: per conversation a
+// count from the model, bursts started uniformly in the window, exponential in-burst
+// gaps. 20 000 conversations give the pooled CV to about 2%; the tolerance is 5%.
+func TestChainCVSimulated(t *testing.T) {
+	t.Parallel()
+	const window, eta, gap = 30 * 86400.0, 0.6, 30.0
+	m := DiscreteLogNormal{Mu: 2, Sigma: 1, XMin: 1, XMax: 2000}
+	r := rand.New(rand.NewPCG(1, 1))
+	var s1, s2, n float64
+	ts := make([]float64, 0, 4096)
+	for range 20000 {
+		k := int(sampleDiscrete(m, 1, 2000, r))
+		ts = ts[:0]
+		var t float64
+		for i := range k {
+			if i == 0 || r.Float64() >= eta {
+				t = r.Float64() * window
+			} else {
+				t += r.ExpFloat64() * gap
+			}
+			ts = append(ts, t)
+		}
+		sortFloats(ts)
+		for i := 1; i < len(ts); i++ {
+			d := ts[i] - ts[i-1]
+			s1 += d
+			s2 += d * d
+			n++
+		}
+	}
+	mean := s1 / n
+	sim := math.Sqrt(s2/n-mean*mean) / mean
+	got := ChainCV(m, 1, 2000, HeavyShare{Q: 1e9}, 1, eta, gap, window)
+	t.Logf("ChainCV %.4f, simulated %.4f", got, sim)
+	if math.Abs(got/sim-1) > 0.05 {
+		t.Errorf("ChainCV = %.3f, simulated chain %.3f: more than 5%% apart", got, sim)
+	}
+}

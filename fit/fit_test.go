@@ -1,0 +1,166 @@
+package fit
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
+)
+
+const examplePath = "../testdata/shape-example.json"
+
+func example(t testing.TB) *shape.Document {
+	t.Helper()
+	d, err := shape.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestFitExampleMatchesGuide: the fit of testdata/shape-example.json puts its model
+// percentiles within ±20% (the guide's percentile_tolerance) of the guide's figures:
+// messages per conversation p50 14, p75 87, p90 423, p95 1205, p99 8934 and read delays
+// p50 35 s, p75 245 s, p90 3420 s, p95 21600 s.
+func TestFitExampleMatchesGuide(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 10, 23, 9, 0, 0, 0, time.UTC)
+	rep, sp, err := Fit(example(t), Options{Source: "shape-example.json", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Fallbacks) != 0 {
+		t.Errorf("fallbacks %v on a complete document", rep.Fallbacks)
+	}
+	if err := sp.Validate(); err != nil {
+		t.Fatalf("fitted spec invalid: %v", err)
+	}
+	cm := sp.Messages.PerConversationDistribution
+	m := CountModelOf(cm)
+	for _, c := range []struct{ p, want float64 }{{0.5, 14}, {0.75, 87}, {0.9, 423}, {0.95, 1205}, {0.99, 8934}} {
+		got := QuantileInt(m, c.p, cm.XMin, cm.XMax)
+		if got < 0.8*c.want || got > 1.2*c.want {
+			t.Errorf("messages per conversation p%g = %g, want %g ± 20%%", c.p*100, got, c.want)
+		}
+	}
+	r := sp.ReadReceipts
+	mix := Mixture{Weights: []float64{r.ImmediateShare, r.NearTermShare, r.DelayedShare}, Components: []Model{
+		Exponential{Mean: r.ImmediateMeanSeconds}, Exponential{Mean: r.NearTermMeanSeconds}, LogNormal{Mu: r.DelayedMu, Sigma: r.DelayedSigma}}}
+	for _, c := range []struct{ p, want float64 }{{0.5, 35}, {0.75, 245}, {0.9, 3420}, {0.95, 21600}} {
+		got := QuantileReal(mix, c.p, 1e10)
+		if got < 0.8*c.want || got > 1.2*c.want {
+			t.Errorf("read delay p%g = %.0f s, want %.0f s ± 20%%", c.p*100, got, c.want)
+		}
+	}
+	// Scalars copied from the document, and the window the generator will use.
+	if sp.Messages.Content.MediaRatio != 0.163 || sp.ReadReceipts.ReadRate != 0.82 {
+		t.Errorf("media ratio %g, read rate %g; want 0.163, 0.82", sp.Messages.Content.MediaRatio, sp.ReadReceipts.ReadRate)
+	}
+	if !sp.Window.End.Equal(time.Date(2025, 10, 22, 14, 30, 22, 0, time.UTC)) || sp.Window.Days != 30 {
+		t.Errorf("window %+v, want the document's extracted_at and 30 days", sp.Window)
+	}
+	// inactive = 1 − 217653/287420 (the document's totals).
+	near(t, "inactive ratio", sp.Conversations.InactiveRatio, 1-217653.0/287420, 1e-12)
+	// The peak/trough and weekday/weekend figures the document was built with.
+	near(t, "λ_peak/λ_trough", sp.Messages.InterArrival.MeanLambdaPeak/sp.Messages.InterArrival.MeanLambdaTrough, 2.5, 0.01)
+	near(t, "weekday/weekend", rep.FittedDistributions.InterArrival.WeekdayWeekendRatio, 1.38, 0.01)
+	// The mean count over 30 days at the peak: λ_peak · 3600 · (hours of that hour in the
+	// window) is the peak hour's count; the overall mean rate is 95 324 871 / (30·86 400).
+	near(t, "mean λ", (sp.Messages.InterArrival.MeanLambdaPeak+sp.Messages.InterArrival.MeanLambdaTrough)/2, 95324871.0/(30*86400), 0.01*95324871.0/(30*86400))
+	// The mixture reproduces the exported burst coefficient 2.47 within 5%.
+	near(t, "mixture CV", rep.FittedDistributions.InterArrival.MixtureBurstCoefficient, 2.47, 0.05*2.47)
+	// Heavy rooms: the multiplier makes the model's busiest 2% carry the exported share.
+	hr := sp.Conversations.HeavyRooms
+	h := NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
+	near(t, "heavy share", h.Share(hr.Multiplier), *example(t).Conversations.HeavyRoomShare.Top2Pct, 1e-9)
+	if rep.CalibratedAt != now || rep.Source != "shape-example.json" || sp.Source != "shape-example.json" {
+		t.Errorf("report source %q at %v, spec source %q", rep.Source, rep.CalibratedAt, sp.Source)
+	}
+	if g := rep.GoodnessOfFit[FamilyMessagesPerConversation]; g == nil || len(g.Percentiles) != 5 || g.TotalVariation > 0.02 {
+		t.Errorf("messages-per-conversation goodness of fit %+v, want 5 percentiles and TV ≤ 0.02", g)
+	}
+}
+
+// TestFitFallsBack: a fully suppressed histogram ({}) makes its family take the default
+// spec's values, with a warning naming the JSON path in the report and the spec.
+func TestFitFallsBack(t *testing.T) {
+	t.Parallel()
+	d := example(t)
+	d.Messages.ContentLengthHistogram = nil
+	d.Conversations.ActivityHistogram = shape.Histogram{}
+	d.ReadReceipts.DelayHistogramMinutes = nil
+	d.Messages.HourlyDistribution, d.Messages.WeekdayHourDistribution = nil, nil
+	rep, sp, err := Fit(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := spec.Default()
+	if sp.Messages.Content.TextLength != def.Messages.Content.TextLength {
+		t.Errorf("text length %+v, want the default's %+v", sp.Messages.Content.TextLength, def.Messages.Content.TextLength)
+	}
+	if sp.Messages.PerConversationDistribution != def.Messages.PerConversationDistribution || sp.Conversations.HeavyRooms != def.Conversations.HeavyRooms {
+		t.Errorf("count model %+v / heavy rooms %+v, want the default's", sp.Messages.PerConversationDistribution, sp.Conversations.HeavyRooms)
+	}
+	if sp.ReadReceipts.DelayedMu != def.ReadReceipts.DelayedMu || sp.ReadReceipts.ImmediateShare != def.ReadReceipts.ImmediateShare {
+		t.Errorf("read delays %+v, want the default's", sp.ReadReceipts)
+	}
+	if sp.Messages.InterArrival.WeekdayHourWeights != def.Messages.InterArrival.WeekdayHourWeights {
+		t.Errorf("weekday × hour weights were not the default's")
+	}
+	// The other families are still fitted from the document.
+	if sp.Messages.Content.MediaRatio != 0.163 || sp.Conversations.SmallGroup == def.Conversations.SmallGroup {
+		t.Errorf("unaffected families changed: media %g, small groups %+v", sp.Messages.Content.MediaRatio, sp.Conversations.SmallGroup)
+	}
+	want := map[string]string{
+		FamilyContentLength:           "$.messages.content_length_histogram",
+		FamilyMessagesPerConversation: "$.conversations.activity_histogram",
+		FamilyReadTiming:              "$.read_receipts.delay_histogram_minutes",
+		FamilyTimeProfile:             "$.messages.hourly_distribution",
+	}
+	for family, path := range want {
+		if !contains(rep.Fallbacks, family) {
+			t.Errorf("fallbacks %v lack %s", rep.Fallbacks, family)
+		}
+		if !anyContains(rep.Warnings, path) || !anyContains(sp.Warnings, path) {
+			t.Errorf("no warning naming %s in report %q / spec %q", path, rep.Warnings, sp.Warnings)
+		}
+	}
+	if len(rep.Fallbacks) != len(want) {
+		t.Errorf("fallbacks %v, want exactly %d", rep.Fallbacks, len(want))
+	}
+	if err := sp.Validate(); err != nil {
+		t.Errorf("fallback spec invalid: %v", err)
+	}
+}
+
+// TestFitRejects: a document that cannot drive any spec is an error naming the path.
+func TestFitRejects(t *testing.T) {
+	t.Parallel()
+	d := example(t)
+	d.Messages.TotalCount = 0
+	_, _, err := Fit(d, Options{})
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "$.messages.total_count") {
+		t.Errorf("err = %v, want ErrInput naming $.messages.total_count", err)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func anyContains(xs []string, sub string) bool {
+	for _, v := range xs {
+		if strings.Contains(v, sub) {
+			return true
+		}
+	}
+	return false
+}
