@@ -67,7 +67,7 @@ BEGIN
     ---------------------------------------------------------------- users
     IF want_users THEN
         SELECT pg_catalog.jsonb_build_object(
-                   'total', coalesce(pg_catalog.sum(s.n) FILTER (WHERE s.gu = 0 AND s.ga = 0), 0),
+                   'total', coalesce(pg_catalog.sum(s.n) FILTER (WHERE s.gu = 1 AND s.ga = 1), 0),
                    'ub', pg_catalog.array_agg(s.ub) FILTER (WHERE s.gu = 0 AND s.ga = 1 AND s.ub IS NOT NULL),
                    'un', pg_catalog.array_agg(s.n) FILTER (WHERE s.gu = 0 AND s.ga = 1 AND s.ub IS NOT NULL),
                    'ab', pg_catalog.array_agg(s.ab) FILTER (WHERE s.gu = 1 AND s.ga = 0 AND s.ab IS NOT NULL),
