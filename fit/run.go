@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -113,9 +114,55 @@ func readShape(path string) (*shape.Document, error) {
 	}
 	doc, err := shape.Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("error reading shape document %s: %w", path, err)
+		return nil, fmt.Errorf("error reading shape document %s: %w", path, locate(data, err))
 	}
 	return doc, nil
+}
+
+// goField matches encoding/json's "Go struct field Messages.messages.total_count of type int64".
+var goField = regexp.MustCompile(`Go struct field \w+\.([\w.]+) of type (\w+)`)
+
+// locate adds the JSON path to a decoding error that lacks one: a histogram that does
+// not decode is found by decoding each histogram field alone, and encoding/json's
+// type errors name their Go field, which is rewritten as $.family.field.
+func locate(data []byte, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "$.") {
+		return err
+	}
+	if m := goField.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("%w: $.%s has the wrong type (want %s)", shape.ErrInvalid, m[1], m[2])
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return err
+	}
+	families := make([]string, 0, len(top))
+	for k := range top {
+		families = append(families, k)
+	}
+	sort.Strings(families)
+	for _, fam := range families {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(top[fam], &fields) != nil {
+			continue
+		}
+		names := make([]string, 0, len(fields))
+		for k := range fields {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if !strings.Contains(name, "histogram") || name == "size_activity_histogram" {
+				continue
+			}
+			var h shape.Histogram
+			if herr := json.Unmarshal(fields[name], &h); herr != nil {
+				return fmt.Errorf("%w: $.%s.%s: %v", shape.ErrInvalid, fam, name, herr)
+			}
+		}
+	}
+	return err
 }
 
 // writeJSON writes v as indented JSON through a temporary file and a rename, so a
