@@ -12,7 +12,8 @@
 // without the mark (a production replica compared with its own earlier sample, a
 // hand-filled fixture) is exported over the baseline's window: as_of = extracted_at,
 // sample_window_days days. The export runs in one read-only REPEATABLE READ
-// transaction, so every family sees the same snapshot.
+// transaction, so every family sees the same snapshot, at k = 2 on a synthetic target
+// (as the generator's report) and k = 10 elsewhere unless told otherwise.
 //
 // # Errors and verdicts
 //

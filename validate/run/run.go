@@ -30,7 +30,9 @@ type ValidateOptions struct {
 	// is empty. On a synthetic target the export uses the window the generator
 	// recorded; elsewhere the baseline's extracted_at and sample_window_days.
 	DatabaseURL string
-	// K is the export's k-anonymity threshold. Default (0): loader.DefaultK (10).
+	// K is the export's k-anonymity threshold. Default (0): 2 on a synthetic target
+	// (its rows are synthetic; the generator's report is exported at 2 too, so a report
+	// and its target validate alike), loader.DefaultK (10) on any other database.
 	K int
 	// Options are the tolerances (validate.Options; zero fields take their defaults).
 	Options validate.Options
@@ -138,11 +140,15 @@ func ReadDataset(path string) (*shape.Document, error) {
 	return d, nil
 }
 
+// SyntheticK is the k-anonymity threshold of a synthetic target's export when none is
+// given: the smallest the shape layer accepts, as in the generator's report.
+const SyntheticK = 2
+
 // ExportTarget exports the database at url with the shape SQL, in one read-only
 // snapshot. A synthetic target is exported over the window its last load recorded
 // (the generator's window end and days); any other database over the baseline's
 // window (its extracted_at and sample_window_days), so both sides measure the same
-// span.
+// span. k = 0 means SyntheticK on a synthetic target, loader.DefaultK elsewhere.
 func ExportTarget(ctx context.Context, url string, baseline *shape.Document, k int, out io.Writer) (*shape.Document, error) {
 	pool, err := loader.Connect(ctx, loader.ResolveURL(url))
 	if err != nil {
@@ -157,9 +163,14 @@ func ExportTarget(ctx context.Context, url string, baseline *shape.Document, k i
 	asOf, days, source := baseline.ExtractedAt, baseline.SampleWindowDays, "the baseline's window"
 	mark, err := loader.ReadTargetMark(ctx, tx)
 	switch {
-	case err == nil && mark.WindowEnd != nil && mark.WindowDays > 0:
-		asOf, days, source = *mark.WindowEnd, mark.WindowDays, "the window the generator recorded"
-	case err != nil && !errors.Is(err, loader.ErrNotTarget):
+	case err == nil:
+		if k == 0 {
+			k = SyntheticK
+		}
+		if mark.WindowEnd != nil && mark.WindowDays > 0 {
+			asOf, days, source = *mark.WindowEnd, mark.WindowDays, "the window the generator recorded"
+		}
+	case !errors.Is(err, loader.ErrNotTarget):
 		return nil, err
 	}
 	opts := loader.ExportOptions{WindowDays: days, K: k, AsOf: asOf}
