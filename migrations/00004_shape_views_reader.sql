@@ -106,7 +106,7 @@ DROP VIEW IF EXISTS shape.v1_export, shape.v1_attachments, shape.v1_read_receipt
 DO $drop$
 BEGIN
     DROP ROLE IF EXISTS shape_reader;
-EXCEPTION WHEN dependent_objects_still_referenced OR insufficient_privilege OR object_in_use THEN
+EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege OR object_in_use THEN
     RAISE NOTICE 'pgshape: role shape_reader kept: other databases still use it (%)', SQLERRM;
 END
 $drop$;
