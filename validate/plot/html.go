@@ -33,6 +33,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 			}
 			return fmt.Sprintf("%.4f", *ch.Delta)
 		}
+		if ch.Kind == validate.Absolute && ch.Delta != nil {
+			return fmt.Sprintf("%+.1f pts", *ch.Delta*100)
+		}
 		return ch.FormatDelta()
 	},
 	"tolerance": func(ch validate.Check) string {
@@ -40,7 +43,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 			return fmt.Sprintf("≤ %.2f", ch.Tolerance)
 		}
 		if ch.Kind == validate.Absolute {
-			return ch.FormatTolerance() + " pts"
+			return fmt.Sprintf("±%g pts", ch.Tolerance*100)
 		}
 		return ch.FormatTolerance()
 	},
