@@ -184,7 +184,7 @@ type PercentileCheck struct {
 }
 
 // gofNote explains why p-values are small at production sizes.
-const gofNote = "with millions of observations any model deviation rejects (p ≈ 0); judge the fit by total_variation and the percentile errors"
+const gofNote = "at production sizes the p-values reject even negligible deviations; judge the fit by total_variation and the percentile errors"
 
 // goodness computes the chi-squared and G tests and the total variation distance of
 // the binned data against the model's bucket probabilities.

@@ -96,7 +96,7 @@ type FittedDistributions struct {
 type ConversationSizes struct {
 	TypeMix                spec.TypeMix `json:"type_mix"`
 	SmallGroupGeometricP   float64      `json:"small_group_geometric_p"`
-	LargeGroupPowerlawAlph float64      `json:"large_group_powerlaw_alpha"`
+	LargeGroupPowerlawAlpha float64      `json:"large_group_powerlaw_alpha"`
 	LargeGroupXMin         int          `json:"large_group_x_min"`
 	LargeGroupXMax         int          `json:"large_group_x_max"`
 	InactiveRatio          float64      `json:"inactive_ratio"`
@@ -159,7 +159,7 @@ type InterArrival struct {
 	BurstCoefficient    float64  `json:"burst_coefficient"`
 	PeakTroughRatio     float64  `json:"peak_trough_ratio"`
 	WeekdayWeekendRatio float64  `json:"weekday_weekend_ratio"`
-	ObservedWeekendRat  *float64 `json:"observed_weekday_weekend_ratio"`
+	ObservedWeekdayWeekendRatio  *float64 `json:"observed_weekday_weekend_ratio"`
 	// ContinueProbability (η) and MeanGapSeconds (g) are the chain's parameters, from
 	// the mixture's exponential component.
 	ContinueProbability float64 `json:"continue_probability"`
@@ -333,7 +333,7 @@ func (f *fitter) conversations() {
 	}
 	cs.TypeMix = sc.TypeDistribution
 	cs.SmallGroupGeometricP = sc.SmallGroup.P
-	cs.LargeGroupPowerlawAlph = sc.LargeGroup.Alpha
+	cs.LargeGroupPowerlawAlpha = sc.LargeGroup.Alpha
 	cs.LargeGroupXMin, cs.LargeGroupXMax = sc.LargeGroup.XMin, sc.LargeGroup.XMax
 	small := TruncatedGeometric{P: sc.SmallGroup.P, Min: sc.SmallGroup.Min, Max: sc.SmallGroup.Max}
 	large := PowerLaw{Alpha: sc.LargeGroup.Alpha, XMin: sc.LargeGroup.XMin, XMax: sc.LargeGroup.XMax}
@@ -489,7 +489,7 @@ func (f *fitter) timing() {
 	}
 	r.MeanLambdaPeak, r.MeanLambdaTrough = ia.MeanLambdaPeak, ia.MeanLambdaTrough
 	r.PeakTroughRatio, r.WeekdayWeekendRatio = ProfileRatios(ia.WeekdayHourWeights)
-	r.ObservedWeekendRat = m.WeekdayWeekendRatio
+	r.ObservedWeekdayWeekendRatio = m.WeekdayWeekendRatio
 	if m.WeekdayWeekendRatio != nil && stats.RelativeError(r.WeekdayWeekendRatio, *m.WeekdayWeekendRatio) > 0.1 {
 		f.warn("time profile: the profile's weekday/weekend ratio %.2f is off the export's %.2f", r.WeekdayWeekendRatio, *m.WeekdayWeekendRatio)
 	}

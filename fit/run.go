@@ -211,7 +211,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "Conversation type mix: %.1f%% 1:1, %.1f%% small, %.1f%% large\n",
 		cs.TypeMix.OneToOne*100, cs.TypeMix.SmallGroup*100, cs.TypeMix.LargeGroup*100)
 	fmt.Fprintf(w, "Group sizes: small geometric p=%.3f (3–20), large power-law α=%.2f (x_min=%d, x_max=%d); %.1f%% inactive\n",
-		cs.SmallGroupGeometricP, cs.LargeGroupPowerlawAlph, cs.LargeGroupXMin, cs.LargeGroupXMax, cs.InactiveRatio*100)
+		cs.SmallGroupGeometricP, cs.LargeGroupPowerlawAlpha, cs.LargeGroupXMin, cs.LargeGroupXMax, cs.InactiveRatio*100)
 	fmt.Fprintf(w, "Messages/conversation power-law: α=%.2f (p50=%s, p95=%s)\n", mc.Alpha, pf(mc.ObservedP50), pf(mc.ObservedP95))
 	if pl, ln := mc.Models["power_law"], mc.Models["discrete_lognormal"]; pl != nil && ln != nil {
 		win := "discrete log-normal"
