@@ -94,13 +94,13 @@ type FittedDistributions struct {
 
 // ConversationSizes: the type mix and the group-size models.
 type ConversationSizes struct {
-	TypeMix                spec.TypeMix `json:"type_mix"`
-	SmallGroupGeometricP   float64      `json:"small_group_geometric_p"`
+	TypeMix                 spec.TypeMix `json:"type_mix"`
+	SmallGroupGeometricP    float64      `json:"small_group_geometric_p"`
 	LargeGroupPowerlawAlpha float64      `json:"large_group_powerlaw_alpha"`
-	LargeGroupXMin         int          `json:"large_group_x_min"`
-	LargeGroupXMax         int          `json:"large_group_x_max"`
-	InactiveRatio          float64      `json:"inactive_ratio"`
-	MeanMembers            float64      `json:"mean_members"`
+	LargeGroupXMin          int          `json:"large_group_x_min"`
+	LargeGroupXMax          int          `json:"large_group_x_max"`
+	InactiveRatio           float64      `json:"inactive_ratio"`
+	MeanMembers             float64      `json:"mean_members"`
 }
 
 // HeavyRoomsReport: the heavy-room multiplier and the shares behind it.
@@ -156,10 +156,10 @@ type InterArrival struct {
 	MeanLambdaPeak   float64 `json:"mean_lambda_peak"`
 	MeanLambdaTrough float64 `json:"mean_lambda_trough"`
 	// BurstCoefficient is the exported CV of within-conversation gaps.
-	BurstCoefficient    float64  `json:"burst_coefficient"`
-	PeakTroughRatio     float64  `json:"peak_trough_ratio"`
-	WeekdayWeekendRatio float64  `json:"weekday_weekend_ratio"`
-	ObservedWeekdayWeekendRatio  *float64 `json:"observed_weekday_weekend_ratio"`
+	BurstCoefficient            float64  `json:"burst_coefficient"`
+	PeakTroughRatio             float64  `json:"peak_trough_ratio"`
+	WeekdayWeekendRatio         float64  `json:"weekday_weekend_ratio"`
+	ObservedWeekdayWeekendRatio *float64 `json:"observed_weekday_weekend_ratio"`
 	// ContinueProbability (η) and MeanGapSeconds (g) are the chain's parameters, from
 	// the mixture's exponential component.
 	ContinueProbability float64 `json:"continue_probability"`
