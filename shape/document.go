@@ -190,12 +190,46 @@ func Parse(data []byte) (*Document, error) {
 	dec.DisallowUnknownFields()
 	var d Document
 	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, locate(top, err))
 	}
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// locate names the JSON path of a decoding error: encoding/json reports the field of a
+// type mismatch but not of an error raised by a field's own UnmarshalJSON (a bad
+// histogram key), so each top-level field, then each field of that family, is decoded
+// alone until the failing one is found. It runs only on the error path.
+func locate(top map[string]json.RawMessage, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Sprintf("$.%s: %v", te.Field, err)
+	}
+	strict := func(data []byte, v any) error {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		return dec.Decode(v)
+	}
+	for name, raw := range top {
+		one, _ := json.Marshal(map[string]json.RawMessage{name: raw})
+		if strict(one, &Document{}) == nil {
+			continue
+		}
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(raw, &fields) == nil {
+			for fname, fraw := range fields {
+				inner, _ := json.Marshal(map[string]json.RawMessage{fname: fraw})
+				wrapped, _ := json.Marshal(map[string]json.RawMessage{name: inner})
+				if ferr := strict(wrapped, &Document{}); ferr != nil {
+					return fmt.Sprintf("$.%s.%s: %v", name, fname, ferr)
+				}
+			}
+		}
+		return fmt.Sprintf("$.%s: %v", name, err)
+	}
+	return err.Error()
 }
 
 // ReadFile reads and checks a shape document from path.

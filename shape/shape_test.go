@@ -96,11 +96,14 @@ func TestParseNamesTheJSONPath(t *testing.T) {
 		t.Fatalf("minimal document: %v", err)
 	}
 	cases := map[string]string{
-		`{`:                                  "not a JSON object",
-		strings.Replace(string(valid), `"shape_version":"1"`, `"shape_version":"9"`, 1): "$.shape_version",
-		strings.Replace(string(valid), `"media_ratio":0.163`, `"media_ratio":1.63`, 1):  "$.messages.media_ratio",
-		strings.Replace(string(valid), `"privacy_level":"ANONYMIZED_SHAPE_ONLY"`, `"privacy_level":"RAW"`, 1): "$.privacy_level",
-		strings.Replace(string(valid), `"attachments":{`, `"attachmentz":{`, 1):                             "$.attachments is missing",
+		`{`: "not a JSON object",
+		strings.Replace(string(valid), `"shape_version":"1"`, `"shape_version":"9"`, 1):                            "$.shape_version",
+		strings.Replace(string(valid), `"media_ratio":0.163`, `"media_ratio":1.63`, 1):                             "$.messages.media_ratio",
+		strings.Replace(string(valid), `"privacy_level":"ANONYMIZED_SHAPE_ONLY"`, `"privacy_level":"RAW"`, 1):      "$.privacy_level",
+		strings.Replace(string(valid), `"attachments":{`, `"attachmentz":{`, 1):                                    "$.attachments is missing",
+		strings.Replace(string(valid), `"content_length_histogram":{}`, `"content_length_histogram":{"ten":3}`, 1): "$.messages.content_length_histogram",
+		strings.Replace(string(valid), `"total_count":0,"username`, `"total_count":"many","username`, 1):           "$.users.total_count",
+		strings.Replace(string(valid), `"burst_coefficient":null`, `"burst_coefficient":null,"colour":1`, 1):       "$.messages.colour",
 	}
 	for in, want := range cases {
 		_, err := shape.Parse([]byte(in))
