@@ -3,7 +3,6 @@ package fit
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/pgshape/pgshape/shape"
 )
@@ -47,24 +46,19 @@ func logMoments(b binned, floor float64) (mu, sigma float64) {
 	return mu, sigma
 }
 
-// topBound returns an upper bound for the support: the fine grid's next edge above the
-// last published bucket, minus 1 for integer data, or ten times the last lower bound
-// when that bucket is the grid's open one.
-func topBound(b binned, grid []float64, integer bool) float64 {
-	last := b.lo[len(b.lo)-1]
-	i := sort.SearchFloat64s(grid, last)
-	if i < len(grid) && grid[i] == last {
-		i++
-	} else if i < len(grid) && grid[i] < last {
-		i++
+// topBound returns the support's cap for the generator: ten times the lower bound of
+// the last published bucket. The last bucket is open: the k-anonymity merge folds the
+// whole tail into it, so no fine grid edge bounds the data, and capping the model at
+// the next fine edge would cut off exactly the tail that carries the heavy rooms. Ten
+// times the bound leaves the log-normal fits a negligible tail mass beyond the cap;
+// for a power law the cap is a modelling choice, reported in the spec. grid and
+// integer are kept for the callers' symmetry: the cap is the same for every grid.
+func topBound(b binned, _ []float64, integer bool) float64 {
+	last := math.Max(b.lo[len(b.lo)-1], 1)
+	if integer {
+		return math.Floor(10 * last)
 	}
-	if i < len(grid) {
-		if integer {
-			return grid[i] - 1
-		}
-		return grid[i]
-	}
-	return 10 * math.Max(last, 1)
+	return 10 * last
 }
 
 // LogNormalFit is a log-normal fitted by binned maximum likelihood.

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,72 +98,13 @@ func Run(ctx context.Context, opts RunOptions, out io.Writer) (*Report, *spec.Sp
 	return rep, sp, nil
 }
 
-// readShape reads a shape document; malformed JSON is reported at "$" with its line.
+// readShape reads a shape document; shape.ReadFile's errors name the JSON path.
 func readShape(path string) (*shape.Document, error) {
-	data, err := os.ReadFile(path)
+	doc, err := shape.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("error reading shape document %s: %w", path, err)
-	}
-	var any json.RawMessage
-	if err := json.Unmarshal(data, &any); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line := 1 + strings.Count(string(data[:min(int(se.Offset), len(data))]), "\n")
-			return nil, fmt.Errorf("error reading shape document %s: $ is not valid JSON (line %d: %v): pass the file written by `loader sample`", path, line, se)
-		}
-		return nil, fmt.Errorf("error reading shape document %s: $ is not valid JSON (%v): pass the file written by `loader sample`", path, err)
-	}
-	doc, err := shape.Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("error reading shape document %s: %w", path, locate(data, err))
+		return nil, fmt.Errorf("error reading the shape document: %w", err)
 	}
 	return doc, nil
-}
-
-// goField matches encoding/json's "Go struct field Messages.messages.total_count of type int64".
-var goField = regexp.MustCompile(`Go struct field \w+\.([\w.]+) of type (\w+)`)
-
-// locate adds the JSON path to a decoding error that lacks one: a histogram that does
-// not decode is found by decoding each histogram field alone, and encoding/json's
-// type errors name their Go field, which is rewritten as $.family.field.
-func locate(data []byte, err error) error {
-	msg := err.Error()
-	if strings.Contains(msg, "$.") {
-		return err
-	}
-	if m := goField.FindStringSubmatch(msg); m != nil {
-		return fmt.Errorf("%w: $.%s has the wrong type (want %s)", shape.ErrInvalid, m[1], m[2])
-	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil {
-		return err
-	}
-	families := make([]string, 0, len(top))
-	for k := range top {
-		families = append(families, k)
-	}
-	sort.Strings(families)
-	for _, fam := range families {
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(top[fam], &fields) != nil {
-			continue
-		}
-		names := make([]string, 0, len(fields))
-		for k := range fields {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			if !strings.Contains(name, "histogram") || name == "size_activity_histogram" {
-				continue
-			}
-			var h shape.Histogram
-			if herr := json.Unmarshal(fields[name], &h); herr != nil {
-				return fmt.Errorf("%w: $.%s.%s: %v", shape.ErrInvalid, fam, name, herr)
-			}
-		}
-	}
-	return err
 }
 
 // writeJSON writes v as indented JSON through a temporary file and a rename, so a
@@ -204,7 +146,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 		if v == nil {
 			return "null"
 		}
-		return fmt.Sprintf("%g", *v)
+		return strconv.FormatFloat(math.Round(*v*100)/100, 'f', -1, 64)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "=== CALIBRATION SUMMARY ===")

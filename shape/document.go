@@ -171,7 +171,12 @@ var ErrInvalid = errors.New("invalid shape document")
 func Parse(data []byte) (*Document, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("%w: not a JSON object: %v", ErrInvalid, err)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
+			return nil, fmt.Errorf("%w: $ is not valid JSON (line %d: %v): pass the file written by `loader sample`", ErrInvalid, line, se)
+		}
+		return nil, fmt.Errorf("%w: $ is not a JSON object (%v): pass the file written by `loader sample`", ErrInvalid, err)
 	}
 	if v, ok := top["shape_version"]; !ok {
 		return nil, fmt.Errorf("%w: $.shape_version is missing (is this a shape document written by `loader sample`?)", ErrInvalid)
@@ -205,7 +210,7 @@ func Parse(data []byte) (*Document, error) {
 func locate(top map[string]json.RawMessage, err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("$.%s: %v", te.Field, err)
+		return fmt.Sprintf("$.%s has the wrong type (%s, want %s)", te.Field, te.Value, te.Type)
 	}
 	strict := func(data []byte, v any) error {
 		dec := json.NewDecoder(bytes.NewReader(data))
@@ -232,11 +237,12 @@ func locate(top map[string]json.RawMessage, err error) string {
 	return err.Error()
 }
 
-// ReadFile reads and checks a shape document from path.
+// ReadFile reads and checks a shape document from path. Errors name the path;
+// callers add what the document was for.
 func ReadFile(path string) (*Document, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("error reading shape document %s: %w", path, err)
+		return nil, err // *fs.PathError: "open <path>: <cause>"
 	}
 	d, err := Parse(data)
 	if err != nil {

@@ -96,7 +96,8 @@ func TestParseNamesTheJSONPath(t *testing.T) {
 		t.Fatalf("minimal document: %v", err)
 	}
 	cases := map[string]string{
-		`{`: "not a JSON object",
+		`{`:   "$ is not valid JSON (line 1",
+		`[1]`: "$ is not a JSON object",
 		strings.Replace(string(valid), `"shape_version":"1"`, `"shape_version":"9"`, 1):                            "$.shape_version",
 		strings.Replace(string(valid), `"media_ratio":0.163`, `"media_ratio":1.63`, 1):                             "$.messages.media_ratio",
 		strings.Replace(string(valid), `"privacy_level":"ANONYMIZED_SHAPE_ONLY"`, `"privacy_level":"RAW"`, 1):      "$.privacy_level",
