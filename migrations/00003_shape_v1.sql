@@ -18,6 +18,7 @@ CREATE OR REPLACE FUNCTION shape.compute_v1(window_days int, k int, as_of timest
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET work_mem = '256MB'
+    SET jit = off
     SET extra_float_digits = 1
     SET TimeZone = 'UTC'
 AS $fn$
