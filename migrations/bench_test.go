@@ -1,0 +1,141 @@
+package migrations_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pgshape/pgshape/internal/testdb"
+)
+
+// benchFillSQL fills the reference schema with n messages over 35 days before
+// 2025-10-22 (about 86% fall in the 30-day window), ~2 receipts per message and one
+// attachment per media message (two for every fifth), with float8 maths in
+// INSERT … SELECT generate_series. Names are synthetic.
+func benchFillSQL(n int) string {
+	conv := n / 50
+	users := n / 20
+	return fmt.Sprintf(`
+SELECT setseed(0.42);
+INSERT INTO public.users (id, username, email, created_at)
+SELECT i, 'user' || i || repeat('x', (i %% 13)), 'e' || i,
+       timestamptz '2025-10-22Z' - make_interval(secs => random() * 3 * 365 * 86400)
+FROM generate_series(1, %[2]d) i;
+INSERT INTO public.conversations (id, kind, title, created_at)
+SELECT i, CASE WHEN i %% 3 = 0 THEN 'group' ELSE 'direct' END, NULL,
+       timestamptz '2025-10-22Z' - make_interval(secs => random() * 2 * 365 * 86400)
+FROM generate_series(1, %[1]d) i;
+INSERT INTO public.conversation_members (conversation_id, user_id, joined_at)
+SELECT c, ((c * 7919 + j * 104729) %% %[2]d) + 1, timestamptz '2024-01-01Z'
+FROM generate_series(1, %[1]d) c,
+     LATERAL generate_series(1, CASE WHEN c %% 3 = 0 THEN 3 + (c %% 40) ELSE 2 END) j
+ON CONFLICT DO NOTHING;
+INSERT INTO public.messages (id, conversation_id, sender_id, created_at, media_kind, content)
+SELECT row_number() OVER (ORDER BY conv, ts), conv, (conv %% %[2]d) + 1, ts,
+       CASE WHEN r < 0.15 THEN 'image' WHEN r < 0.17 THEN 'video' END,
+       CASE WHEN r < 0.12 THEN NULL ELSE repeat('m', 1 + (r * 997)::int %% 300) END
+FROM (SELECT 1 + floor(%[1]d * power(random(), 2))::bigint AS conv,
+             timestamptz '2025-10-22Z' - make_interval(secs => random() * 35 * 86400) AS ts,
+             random() AS r
+      FROM generate_series(1, %[3]d)) g;
+INSERT INTO public.read_receipts (message_id, reader_id, read_at)
+SELECT m.id, j, m.created_at + make_interval(secs => 5 * power(10, random() * 5))
+FROM public.messages m, generate_series(1, 3) j
+WHERE (m.id * j) %% 4 <> 0;
+INSERT INTO public.attachments (id, message_id, type, size_bytes)
+SELECT row_number() OVER (ORDER BY m.id), m.id, m.media_kind, (1000 * power(10, random() * 4))::bigint
+FROM public.messages m, generate_series(1, 2) j
+WHERE m.media_kind IS NOT NULL AND (j = 1 OR m.id %% 5 = 0);
+`, conv, users, n)
+}
+
+var benchTables = []string{"users", "conversations", "conversation_members", "messages", "read_receipts", "attachments"}
+
+// BenchmarkExport times shape.export over ≥ 1M messages against plain count(*) over
+// every source table, both warm, in one run:
+//
+//	export/scan     export ÷ count(*) as the planner runs it (parallel, index-only
+//	                where the visibility map allows)
+//	export/seqscan  export ÷ count(*) forced to one process and a heap scan, i.e. the
+//	                cost of reading every row once the way the export must
+func BenchmarkExport(b *testing.B) {
+	for _, n := range []int{1_000_000} {
+		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := context.Background()
+			db := testdb.Open(b, testdb.Production)
+			start := time.Now()
+			if _, err := db.ExecContext(ctx, benchFillSQL(n)); err != nil {
+				b.Fatalf("filling the benchmark database: %v", err)
+			}
+			if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+				b.Fatal(err)
+			}
+			var receipts, attachments int64
+			if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM public.read_receipts),
+				(SELECT count(*) FROM public.attachments)`).Scan(&receipts, &attachments); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("filled %d messages, %d receipts, %d attachments in %s", n, receipts, attachments, time.Since(start).Round(time.Second))
+
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			scan := func(single bool) time.Duration {
+				if single {
+					mustExec(b, conn, `SET max_parallel_workers_per_gather = 0; SET enable_indexonlyscan = off;
+						SET enable_indexscan = off; SET enable_bitmapscan = off`)
+					defer mustExec(b, conn, `RESET max_parallel_workers_per_gather; RESET enable_indexonlyscan;
+						RESET enable_indexscan; RESET enable_bitmapscan`)
+				}
+				t0 := time.Now()
+				for _, tbl := range benchTables {
+					var c int64
+					if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM public.`+tbl).Scan(&c); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(t0)
+			}
+			export := func() time.Duration {
+				t0 := time.Now()
+				var l int
+				if err := conn.QueryRowContext(ctx, `SELECT length(shape.export(30, 10, '2025-10-22Z')::text)`).Scan(&l); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t0)
+			}
+			scan(false)
+			scan(true)
+			export() // warm both
+			b.ResetTimer()
+			for b.Loop() {
+				// three alternating rounds; the minimum of each is the least disturbed
+				var ex, sc, ss []time.Duration
+				for range 3 {
+					sc = append(sc, scan(false))
+					ss = append(ss, scan(true))
+					ex = append(ex, export())
+				}
+				e, s, q := slices.Min(ex), slices.Min(sc), slices.Min(ss)
+				b.ReportMetric(e.Seconds(), "export-s")
+				b.ReportMetric(s.Seconds(), "scan-s")
+				b.ReportMetric(q.Seconds(), "seqscan-s")
+				b.ReportMetric(float64(e)/float64(s), "export/scan")
+				b.ReportMetric(float64(e)/float64(q), "export/seqscan")
+			}
+		})
+	}
+}
+
+func mustExec(b *testing.B, conn *sql.Conn, q string) {
+	b.Helper()
+	if _, err := conn.ExecContext(context.Background(), q); err != nil {
+		b.Fatal(err)
+	}
+}
