@@ -21,7 +21,7 @@ func generateCommand() *cli.Command {
 			&cli.StringFlag{Name: "shard", Usage: "load only slice i/n of the dataset, appended to the target (see docs/generate.md)"},
 			&cli.Int64Flag{Name: "messages", Usage: "override the band's message count"},
 			&cli.BoolFlag{Name: "truncate", Usage: "replace a target whose chat tables already hold rows"},
-			&cli.StringFlag{Name: "report-dir", Value: ".", Usage: "where report_<band>_<seed>.json goes (\"\" for none)"},
+			&cli.StringFlag{Name: "report-dir", Value: ".", Usage: "where report_<band>_<seed>.json goes, with the shape of what landed (\"\" for no report and no shape export)"},
 		},
 		Action: func(c *cli.Context) error {
 			shard, err := generate.ParseShard(c.String("shard"))
@@ -49,6 +49,7 @@ func generateCommand() *cli.Command {
 				Messages:  c.Int64("messages"),
 				Truncate:  c.Bool("truncate"),
 				ReportDir: c.String("report-dir"),
+				NoShape:   c.String("report-dir") == "",
 				Progress:  c.App.ErrWriter,
 			}
 			if _, err := generate.Run(c.Context, opts, c.App.Writer); err != nil {

@@ -363,3 +363,39 @@ func TestRefusesNonEmptyTarget(t *testing.T) {
 		t.Fatalf("a shard of another seed: %v, want ErrTargetNotEmpty", err)
 	}
 }
+
+// Cancelling the context (Ctrl-C) in the middle of the COPY stops the load, drops
+// the staging schema and leaves the target as it was (empty here).
+func TestCancelledLoad(t *testing.T) {
+	t.Parallel()
+	url := testdb.New(t, testdb.Target)
+	conn := connect(t, url)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := options(t, url)
+	opts.Messages = 400_000
+	errc := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, opts, &bytes.Buffer{})
+		errc <- err
+	}()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if queryFloat(t, conn, `SELECT count(*)::float8 FROM pg_stat_activity WHERE datname = current_database()
+			AND query LIKE 'COPY "pgshape_gen_%' AND state = 'active'`) > 0 {
+			break
+		}
+	}
+	cancel()
+	if err := <-errc; err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+	}
+	if c := queryFloat(t, conn, `SELECT count(*)::float8 FROM pg_namespace WHERE nspname LIKE 'pgshape_gen_%'`); c != 0 {
+		t.Errorf("%v staging schemas left", c)
+	}
+	if full, err := nonEmpty(context.Background(), conn); err != nil || full != "" {
+		t.Errorf("the cancelled load wrote into public.%s (%v)", full, err)
+	}
+	if m, err := loader.ReadTargetMark(context.Background(), conn); err != nil || m.LoadedAt != nil {
+		t.Errorf("the cancelled load recorded itself: %+v (%v)", m, err)
+	}
+}

@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -130,7 +131,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 
 	if !opts.Shard.sharded() {
 		tk := time.Now()
-		if err := postLoad(ctx, &opts, staging); err != nil {
+		if err := postLoad(ctx, &opts, staging, tables); err != nil {
 			return nil, err
 		}
 		res.Phases["post_load"] = time.Since(tk).Seconds()
@@ -151,8 +152,12 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 	res.Phases["swap"] = time.Since(ts).Seconds()
 	res.TotalSeconds = time.Since(t0).Seconds()
 
-	if res.Shape, err = exportShape(ctx, conn, s.Window.Days, res.WindowEnd); err != nil {
-		return nil, err
+	if !opts.NoShape {
+		te := time.Now()
+		if res.Shape, err = exportShape(ctx, conn, s.Window.Days, res.WindowEnd); err != nil {
+			return nil, err
+		}
+		res.Phases["shape_export"] = time.Since(te).Seconds()
 	}
 	summarize(out, res)
 	if opts.ReportDir != "" {
@@ -405,8 +410,9 @@ func copyAll(ctx context.Context, opts *Options, p *plan, staging string) ([]Tab
 }
 
 // postLoad runs schema.sql part 2 (keys, checks, indexes, then foreign keys) in the
-// staging schema, spread over opts.Workers connections.
-func postLoad(ctx context.Context, opts *Options, staging string) error {
+// staging schema, spread over opts.Workers connections, statements on the largest
+// tables first so that the small ones fill the gaps.
+func postLoad(ctx context.Context, opts *Options, staging string, tables []TableResult) error {
 	_, part2 := refschema.SchemaParts()
 	var plain, fks []string
 	for _, st := range splitStatements(part2) {
@@ -416,7 +422,24 @@ func postLoad(ctx context.Context, opts *Options, staging string) error {
 			plain = append(plain, st)
 		}
 	}
-	for _, group := range [][]string{plain, fks} {
+	rows := func(st string) int64 {
+		for _, t := range tables {
+			if strings.Contains(st, " "+t.Name+" ") {
+				return t.Rows
+			}
+		}
+		return 0
+	}
+	bySize := func(a, b string) int { return cmp.Compare(rows(b), rows(a)) }
+	slices.SortStableFunc(plain, bySize)
+	slices.SortStableFunc(fks, bySize)
+	// Statistics first: the foreign-key checks are joins, planned blind on tables
+	// never analysed.
+	var analyze []string
+	for _, t := range Tables {
+		analyze = append(analyze, "ANALYZE "+pgx.Identifier{t}.Sanitize())
+	}
+	for _, group := range [][]string{analyze, plain, fks} {
 		if err := runParallel(ctx, opts, staging, group); err != nil {
 			return err
 		}
@@ -456,12 +479,16 @@ func runParallel(ctx context.Context, opts *Options, staging string, stmts []str
 				return err
 			}
 			defer conn.Close(context.Background())
-			if _, err := conn.Exec(ectx, "SET search_path TO "+pgx.Identifier{staging}.Sanitize()+"; SET maintenance_work_mem = '256MB'"); err != nil {
+			if _, err := conn.Exec(ectx, "SET search_path TO "+pgx.Identifier{staging}.Sanitize()+"; SET maintenance_work_mem = '256MB'; SET work_mem = '128MB'"); err != nil {
 				return fmt.Errorf("error preparing the post-load session: %w", err)
 			}
 			for st := range queue {
+				t0 := time.Now()
 				if _, err := conn.Exec(ectx, st); err != nil {
 					return fmt.Errorf("error building keys in the staging schema (%s): %w", firstLine(st), err)
+				}
+				if opts.Progress != nil {
+					fmt.Fprintf(opts.Progress, "[Generate] keys %5.1fs %s\n", time.Since(t0).Seconds(), firstLine(st))
 				}
 			}
 			return nil

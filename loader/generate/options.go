@@ -39,6 +39,10 @@ type Options struct {
 	Truncate bool
 	// ReportDir receives report_<band>_<seed>.json. Default "": no report file.
 	ReportDir string
+	// NoShape skips exporting the target's shape after the load (Result.Shape stays
+	// nil, the report has no shape). Default false: export it, which on a large band
+	// costs about as long as the load.
+	NoShape bool
 	// Progress receives per-table progress: a redrawn line on a terminal, plain log
 	// lines otherwise. Default nil: no progress.
 	Progress io.Writer

@@ -68,7 +68,11 @@ func summarize(out io.Writer, res *Result) {
 	}
 	fmt.Fprintf(out, "[Generate] ✓ loaded in %.1fs (plan %.1fs, copy %.1fs, keys %.1fs, swap %.1fs)\n",
 		res.TotalSeconds, res.Phases["plan"], res.Phases["copy"], res.Phases["post_load"], res.Phases["swap"])
-	if res.Shape == nil {
-		fmt.Fprintln(out, "[Generate] shape of the target not exported: this database's shape layer has no shape.export yet")
+	if t, ok := res.Phases["shape_export"]; ok {
+		if res.Shape == nil {
+			fmt.Fprintln(out, "[Generate] shape of the target not exported: its shape layer has no shape.export yet (run `loader migrate`)")
+		} else {
+			fmt.Fprintf(out, "[Generate] shape of the target exported in %.1fs\n", t)
+		}
 	}
 }
