@@ -193,7 +193,14 @@ BEGIN
                                    'messages', pg_catalog.sum(act.n),
                                    'pct', pg_catalog.percentile_cont(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99])
                                               WITHIN GROUP (ORDER BY act.n::float8),
-                                   'desc', pg_catalog.array_agg(act.n ORDER BY act.n DESC))
+                                   -- messages of the busiest ceil(p·n) active conversations
+                                   'heavy', (SELECT pg_catalog.jsonb_build_object(
+                                                 'top_1pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.01 * q.cnt)),
+                                                 'top_2pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.02 * q.cnt)),
+                                                 'top_5pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.05 * q.cnt)))
+                                               FROM (SELECT a2.n, pg_catalog.row_number() OVER (ORDER BY a2.n DESC) AS rn,
+                                                            pg_catalog.count(*) OVER ()::numeric AS cnt
+                                                       FROM act a2) q))
                                  FROM act),
                     'activity', (SELECT pg_catalog.jsonb_build_object('b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n))
                                    FROM (SELECT GREATEST(pg_catalog.width_bucket(act.n::float8, g_activity), 1) AS b,
@@ -273,15 +280,12 @@ BEGIN
         FOR pcrow IN 1 .. 3 LOOP
             DECLARE
                 p numeric := (ARRAY[0.01, 0.02, 0.05])[pcrow];
-                top int := pg_catalog.ceil(p * n)::int;
+                top numeric := pg_catalog.ceil(p * n);
                 name text := (ARRAY['top_1pct', 'top_2pct', 'top_5pct'])[pcrow];
-                s bigint;
             BEGIN
-                IF top >= k AND top > 0 THEN
-                    SELECT pg_catalog.sum(e::bigint) INTO s
-                      FROM (SELECT e FROM pg_catalog.jsonb_array_elements_text(c_raw -> 'active' -> 'desc')
-                                   WITH ORDINALITY AS a(e, o) WHERE a.o <= top) q;
-                    y := y || pg_catalog.jsonb_build_object(name, s::float8 / (c_raw -> 'active' ->> 'messages')::float8);
+                IF top >= k THEN
+                    y := y || pg_catalog.jsonb_build_object(name,
+                        (c_raw -> 'active' -> 'heavy' ->> name)::float8 / (c_raw -> 'active' ->> 'messages')::float8);
                 ELSE
                     y := y || pg_catalog.jsonb_build_object(name, NULL::float8);
                     nulls := nulls + 1;

@@ -310,3 +310,32 @@ func TestExportReadOnly(t *testing.T) {
 		t.Errorf("messages.total_count = %d, want 10", n)
 	}
 }
+
+// Heavy-room shares and activity percentiles on 40 active conversations, conversation
+// i holding i window messages (820 in all), k = 2.
+func TestExportHeavyRoomsAndPercentiles(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	dropUserFKs(t, db)
+	exec(t, db, `
+INSERT INTO public.conversations SELECT i, 'group', NULL, '2025-01-01Z' FROM generate_series(1, 40) i;
+INSERT INTO public.messages (id, conversation_id, sender_id, created_at, media_kind, content)
+SELECT row_number() OVER (), i, 1, timestamptz '2025-10-21 12:00Z' + make_interval(secs => j), NULL, 'a'
+FROM generate_series(1, 40) i, generate_series(1, i) j;`)
+	_, doc := export(t, db, 7, 2, fixtureAsOf)
+	c := doc.Conversations
+	// ceil(0.01·40) = ceil(0.02·40) = 1 < 2 → null; ceil(0.05·40) = 2 → the busiest two,
+	// 40 + 39 = 79 of 820 messages.
+	wantFloat(t, "top_1pct", c.HeavyRoomShare.Top1Pct, nil)
+	wantFloat(t, "top_2pct", c.HeavyRoomShare.Top2Pct, nil)
+	wantFloat(t, "top_5pct", c.HeavyRoomShare.Top5Pct, f64(79.0/820))
+	// percentile_cont over 1…40: rank h = p·39, value 1 + h. p99 needs 40·0.01 ≥ 2 → null.
+	wantFloat(t, "p50", c.ActivityPercentiles.P50, f64(20.5))
+	wantFloat(t, "p75", c.ActivityPercentiles.P75, f64(30.25))
+	wantFloat(t, "p90", c.ActivityPercentiles.P90, f64(36.1))
+	wantFloat(t, "p95", c.ActivityPercentiles.P95, f64(38.05))
+	wantFloat(t, "p99", c.ActivityPercentiles.P99, nil)
+	if c.ActiveCount != 40 || doc.Messages.TotalCount != 820 {
+		t.Errorf("active %d messages %d, want 40 and 820", c.ActiveCount, doc.Messages.TotalCount)
+	}
+}
