@@ -34,10 +34,7 @@ func generateCommand() *cli.Command {
 					return usageError("%v: fix the spec or regenerate it with `loader fit`", err)
 				}
 			} else {
-				s = defaultSpec()
-				if s == nil {
-					return usageError("no --config given and this build has no default spec: pass --config distribution-spec.json")
-				}
+				s = spec.Default()
 			}
 			opts := generate.Options{
 				URL:       loader.ResolveURL(c.String("database-url")),
@@ -59,7 +56,3 @@ func generateCommand() *cli.Command {
 		},
 	}
 }
-
-// defaultSpec is the spec used without --config.
-// TODO(generate): return spec.Default() once spec/default.go lands.
-func defaultSpec() *spec.Spec { return nil }

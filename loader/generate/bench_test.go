@@ -17,6 +17,7 @@ import (
 
 	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/spec"
 )
 
 // Benchmarks do their whole measurement in one iteration (make bench runs
@@ -44,11 +45,11 @@ func adminConn(b *testing.B, url string) *pgx.Conn {
 	return conn
 }
 
-// slice2M returns the dev band's model and the first conversations holding at least
-// 2M messages.
+// slice2M returns the band's model under the shipped default spec and the first
+// conversations holding at least 2M messages.
 func slice2M(b *testing.B, band string) (*model, *plan, int64, int64) {
 	b.Helper()
-	s := testSpec(b)
+	s := spec.Default()
 	m, err := newModel(s, "bench", s.Bands[band].Messages)
 	if err != nil {
 		b.Fatal(err)
@@ -241,7 +242,7 @@ func BenchmarkGenerateBand(b *testing.B) {
 		b.Run(band, func(b *testing.B) {
 			url := testdb.New(b, testdb.Target)
 			var stdout, stderr bytes.Buffer
-			cmd := exec.Command(bin, "generate", "--band", band, "--seed", "bench", "--config", "testdata/spec.json",
+			cmd := exec.Command(bin, "generate", "--band", band, "--seed", "bench", // the default spec
 				"--database-url", url, "--report-dir", "")
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			b.ResetTimer()
