@@ -73,7 +73,11 @@ func runUp(ctx context.Context, p *goose.Provider, what string, out io.Writer) e
 		return fmt.Errorf("error applying the %s migrations: %w", what, err)
 	}
 	for _, r := range res {
-		fmt.Fprintf(out, "[Migrate] %s: applied %s\n", what, r.Source.Path)
+		name := r.Source.Path
+		if name == "" {
+			name = targetMigrationNames[r.Source.Version]
+		}
+		fmt.Fprintf(out, "[Migrate] %s: applied %s\n", what, name)
 	}
 	v, err := p.GetDBVersion(ctx)
 	if err != nil {
@@ -139,6 +143,12 @@ func TargetProvider(db *sql.DB) (*goose.Provider, error) {
 		return nil, fmt.Errorf("error loading the target migrations: %w", err)
 	}
 	return p, nil
+}
+
+// targetMigrationNames names the target set's Go migrations in progress lines.
+var targetMigrationNames = map[int64]string{
+	1: "00001 reference chat schema (sql/schema.sql)",
+	2: "00002 synthetic-target mark (pgshape.synthetic_target)",
 }
 
 // markSQL creates the synthetic-target mark. One row, written at migrate time; the
