@@ -409,7 +409,7 @@ func (t *slotTable) weightBefore(at int64) float64 {
 // sample draws a time in [lo, end) with density proportional to the profile, given
 // lo's cumulative weight wLo; uniformly when no weight is left after lo.
 func (t *slotTable) sample(r *rand.Rand, lo int64, wLo float64) int64 {
-	if wLo >= t.total {
+	if wLo >= t.total*(1-1e-12) {
 		return lo + r.Int64N(t.end-lo)
 	}
 	w := wLo + r.Float64()*(t.total-wLo)
@@ -422,7 +422,8 @@ func (t *slotTable) sample(r *rand.Rand, lo int64, wLo float64) int64 {
 	if k+1 < len(t.start) {
 		slotEnd = t.start[k+1]
 	}
-	return min(max(at, lo, t.start[k]), slotEnd-1)
+	// Rounding can put at a hair outside its slot or below lo (lo < end always).
+	return max(min(max(at, t.start[k]), slotEnd-1), lo)
 }
 
 // ---- histograms sampled uniformly within a bucket ----

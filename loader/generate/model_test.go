@@ -1,0 +1,151 @@
+package generate
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgshape/pgshape/spec"
+)
+
+// The Feistel permutation is a bijection of 0…n−1 for sizes around powers of two.
+func TestFeistelIsABijection(t *testing.T) {
+	t.Parallel()
+	for _, n := range []uint64{1, 2, 3, 4, 5, 63, 64, 65, 1000, 4097} {
+		f := newFeistel(n, 42)
+		seen := make([]bool, n)
+		for i := range n {
+			x := f.apply(i)
+			if x >= n || seen[x] {
+				t.Fatalf("n=%d: %d ↦ %d (repeated or out of range)", n, i, x)
+			}
+			seen[x] = true
+		}
+	}
+	// Another key gives another order.
+	a, b := newFeistel(1000, 1), newFeistel(1000, 2)
+	same := 0
+	for i := range uint64(1000) {
+		if a.apply(i) == b.apply(i) {
+			same++
+		}
+	}
+	if same > 20 {
+		t.Errorf("keys 1 and 2 agree on %d of 1000 points", same)
+	}
+}
+
+// Quantiles of the count models against hand-computed values.
+func TestCountModelQuantiles(t *testing.T) {
+	t.Parallel()
+	// Power law α = 2 on 1…10⁷: P(X = 1) = 1/ζ(2) = 0.6079, P(X ≤ 2) = 1.25/ζ(2) = 0.7599
+	// (the mass beyond 10⁷ is 6e-8 of it).
+	pl, err := newCountModel(spec.CountModel{Distribution: "power_law", Alpha: 2, XMin: 1, XMax: 10_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		u    float64
+		want int64
+	}{{0.0001, 1}, {0.607, 1}, {0.609, 2}, {0.759, 2}, {0.761, 3}} {
+		if got := pl.quantile(c.u); got != c.want {
+			t.Errorf("power law quantile(%g) = %d, want %d", c.u, got, c.want)
+		}
+	}
+	// Beyond the 2²⁰-entry table the tail is ∫ t^−2 dt with the ½ correction:
+	// P(X ≥ x) = (1/(x − ½) − 1/(10⁷ + ½)) / ζ(2). P(X ≥ x) = 2.5e-7 gives
+	// 1/(x − ½) = 2.5e-7·1.644934 + 1e-7 = 5.1123e-7, x = 1.95606e6.
+	if got := pl.quantile(1 - 2.5e-7); math.Abs(float64(got)-1.95606e6) > 2e3 {
+		t.Errorf("power law tail quantile = %d, want 1.956e6 ± 0.1%%", got)
+	}
+	// Discrete log-normal (μ = 2.5, σ = 1.2) on 1…5000: quantile(u) = floor(exp(μ + σ·Φ⁻¹(p)))
+	// with p = Φ(z(1)) + u·(Φ(z(5001)) − Φ(z(1))), Φ(z(1)) = Φ(−2.0833) = 0.018610,
+	// Φ(z(5001)) = Φ(5.0144) ≈ 1. u = ½: p = 0.509305, Φ⁻¹ = 0.023325, e^2.52799 = 12.53.
+	// u = 0.9: p = 0.901861, Φ⁻¹ = 1.29186, e^4.05023 = 57.4.
+	ln, err := newCountModel(spec.CountModel{Distribution: "discrete_lognormal", Mu: 2.5, Sigma: 1.2, XMin: 1, XMax: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		u    float64
+		want int64
+	}{{0.5, 12}, {0.9, 57}, {1e-9, 1}, {1 - 1e-12, 5000}} {
+		if got := ln.quantile(c.u); got != c.want {
+			t.Errorf("log-normal quantile(%g) = %d, want %d", c.u, got, c.want)
+		}
+	}
+}
+
+// Burst starts fall only where the weekday × hour profile has weight.
+func TestSlotTableFollowsTheProfile(t *testing.T) {
+	t.Parallel()
+	var w [7][24]float64
+	w[0][10] = 1                                       // Monday 10:00–11:00 UTC only
+	w[2][3] = 3                                        // Wednesday 03:00–04:00, three times the weight
+	end := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // a Monday
+	st, err := newSlotTable(toPG(end.AddDate(0, 0, -14)), toPG(end), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	wed := 0
+	const n = 20000
+	for range n {
+		at := pgEpoch.Add(time.Duration(st.sample(r, st.start[0], 0)) * time.Microsecond)
+		switch {
+		case at.Weekday() == time.Monday && at.Hour() == 10:
+		case at.Weekday() == time.Wednesday && at.Hour() == 3:
+			wed++
+		default:
+			t.Fatalf("sample at %v, outside the weighted hours", at)
+		}
+	}
+	// Wednesday carries 3/4 of the weight: within 4 standard errors (0.0031).
+	if got := float64(wed) / n; math.Abs(got-0.75) > 0.0125 {
+		t.Errorf("Wednesday share %v, want 0.75", got)
+	}
+	// From a lower bound on the last Monday at 05:00, only that Monday's 10:00 hour and
+	// the last Wednesday's 03:00 hour are left; with no weight left (after that
+	// Wednesday) the draw is uniform over what remains of the window.
+	lo := time.Date(2025, 12, 29, 5, 0, 0, 0, time.UTC)
+	for range 1000 {
+		at := pgEpoch.Add(time.Duration(st.sample(r, toPG(lo), st.weightBefore(toPG(lo)))) * time.Microsecond)
+		if at.Before(lo) || !(at.Day() == 29 && at.Hour() == 10 || at.Day() == 31 && at.Hour() == 3) {
+			t.Fatalf("sample %v, want Dec 29 10h or Dec 31 3h", at)
+		}
+	}
+	late := toPG(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+	for range 1000 {
+		if at := st.sample(r, late, st.weightBefore(late)); at < late || at >= st.end {
+			t.Fatalf("sample %d outside [%d, %d)", at, late, st.end)
+		}
+	}
+}
+
+// Usernames are unique and of the requested length when the id fits; text is
+// lowercase pseudo-words.
+func TestUsernamesAndText(t *testing.T) {
+	t.Parallel()
+	m, err := newModel(testSpec(t), "s", 20000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGen(m)
+	seen := map[string]bool{}
+	for uid := int64(1); uid <= 20000; uid++ {
+		l := int(uid % 12)
+		name := string(g.username(uid, l))
+		if seen[name] {
+			t.Fatalf("username %q repeats", name)
+		}
+		seen[name] = true
+		if digits := len(strings.TrimLeft(name, "abcdefghijklmnopqrstuvwxyz")); len(name) != max(l, digits) {
+			t.Fatalf("uid %d length %d: %q", uid, l, name)
+		}
+	}
+	if strings.Trim(string(m.textBuf), "abcdefghijklmnopqrstuvwxyz ") != "" {
+		t.Errorf("the text buffer holds something other than lowercase words")
+	}
+}
