@@ -479,7 +479,7 @@ func runParallel(ctx context.Context, opts *Options, staging string, stmts []str
 				return err
 			}
 			defer conn.Close(context.Background())
-			if _, err := conn.Exec(ectx, "SET search_path TO "+pgx.Identifier{staging}.Sanitize()+"; SET maintenance_work_mem = '256MB'; SET work_mem = '128MB'"); err != nil {
+			if _, err := conn.Exec(ectx, "SET search_path TO "+pgx.Identifier{staging}.Sanitize()+"; SET maintenance_work_mem = '256MB'; SET work_mem = '256MB'"); err != nil {
 				return fmt.Errorf("error preparing the post-load session: %w", err)
 			}
 			for st := range queue {
