@@ -248,7 +248,27 @@ func TestSwapKeepsDependentViews(t *testing.T) {
 		GRANT SELECT ON public.busy TO PUBLIC;`); err != nil {
 		t.Fatal(err)
 	}
+	catalog := func() string {
+		var out string
+		if err := conn.QueryRow(ctx, `SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+			SELECT format('%s %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid), convalidated) AS x
+			FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+			UNION ALL
+			SELECT indexdef FROM pg_indexes WHERE schemaname = 'public') y`).Scan(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := catalog()
 	res := load(t, options(t, url))
+	// The swapped-in tables carry exactly the reference schema's keys, checks, foreign
+	// keys (validated) and indexes, as `loader migrate --target` created them.
+	if after := catalog(); after != before {
+		t.Errorf("catalog after the swap:\n%s\nwant (before):\n%s", after, before)
+	}
+	if strings.Count(before, "FOREIGN KEY") != 7 || strings.Contains(before, " false") {
+		t.Errorf("unexpected reference catalog:\n%s", before)
+	}
 	var n float64
 	var comment string
 	var public bool

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -439,13 +440,31 @@ func postLoad(ctx context.Context, opts *Options, staging string, tables []Table
 	for _, t := range Tables {
 		analyze = append(analyze, "ANALYZE "+pgx.Identifier{t}.Sanitize())
 	}
-	for _, group := range [][]string{analyze, plain, fks} {
+	// A foreign key added with its check takes SHARE ROW EXCLUSIVE on both tables, so
+	// every key touching messages would wait for the previous one. Added NOT VALID
+	// (no scan) and then validated, the checks take only SHARE UPDATE EXCLUSIVE on the
+	// referencing table and ROW SHARE on the referenced one, and run side by side. The
+	// catalog ends the same: a validated foreign key.
+	var addFKs, validate []string
+	for _, st := range fks {
+		m := addConstraint.FindStringSubmatch(st)
+		if m == nil {
+			addFKs = append(addFKs, st)
+			continue
+		}
+		addFKs = append(addFKs, strings.TrimSuffix(strings.TrimSpace(st), ";")+" NOT VALID;")
+		validate = append(validate, "ALTER TABLE "+m[1]+" VALIDATE CONSTRAINT "+m[2]+";")
+	}
+	for _, group := range [][]string{analyze, plain, addFKs, validate} {
 		if err := runParallel(ctx, opts, staging, group); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// addConstraint reads the table and constraint of "ALTER TABLE t ADD CONSTRAINT c …".
+var addConstraint = regexp.MustCompile(`(?s)^ALTER TABLE\s+(\S+)\s+ADD CONSTRAINT\s+(\S+)\s`)
 
 // splitStatements splits plain DDL at semicolons that end a line, dropping comments.
 func splitStatements(sql string) []string {
