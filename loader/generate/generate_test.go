@@ -92,6 +92,10 @@ func TestDeterministicAcrossWorkersAndShards(t *testing.T) {
 		url := testdb.New(t, testdb.Target)
 		wg.Go(func() {
 			opts := options(t, url)
+			// 100k messages: 5 chunks of 1024 conversations, split into COPY ranges of
+			// 2 chunks with 1 worker and of 1 chunk with 3, so ranges start at
+			// different places.
+			opts.Messages = 100_000
 			if mut == nil {
 				for _, sh := range []Shard{{1, 2}, {0, 2}} { // out of order on purpose
 					o := opts

@@ -329,7 +329,7 @@ func copyAll(ctx context.Context, opts *Options, p *plan, staging string) ([]Tab
 	stats[tConversations].expected = p.hi - p.lo
 	stats[tUsers].expected = m.users
 
-	target := max(int64(100_000), p.messages/int64(4*opts.Workers))
+	target := max(int64(10_000), p.messages/int64(4*opts.Workers))
 	ranges := p.ranges(target)
 	var tasks []copyTask
 	ids := newGen(m)
