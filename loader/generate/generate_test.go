@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -421,5 +424,71 @@ func TestCancelledLoad(t *testing.T) {
 	}
 	if m, err := loader.ReadTargetMark(context.Background(), conn); err != nil || m.LoadedAt != nil {
 		t.Errorf("the cancelled load recorded itself: %+v (%v)", m, err)
+	}
+}
+
+// helperEnv makes the test binary act as a loader process (see TestKilledProcess).
+const helperEnv = "PGSHAPE_GENERATE_HELPER_URL"
+
+// TestHelperProcess is not a test: run with helperEnv set, it loads 400k messages into
+// that database, so that TestKilledProcess can kill a real process mid-COPY.
+func TestHelperProcess(t *testing.T) {
+	url := os.Getenv(helperEnv)
+	if url == "" {
+		t.Skip("helper process only")
+	}
+	opts := options(t, url)
+	opts.Messages, opts.Truncate, opts.Workers, opts.NoShape = 400_000, true, 1, true
+	_, err := Run(context.Background(), opts, io.Discard)
+	t.Fatalf("the helper was meant to be killed, Run returned %v", err)
+}
+
+// A loader process killed with SIGKILL in the middle of the COPY leaves the target as
+// it was; the next run drops the dead run's staging schema and succeeds.
+func TestKilledProcess(t *testing.T) {
+	t.Parallel()
+	url := testdb.New(t, testdb.Target)
+	load(t, options(t, url))
+	conn := connect(t, url)
+	before := checksums(t, conn)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+url)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	copying := false
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !copying; time.Sleep(10 * time.Millisecond) {
+		copying = queryFloat(t, conn, `SELECT count(*)::float8 FROM pg_stat_activity WHERE datname = current_database()
+			AND query LIKE 'COPY "pgshape_gen_%' AND state = 'active'`) > 0
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if !copying {
+		t.Fatal("the helper never reached the COPY")
+	}
+	// The server notices the dead client; wait for its sessions to end.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if queryFloat(t, conn, `SELECT count(*)::float8 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+			AND backend_type = 'client backend'`) == 0 {
+			break
+		}
+	}
+	if c := queryFloat(t, conn, `SELECT count(*)::float8 FROM pg_namespace WHERE nspname LIKE 'pgshape_gen_%'`); c != 1 {
+		t.Fatalf("%v staging schemas after the kill, want the dead run's one", c)
+	}
+	after := checksums(t, conn)
+	for _, tb := range Tables {
+		if before[tb] != after[tb] {
+			t.Errorf("%s changed by the killed load: %s → %s", tb, before[tb], after[tb])
+		}
+	}
+	opts := options(t, url)
+	opts.Truncate, opts.Seed = true, "after the kill"
+	load(t, opts)
+	if c := queryFloat(t, conn, `SELECT count(*)::float8 FROM pg_namespace WHERE nspname LIKE 'pgshape_gen_%'`); c != 0 {
+		t.Errorf("%v staging schemas left after the rerun", c)
 	}
 }
