@@ -104,7 +104,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 	committed := false
 	defer func() {
 		if !committed {
-			dropStaging(conn, staging)
+			dropStaging(opts.URL, conn, staging)
 		}
 	}()
 
@@ -258,13 +258,19 @@ func createStaging(ctx context.Context, conn *pgx.Conn) (string, error) {
 	return name, nil
 }
 
-// dropStaging removes a run's own staging schema after a failure (best effort: a
-// kill leaves it to the next run's dropStaleStaging).
-func dropStaging(conn *pgx.Conn, name string) {
+// dropStaging removes a run's own staging schema after a failure, over a fresh
+// connection when an interrupted query closed the run's own (best effort: a kill
+// leaves it to the next run's dropStaleStaging).
+func dropStaging(url string, conn *pgx.Conn, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if conn.IsClosed() {
-		return
+		c, err := loader.ConnectOne(ctx, url)
+		if err != nil {
+			return
+		}
+		defer c.Close(ctx)
+		conn = c
 	}
 	_, _ = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`)
 }
