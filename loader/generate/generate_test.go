@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -81,46 +82,89 @@ func queryFloat(t testing.TB, conn *pgx.Conn, sql string, args ...any) float64 {
 }
 
 // The same seed, spec and band give the same tables whatever the number of workers;
-// shards 0/2 and 1/2 loaded into one database give the unsharded tables.
+// shards 1/2 then 0/2, or shards 0/3, 1/3 and 2/3 loaded at the same time, into one
+// database give the unsharded tables.
 func TestDeterministicAcrossWorkersAndShards(t *testing.T) {
 	t.Parallel()
-	var sums [4]map[string]string
+	shards := func(n int, parallel bool, order ...int) func(Options) error {
+		return func(opts Options) error {
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for _, i := range order {
+				o := opts
+				o.Shard = Shard{Index: i, Count: n}
+				if parallel {
+					wg.Go(func() { _, errs[i] = Run(context.Background(), o, io.Discard) })
+				} else if _, errs[i] = Run(context.Background(), o, io.Discard); errs[i] != nil {
+					break
+				}
+			}
+			wg.Wait()
+			return errors.Join(errs...)
+		}
+	}
+	one := func(mut func(*Options)) func(Options) error {
+		return func(opts Options) error {
+			mut(&opts)
+			_, err := Run(context.Background(), opts, io.Discard)
+			return err
+		}
+	}
+	variants := []struct {
+		name string
+		run  func(Options) error
+	}{
+		{"1 worker", one(func(o *Options) { o.Workers = 1 })},
+		{"3 workers", one(func(o *Options) { o.Workers = 3 })},
+		{"shards 1/2 then 0/2", shards(2, false, 1, 0)},
+		{"shards 0/3, 1/3, 2/3 at once", shards(3, true, 0, 1, 2)},
+		{"another seed", one(func(o *Options) { o.Seed = "another seed" })},
+	}
+	sums := make([]map[string]string, len(variants))
+	errs := make([]error, len(variants))
 	var wg sync.WaitGroup
-	for i, mut := range []func(*Options){
-		func(o *Options) { o.Workers = 1 },
-		func(o *Options) { o.Workers = 3 },
-		nil, // shards, below
-		func(o *Options) { o.Seed = "another seed" },
-	} {
+	for i, v := range variants {
 		url := testdb.New(t, testdb.Target)
+		conn := connect(t, url)
 		wg.Go(func() {
 			opts := options(t, url)
 			// 100k messages: 5 chunks of 1024 conversations, split into COPY ranges of
 			// 2 chunks with 1 worker and of 1 chunk with 3, so ranges start at
 			// different places.
-			opts.Messages = 100_000
-			if mut == nil {
-				for _, sh := range []Shard{{1, 2}, {0, 2}} { // out of order on purpose
-					o := opts
-					o.Shard = sh
-					load(t, o)
-				}
-			} else {
-				mut(&opts)
-				load(t, opts)
+			opts.Messages, opts.NoShape = 100_000, true
+			if errs[i] = v.run(opts); errs[i] != nil {
+				return
 			}
-			sums[i] = checksums(t, connect(t, url))
+			sums[i] = checksums(t, conn)
+			// The mark adds up the shards' messages and lists every shard.
+			mark, err := loader.ReadTargetMark(context.Background(), conn)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			var n int64
+			if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM messages`).Scan(&n); err != nil {
+				errs[i] = err
+				return
+			}
+			if shardsLoaded := strings.Count(mark.Shard, "/"); mark.Messages != n || shardsLoaded != strings.Count(v.name, "/") {
+				errs[i] = fmt.Errorf("mark records %d messages (table: %d) and shards %q", mark.Messages, n, mark.Shard)
+			}
 		})
 	}
 	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", variants[i].name, err)
+		}
+	}
 	for _, tb := range Tables {
-		if sums[0][tb] != sums[1][tb] {
-			t.Errorf("%s differs between 1 and 3 workers: %s vs %s", tb, sums[0][tb], sums[1][tb])
+		for i := 1; i < 4; i++ {
+			if sums[0][tb] != sums[i][tb] {
+				t.Errorf("%s: %s differs from the 1-worker load: %s vs %s", variants[i].name, tb, sums[i][tb], sums[0][tb])
+			}
 		}
-		if sums[0][tb] != sums[2][tb] {
-			t.Errorf("%s differs between the unsharded load and shards 0/2 + 1/2: %s vs %s", tb, sums[0][tb], sums[2][tb])
-		}
-		if sums[0][tb] == sums[3][tb] {
+		if sums[0][tb] == sums[4][tb] {
 			t.Errorf("%s is the same under another seed", tb)
 		}
 	}
