@@ -16,7 +16,7 @@ func generateCommand() *cli.Command {
 			databaseURLFlag(),
 			&cli.StringFlag{Name: "band", Required: true, Usage: "dataset size from the spec's bands: tiny (~50k messages) | dev (~5M) | staging (~100M)"},
 			&cli.StringFlag{Name: "seed", Required: true, Usage: "root seed: the same seed, spec and band give the same rows"},
-			&cli.StringFlag{Name: "config", Usage: "distribution spec (distribution-spec.json from `loader fit`; default: the shipped default spec)"},
+			&cli.StringFlag{Name: "config", Usage: "distribution spec (distribution-spec.json written by loader fit; default: the shipped default spec)"},
 			&cli.IntFlag{Name: "workers", Usage: "generator goroutines and COPY connections (default: the number of CPUs; the rows do not depend on it)"},
 			&cli.StringFlag{Name: "shard", Usage: "load only slice i/n of the dataset, appended to the target (see docs/generate.md)"},
 			&cli.Int64Flag{Name: "messages", Usage: "override the band's message count"},
