@@ -82,7 +82,8 @@ type model struct {
 	attachCum    []float64
 	extraAttach  float64 // Poisson mean of attachments beyond the first
 	textBuf      []byte
-	convCreatedD int64 // conversations open up to this long before the window
+	textLen      *alias // floor(log-normal) text lengths when capped at ≤ aliasMax
+	convCreatedD int64  // conversations open up to this long before the window
 }
 
 // convChunk is how many consecutive conversations share one plan entry (message and
@@ -163,6 +164,9 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	m.attachCum[len(m.attachCum)-1] = math.Inf(1)
 	m.extraAttach = s.Attachments.PerMediaMessage - 1
 	m.textBuf = pseudoWords(m.seed^tagTextBuf, textBufSize)
+	if tl := s.Messages.Content.TextLength; tl.Max > 0 && tl.Max <= aliasMax {
+		m.textLen = flooredLogNormal(tl.Mu, tl.Sigma, int(tl.Max))
+	}
 	return m, nil
 }
 
@@ -504,4 +508,76 @@ func pseudoWords(seed uint64, n int) []byte {
 		buf = append(buf, ' ')
 	}
 	return buf[:n]
+}
+
+// ---- exact O(1) draws of a floored, capped log-normal ----
+
+const aliasMax = 1 << 16
+
+// alias is Vose's alias table: one uniform draw picks a value with exact
+// probabilities.
+type alias struct {
+	prob  []float64
+	other []int32
+}
+
+// flooredLogNormal tabulates L = min(floor(X), max) for ln X ~ N(mu, sigma²):
+// P(L = l) = Φ(z(l+1)) − Φ(z(l)) for l < max, P(L = max) = 1 − Φ(z(max)), z(y) =
+// (ln y − mu)/sigma — the distribution logNormal draws, without an exp per draw.
+func flooredLogNormal(mu, sigma float64, maxL int) *alias {
+	w := make([]float64, maxL+1)
+	cdf := func(y float64) float64 {
+		if y <= 0 {
+			return 0
+		}
+		return normCDF((math.Log(y) - mu) / sigma)
+	}
+	for l := range maxL {
+		w[l] = cdf(float64(l+1)) - cdf(float64(l))
+	}
+	w[maxL] = 1 - cdf(float64(maxL))
+	return newAlias(w)
+}
+
+func newAlias(w []float64) *alias {
+	n := len(w)
+	a := &alias{prob: make([]float64, n), other: make([]int32, n)}
+	sum := 0.0
+	for _, x := range w {
+		sum += x
+	}
+	scaled := make([]float64, n)
+	var small, large []int32
+	for i, x := range w {
+		scaled[i] = x * float64(n) / sum
+		if scaled[i] < 1 {
+			small = append(small, int32(i))
+		} else {
+			large = append(large, int32(i))
+		}
+	}
+	for len(small) > 0 && len(large) > 0 {
+		s, l := small[len(small)-1], large[len(large)-1]
+		small = small[:len(small)-1]
+		a.prob[s], a.other[s] = scaled[s], l
+		scaled[l] -= 1 - scaled[s]
+		if scaled[l] < 1 {
+			large = large[:len(large)-1]
+			small = append(small, l)
+		}
+	}
+	for _, i := range append(small, large...) {
+		a.prob[i], a.other[i] = 1, i
+	}
+	return a
+}
+
+// sample uses the high 32 bits of one draw for the column, the low 32 for the coin.
+func (a *alias) sample(r *rand.Rand) int {
+	u := r.Uint64()
+	i := int((u >> 32) * uint64(len(a.prob)) >> 32)
+	if float64(uint32(u))*(1.0/(1<<32)) < a.prob[i] {
+		return i
+	}
+	return int(a.other[i])
 }

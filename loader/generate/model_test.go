@@ -149,3 +149,23 @@ func TestUsernamesAndText(t *testing.T) {
 		t.Errorf("the text buffer holds something other than lowercase words")
 	}
 }
+
+// The alias table draws floor(log-normal) lengths with the exact probabilities:
+// μ = 0, σ = 1, capped at 3: P(0) = Φ(0) = 0.5, P(1) = Φ(ln 2) − Φ(0) = 0.25589,
+// P(2) = Φ(ln 3) − Φ(ln 2) = 0.10815, P(3) = 1 − Φ(ln 3) = 0.13596.
+func TestFlooredLogNormalAlias(t *testing.T) {
+	t.Parallel()
+	a := flooredLogNormal(0, 1, 3)
+	want := []float64{0.5, 0.25589, 0.10815, 0.13596}
+	r := rand.New(rand.NewPCG(7, 7))
+	const n = 400_000
+	got := make([]float64, 4)
+	for range n {
+		got[a.sample(r)]++
+	}
+	for l, p := range want {
+		if se := math.Sqrt(p * (1 - p) / n); math.Abs(got[l]/n-p) > 4*se+1e-5 {
+			t.Errorf("P(L = %d) = %.5f, want %.5f ± %.5f", l, got[l]/n, p, 4*se)
+		}
+	}
+}

@@ -242,8 +242,13 @@ func logNormal(r *rand.Rand, mu, sigma, maxV float64) int64 {
 
 // text returns a slice of the pseudo-word buffer of log-normal length.
 func (g *gen) text() []byte {
-	tl := g.m.s.Messages.Content.TextLength
-	l := int(min(logNormal(g.rt, tl.Mu, tl.Sigma, tl.Max), int64(len(g.m.textBuf))))
+	var l int
+	if g.m.textLen != nil {
+		l = min(g.m.textLen.sample(g.rt), len(g.m.textBuf))
+	} else {
+		tl := g.m.s.Messages.Content.TextLength
+		l = int(min(logNormal(g.rt, tl.Mu, tl.Sigma, tl.Max), int64(len(g.m.textBuf))))
+	}
 	off := g.rt.IntN(len(g.m.textBuf) - l + 1)
 	return g.m.textBuf[off : off+l]
 }
