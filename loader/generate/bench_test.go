@@ -85,15 +85,24 @@ func BenchmarkGenerateMessagesCopy(b *testing.B) {
 		}
 	}
 	cols := "(" + strings.Join(tableColumns[tMessages], ", ") + ")"
+	// CPU seconds of each run (summed over the runs): the backend's from /proc when the
+	// server is on this machine, the loader's own from rusage. They show where a
+	// wall-clock gap comes from on a shared machine.
+	var loaderBackendCPU, loaderGoCPU, serverBackendCPU float64
 	loaderRun := func() (time.Duration, int64) {
 		var rs, bs atomic.Int64
 		r := &copyReader{p: newMessagesProducer(newGen(m), 0, hi, 1), rows: &rs, bytes: &bs}
+		pid := conn.PgConn().PID()
+		c0, g0 := processCPU(pid), selfCPU()
 		t0 := time.Now()
 		tag, err := conn.PgConn().CopyFrom(ctx, r, `COPY bench_messages `+cols+` FROM STDIN (FORMAT binary)`)
 		if err != nil || tag.RowsAffected() != rows {
 			b.Fatalf("loader COPY: %v, %d rows, want %d", err, tag.RowsAffected(), rows)
 		}
-		return time.Since(t0), bs.Load()
+		d := time.Since(t0)
+		loaderBackendCPU += processCPU(pid) - c0
+		loaderGoCPU += selfCPU() - g0
+		return d, bs.Load()
 	}
 	pgxRun := func() (time.Duration, int64) {
 		src := newPgxSource(newGen(m), hi)
@@ -114,16 +123,21 @@ func BenchmarkGenerateMessagesCopy(b *testing.B) {
 	}
 	file := filepath.Join(dir, "messages.bin")
 	serverRun := func() (time.Duration, int64) {
+		pid := admin.PgConn().PID()
+		c0 := processCPU(pid)
 		t0 := time.Now()
 		tag, err := admin.Exec(ctx, fmt.Sprintf(`COPY bench_messages FROM '%s' (FORMAT binary)`, file))
 		if err != nil || tag.RowsAffected() != rows {
 			b.Fatalf("server COPY: %v", err)
 		}
-		return time.Since(t0), 0
+		d := time.Since(t0)
+		serverBackendCPU += processCPU(pid) - c0
+		return d, 0
 	}
 	// The server's file holds the loader's rows in key order.
 	truncate()
 	loaderRun()
+	loaderBackendCPU, loaderGoCPU = 0, 0
 	if _, err := admin.Exec(ctx, fmt.Sprintf(`COPY (SELECT * FROM bench_messages ORDER BY id) TO '%s' (FORMAT binary)`, file)); err != nil {
 		b.Fatal(err)
 	}
@@ -155,6 +169,44 @@ func BenchmarkGenerateMessagesCopy(b *testing.B) {
 	b.ReportMetric(rate(serverD), "server_file_rows/s")
 	b.ReportMetric(rate(loaderD)/rate(serverD), "loader/server")
 	b.ReportMetric(float64(rows), "rows")
+	if serverBackendCPU > 0 {
+		per := func(cpu float64) float64 { return cpu / 3 / float64(rows) * 1e9 }
+		b.ReportMetric(per(loaderBackendCPU), "loader_backend_cpu_ns/row")
+		b.ReportMetric(per(loaderGoCPU), "loader_go_cpu_ns/row")
+		b.ReportMetric(per(serverBackendCPU), "server_backend_cpu_ns/row")
+	}
+}
+
+// processCPU returns the user + system CPU seconds of a local process (0 when /proc
+// cannot tell, e.g. a remote server).
+func processCPU(pid uint32) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name: utime and stime are the 12th and
+	// 13th, in clock ticks (100 per second on Linux).
+	rest := string(data)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	var u, s float64
+	fmt.Sscan(f[11], &u)
+	fmt.Sscan(f[12], &s)
+	return (u + s) / 100
+}
+
+// selfCPU returns this process's user + system CPU seconds.
+func selfCPU() float64 {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return 0
+	}
+	return float64(r.Utime.Nano()+r.Stime.Nano()) / 1e9
 }
 
 // pgxSource feeds the same message rows as []any to pgx.CopyFrom, the generic path.
