@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 func near(t *testing.T, what string, got, want, tol float64) {
@@ -73,40 +75,72 @@ func TestHeavyShare(t *testing.T) {
 }
 
 // TestChainCVByHand: with every conversation holding 2 messages the single gap is
-// in-burst (probability η, exponential mean g) or the spacing of two uniform burst
-// starts in W (mean W/3, E X² = W²/6), so with η = ½, g = 10, W = 1000:
-// E X = 5 + 1000/6, E X² = 100 + 10⁶/12.
+// in-burst (probability η, exponential mean g) or, with two bursts, the spacing between
+// their starts. With κ = 1 that is the spacing of two uniform starts in W (mean W/3,
+// E X² = W²/6), so with η = ½, g = 10, W = 1000: E X = 5 + 1000/6, E X² = 100 + 10⁶/12.
+// With κ = 2 the circle of length W is cut into W·X and W·(1−X), X ~ Beta(2, 2)
+// (density 6x(1−x)), and the uniform cut lands in the first with probability X, leaving
+// the other as the gap: E gap/W = 2 E[X(1−X)] = 12·B(3, 3) = 2/5 and E gap²/W² =
+// E[X(1−X)] = 1/5, so E X = ½·10 + ½·400 = 205, E X² = ½·200 + ½·200 000 = 100 100.
 func TestChainCVByHand(t *testing.T) {
 	t.Parallel()
 	two := TruncatedGeometric{P: 0.5, Min: 2, Max: 2}
 	m1, m2 := 5+1000.0/6, 100+1e6/12
-	near(t, "chain CV", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0.5, 10, 1000), math.Sqrt(m2/(m1*m1)-1), 1e-9)
+	near(t, "chain CV", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0.5, 10, 1, 1000), math.Sqrt(m2/(m1*m1)-1), 1e-9)
 	// η → 0: only the spacing, CV² = (W²/6)/(W/3)² − 1 = ½.
-	near(t, "chain CV without bursts", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0, 10, 1000), math.Sqrt(0.5), 1e-9)
+	near(t, "chain CV without bursts", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0, 10, 1, 1000), math.Sqrt(0.5), 1e-9)
+	m1, m2 = 205, 100100
+	near(t, "chain CV with κ = 2", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0.5, 10, 2, 1000), math.Sqrt(m2/(m1*m1)-1), 1e-9)
+	// η → 0, κ = 2: CV² = (1/5)/(2/5)² − 1 = ¼.
+	near(t, "chain CV with κ = 2 without bursts", ChainCV(two, 2, 2, HeavyShare{Q: 1e9}, 1, 0, 10, 2, 1000), 0.5, 1e-9)
 }
 
-// TestChainCVSimulated checks ChainCV's closed form (exact for short conversations, E[B]
-// for long ones) against a simulation of the generator's chain: per conversation a
-// count from the model, bursts started uniformly in the window, exponential in-burst
-// gaps. 20 000 conversations give the pooled CV to about 2%; the tolerance is 5%.
-func TestChainCVSimulated(t *testing.T) {
-	t.Parallel()
-	const window, eta, gap = 30 * 86400.0, 0.6, 30.0
-	m := DiscreteLogNormal{Mu: 2, Sigma: 1, XMin: 1, XMax: 2000}
-	r := rand.New(rand.NewPCG(1, 1))
+// simulateChain returns the pooled gap CV of conversations drawn as the generator
+// draws them: a count from m, burst flags with continue probability eta, exponential
+// in-burst gaps of mean gap, and the B burst starts at a uniform offset plus the
+// cumulative Dirichlet(κ, …, κ) spacings (gonum's Gamma(κ, 1) draws, normalised) of a
+// circle of length window, folded into [0, window).
+func simulateChain(m Model, xmax int, eta, gap, kappa, window float64, convs int, r *rand.Rand) float64 {
+	gam := distuv.Gamma{Alpha: kappa, Beta: 1, Src: r}
 	var s1, s2, n float64
 	ts := make([]float64, 0, 4096)
-	for range 20000 {
-		k := int(sampleDiscrete(m, 1, 2000, r))
-		ts = ts[:0]
-		var t float64
+	offs := make([]float64, 0, 4096)
+	var sp []float64
+	for range convs {
+		k := int(sampleDiscrete(m, 1, xmax, r))
+		offs = offs[:0]
+		b := 0
+		var o float64
 		for i := range k {
 			if i == 0 || r.Float64() >= eta {
-				t = r.Float64() * window
-			} else {
-				t += r.ExpFloat64() * gap
+				b++
+				offs = append(offs, -1)
+				o = 0
+				continue
 			}
-			ts = append(ts, t)
+			o += r.ExpFloat64() * gap
+			offs = append(offs, o)
+		}
+		sp = sp[:0]
+		var sum float64
+		for range b {
+			x := gam.Rand()
+			sp = append(sp, x)
+			sum += x
+		}
+		u := r.Float64()
+		ts = ts[:0]
+		var base float64
+		j := 0
+		for _, o := range offs {
+			if o < 0 {
+				base = math.Mod(u, 1) * window
+				u += sp[j] / sum
+				j++
+				ts = append(ts, base)
+				continue
+			}
+			ts = append(ts, base+o)
 		}
 		sortFloats(ts)
 		for i := 1; i < len(ts); i++ {
@@ -117,10 +151,47 @@ func TestChainCVSimulated(t *testing.T) {
 		}
 	}
 	mean := s1 / n
-	sim := math.Sqrt(s2/n-mean*mean) / mean
-	got := ChainCV(m, 1, 2000, HeavyShare{Q: 1e9}, 1, eta, gap, window)
-	t.Logf("ChainCV %.4f, simulated %.4f", got, sim)
-	if math.Abs(got/sim-1) > 0.05 {
-		t.Errorf("ChainCV = %.3f, simulated chain %.3f: more than 5%% apart", got, sim)
+	return math.Sqrt(s2/n-mean*mean) / mean
+}
+
+// TestChainCVSimulated checks ChainCV's closed form (exact for short conversations, E[B]
+// for long ones) against a simulation of the generator's chain (simulateChain) for
+// κ = 0.3, 1 and 4. 20 000 conversations give the pooled CV to about 2%; the tolerance
+// is 5%.
+func TestChainCVSimulated(t *testing.T) {
+	t.Parallel()
+	const window, eta, gap = 30 * 86400.0, 0.6, 30.0
+	m := DiscreteLogNormal{Mu: 2, Sigma: 1, XMin: 1, XMax: 2000}
+	for i, kappa := range []float64{0.3, 1, 4} {
+		sim := simulateChain(m, 2000, eta, gap, kappa, window, 20000, rand.New(rand.NewPCG(1, uint64(i))))
+		got := ChainCV(m, 1, 2000, HeavyShare{Q: 1e9}, 1, eta, gap, kappa, window)
+		t.Logf("κ = %g: ChainCV %.4f, simulated %.4f", kappa, got, sim)
+		if math.Abs(got/sim-1) > 0.05 {
+			t.Errorf("κ = %g: ChainCV = %.3f, simulated chain %.3f: more than 5%% apart", kappa, got, sim)
+		}
+	}
+}
+
+// TestSolveSpacingShape: the κ solved for the CV that a known κ gives is that κ, and a
+// CV beyond what the bounds reach returns the closest bound with ok = false.
+func TestSolveSpacingShape(t *testing.T) {
+	t.Parallel()
+	const window, eta, gap = 30 * 86400.0, 0.6, 30.0
+	m := DiscreteLogNormal{Mu: 2, Sigma: 1, XMin: 1, XMax: 2000}
+	h := HeavyShare{Q: 1e9}
+	for _, kappa := range []float64{0.1, 0.7, 1, 3, 20} {
+		cv := ChainCV(m, 1, 2000, h, 1, eta, gap, kappa, window)
+		got, gotCV, ok := SolveSpacingShape(cv, m, 1, 2000, h, 1, eta, gap, window)
+		if !ok || math.Abs(got/kappa-1) > 1e-6 || math.Abs(gotCV/cv-1) > 1e-9 {
+			t.Errorf("κ = %g (CV %.4f): solved κ = %g (CV %.4f, ok %v)", kappa, cv, got, gotCV, ok)
+		}
+	}
+	lo := ChainCV(m, 1, 2000, h, 1, eta, gap, MaxSpacingShape, window)
+	if got, cv, ok := SolveSpacingShape(lo/2, m, 1, 2000, h, 1, eta, gap, window); ok || got != MaxSpacingShape || cv != lo {
+		t.Errorf("CV %.3f below the reach %.3f: got κ = %g (CV %.3f, ok %v), want the upper bound", lo/2, lo, got, cv, ok)
+	}
+	hi := ChainCV(m, 1, 2000, h, 1, eta, gap, MinSpacingShape, window)
+	if got, _, ok := SolveSpacingShape(hi*2, m, 1, 2000, h, 1, eta, gap, window); ok || got != MinSpacingShape {
+		t.Errorf("CV %.3f above the reach %.3f: got κ = %g (ok %v), want the lower bound", hi*2, hi, got, ok)
 	}
 }

@@ -167,8 +167,14 @@ type InterArrival struct {
 	// BetweenBurstMu and BetweenBurstSigma are the mixture's log-normal component.
 	BetweenBurstMu    float64 `json:"between_burst_lognormal_mu"`
 	BetweenBurstSigma float64 `json:"between_burst_lognormal_sigma"`
+	// SpacingShape (κ) is the Dirichlet shape of the spacings of burst starts, solved
+	// so that ChainCV meets the exported burst coefficient (SolveSpacingShape);
+	// SpacingShapeAtBound is true when no κ in [0.05, 50] does and the closest bound
+	// was taken.
+	SpacingShape        float64 `json:"spacing_shape"`
+	SpacingShapeAtBound bool    `json:"spacing_shape_at_bound"`
 	// MixtureBurstCoefficient is the fitted mixture's CV; ChainBurstCoefficient is the
-	// CV the generator's chain gives with the fitted count model (see ChainCV).
+	// CV the generator's chain gives with the fitted count model and κ (see ChainCV).
 	MixtureBurstCoefficient float64 `json:"mixture_burst_coefficient"`
 	ChainBurstCoefficient   float64 `json:"chain_burst_coefficient"`
 }
@@ -499,7 +505,8 @@ func (f *fitter) timing() {
 	if err != nil {
 		f.fallback(FamilyInterArrival, fmt.Errorf("$.messages.inter_arrival_histogram_seconds: %w", err))
 	} else {
-		ia.Burst = spec.Burst{Model: "self_exciting_chain", ContinueProbability: bf.Eta, MeanGapSeconds: bf.Gap}
+		ia.Burst = spec.Burst{Model: "self_exciting_chain", ContinueProbability: bf.Eta, MeanGapSeconds: bf.Gap,
+			SpacingShape: f.def.Messages.InterArrival.Burst.SpacingShape}
 		g := bf.GOF
 		f.rep.GoodnessOfFit[FamilyInterArrival] = &g
 		r.BetweenBurstMu, r.BetweenBurstSigma = bf.Mu, bf.Sigma
@@ -510,16 +517,27 @@ func (f *fitter) timing() {
 	}
 	r.BurstCoefficient = ia.BurstCoefficient
 	r.ContinueProbability, r.MeanGapSeconds = ia.Burst.ContinueProbability, ia.Burst.MeanGapSeconds
-	r.ChainBurstCoefficient = ChainCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
-		ia.Burst.ContinueProbability, ia.Burst.MeanGapSeconds, window)
+	b := &ia.Burst
 	if m.BurstCoefficient != nil && *m.BurstCoefficient > 0 {
+		var ok bool
+		b.SpacingShape, r.ChainBurstCoefficient, ok = SolveSpacingShape(*m.BurstCoefficient, f.count, f.countSpec.XMin, f.countSpec.XMax,
+			f.heavy, f.heavyMult, b.ContinueProbability, b.MeanGapSeconds, window)
+		r.SpacingShapeAtBound = !ok
+		if !ok {
+			f.warn("inter_arrival: no burst spacing shape in [%g, %g] gives the export's burst coefficient %.2f; the closest, κ = %g, gives %.2f",
+				MinSpacingShape, MaxSpacingShape, *m.BurstCoefficient, b.SpacingShape, r.ChainBurstCoefficient)
+		}
 		if err == nil && stats.RelativeError(r.MixtureBurstCoefficient, *m.BurstCoefficient) > 0.2 {
 			f.warn("inter_arrival: the fitted mixture's CV %.2f is off the export's burst coefficient %.2f", r.MixtureBurstCoefficient, *m.BurstCoefficient)
 		}
 		if stats.RelativeError(r.ChainBurstCoefficient, *m.BurstCoefficient) > 0.2 {
-			f.warn("inter_arrival: the generator's chain gives a gap CV of %.2f against the export's burst coefficient %.2f (the chain spreads bursts over the whole window)", r.ChainBurstCoefficient, *m.BurstCoefficient)
+			f.warn("inter_arrival: the generator's chain gives a gap CV of %.2f against the export's burst coefficient %.2f", r.ChainBurstCoefficient, *m.BurstCoefficient)
 		}
+	} else {
+		r.ChainBurstCoefficient = ChainCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
+			b.ContinueProbability, b.MeanGapSeconds, b.SpacingShape, window)
 	}
+	r.SpacingShape = b.SpacingShape
 }
 
 func (f *fitter) reads() {

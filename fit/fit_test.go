@@ -2,6 +2,7 @@ package fit
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -163,4 +164,42 @@ func anyContains(xs []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestFitRecoversSpacingShape: a document whose burst coefficient is the pooled gap CV
+// that ChainCV gives for a known κ (with the document's own count model, heavy rooms,
+// η and g) fits back to that κ; testdata/shape-example.json's 2.47 is beyond what any κ
+// in [0.05, 50] gives with a chain that spreads bursts over the window, so the fit takes
+// the upper bound and warns.
+func TestFitRecoversSpacingShape(t *testing.T) {
+	t.Parallel()
+	rep, sp, err := Fit(example(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ia := rep.FittedDistributions.InterArrival
+	if ia.SpacingShape != MaxSpacingShape || !ia.SpacingShapeAtBound || !anyContains(rep.Warnings, "no burst spacing shape") {
+		t.Errorf("example: κ = %g (at bound %v), warnings %q; want the upper bound and a warning", ia.SpacingShape, ia.SpacingShapeAtBound, rep.Warnings)
+	}
+	cm, hr, b := sp.Messages.PerConversationDistribution, sp.Conversations.HeavyRooms, sp.Messages.InterArrival.Burst
+	m := CountModelOf(cm)
+	h := NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
+	for _, kappa := range []float64{0.07, 0.4, 2.5} {
+		cv := ChainCV(m, cm.XMin, cm.XMax, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, kappa, float64(sp.Window.Days)*86400)
+		d := example(t)
+		d.Messages.BurstCoefficient = &cv
+		rep, sp2, err := Fit(d, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ia := rep.FittedDistributions.InterArrival
+		got := sp2.Messages.InterArrival.Burst.SpacingShape
+		t.Logf("κ = %g: burst coefficient %.4f, fitted κ = %.6g", kappa, cv, got)
+		if math.Abs(got/kappa-1) > 1e-4 || ia.SpacingShape != got || ia.SpacingShapeAtBound || anyContains(rep.Warnings, "spacing shape") {
+			t.Errorf("κ = %g: fitted κ = %g (report %g, at bound %v)", kappa, got, ia.SpacingShape, ia.SpacingShapeAtBound)
+		}
+		if math.Abs(ia.ChainBurstCoefficient/cv-1) > 1e-6 {
+			t.Errorf("κ = %g: chain burst coefficient %.4f, want the document's %.4f", kappa, ia.ChainBurstCoefficient, cv)
+		}
+	}
 }

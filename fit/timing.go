@@ -166,39 +166,55 @@ func ProfileRatios(w [7][24]float64) (peakTrough, weekdayWeekend float64) {
 // ChainCV returns the coefficient of variation of the within-conversation gaps that the
 // generator's self-exciting chain produces, pooled over conversations as the shape SQL
 // pools them. A conversation with n messages (drawn from count, with the counts above
-// the heavy-room quantile multiplied by mult, as HeavyShare splits them) has B = 1 + Binomial(n−1, 1−η) bursts;
-// its n − B in-burst gaps are exponential with mean g (E X = g, E X² = 2g²), and its
-// B − 1 gaps between bursts are taken as the spacings of B burst starts spread over
-// the window W, W·Beta(1, B) (E X = W/(B+1), E X² = 2W²/((B+1)(B+2))): the profile's
-// modulation is ignored. The expectation over B is exact for n ≤ 64 and uses E[B]
-// above, where B is concentrated.
-func ChainCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, window float64) float64 {
+// the heavy-room quantile multiplied by mult, as HeavyShare splits them) has
+// B = 1 + Binomial(n−1, 1−η) bursts; its n − B in-burst gaps are exponential with mean
+// g (E X = g, E X² = 2g²), and its B − 1 gaps between bursts are the spacings of B
+// burst starts spread over the window W: Dirichlet(κ, …, κ) spacings S₁…S_B of a circle
+// of length W (κ = kappa, the spec's spacing_shape), cut at a uniform point. The cut
+// falls in a spacing with probability S_i/W, so the B − 1 gaps are the spacings that
+// are not size-biased out: with S_i ~ W·Beta(κ, (B−1)κ),
+//
+//	E[Σ gaps]  = W − B·E[S²]/W      = W κ(B−1) / (Bκ+1)
+//	E[Σ gaps²] = B·E[S²] − B·E[S³]/W = W² κ(κ+1)(B−1) / ((Bκ+1)(Bκ+2))
+//
+// (E S = W/B, E S² = W²(κ+1)/(B(Bκ+1)), E S³ = W³(κ+1)(κ+2)/(B(Bκ+1)(Bκ+2))). κ = 1 is
+// B uniform starts, W·Beta(1, B) gaps: mean W/(B+1), E X² = 2W²/((B+1)(B+2)). The
+// profile's modulation and the conversation's created_at are ignored. The expectation
+// over B is exact for n ≤ 64 and uses E[B] above, where B is concentrated.
+func ChainCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, kappa, window float64) float64 {
+	return newChainMoments(count, xmin, xmax, heavy, mult, eta, gap).cv(kappa, window)
+}
+
+// chainMoments holds the chain's pooled gap sums that do not depend on κ: the in-burst
+// sums, the gap count, and the weight w[i] of each burst count b[i].
+type chainMoments struct {
+	in1, in2, ng float64
+	b, w         []float64
+}
+
+func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap float64) *chainMoments {
 	surv := survivalOf(count)
-	between := func(b float64) (float64, float64) {
-		return (b - 1) * window / (b + 1), 2 * (b - 1) * window * window / ((b + 1) * (b + 2))
-	}
-	var s1, s2, ng float64
+	c := &chainMoments{}
+	exact := make([]float64, 66) // weight of B = k for the conversations with n ≤ 65
 	add := func(n, p float64) {
 		if n < 2 || !(p > 0) {
 			return
 		}
 		g := n - 1
-		b1, b2 := 0.0, 0.0
 		if g <= 64 && eta > 0 && eta < 1 {
 			// B − 1 ~ Binomial(g, 1 − η), pmf by recurrence.
 			pk := math.Pow(eta, g)
 			for k := 0.0; k <= g; k++ {
-				a, c := between(k + 1)
-				b1 += pk * a
-				b2 += pk * c
+				exact[int(k)+1] += p * pk
 				pk *= (g - k) / (k + 1) * (1 - eta) / eta
 			}
 		} else {
-			b1, b2 = between(1 + g*(1-eta))
+			c.b = append(c.b, 1+g*(1-eta))
+			c.w = append(c.w, p)
 		}
-		s1 += p * (g*eta*gap + b1)
-		s2 += p * (g*eta*2*gap*gap + b2)
-		ng += p * g
+		c.in1 += p * g * eta * gap
+		c.in2 += p * g * eta * 2 * gap * gap
+		c.ng += p * g
 	}
 	sPrev := surv(float64(xmin))
 	for x := xmin; x <= xmax; x++ {
@@ -219,6 +235,58 @@ func ChainCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, wind
 		add(float64(x), p-heavyP)
 		add(math.Max(1, math.Round(float64(x)*mult)), heavyP)
 	}
-	m1, m2 := s1/ng, s2/ng
+	for k, p := range exact {
+		if k >= 2 && p > 0 {
+			c.b = append(c.b, float64(k))
+			c.w = append(c.w, p)
+		}
+	}
+	return c
+}
+
+// cv is the pooled gap CV with spacing shape kappa over a window of window seconds.
+func (c *chainMoments) cv(kappa, window float64) float64 {
+	s1, s2 := c.in1, c.in2
+	for i, b := range c.b {
+		d := b*kappa + 1
+		s1 += c.w[i] * window * kappa * (b - 1) / d
+		s2 += c.w[i] * window * window * kappa * (kappa + 1) * (b - 1) / (d * (d + 1))
+	}
+	m1, m2 := s1/c.ng, s2/c.ng
 	return math.Sqrt(m2/(m1*m1) - 1)
+}
+
+// Bounds of the spacing shape SolveSpacingShape searches.
+const (
+	MinSpacingShape = 0.05
+	MaxSpacingShape = 50.0
+)
+
+// SolveSpacingShape returns the spacing shape κ in [MinSpacingShape, MaxSpacingShape]
+// for which ChainCV equals target, by bisection on ln κ (ChainCV falls as κ grows),
+// with the CV that κ gives. When no κ in the bounds reaches target it returns the
+// bound whose CV is closest, and ok = false.
+func SolveSpacingShape(target float64, count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, window float64) (kappa, cv float64, ok bool) {
+	c := newChainMoments(count, xmin, xmax, heavy, mult, eta, gap)
+	f := func(lk float64) float64 { return math.Log(c.cv(math.Exp(lk), window) / target) }
+	lo, hi := math.Log(MinSpacingShape), math.Log(MaxSpacingShape)
+	flo, fhi := f(lo), f(hi)
+	switch {
+	case math.IsNaN(flo) || math.IsNaN(fhi):
+		return 1, c.cv(1, window), false
+	case flo <= 0: // even the most clumped starts give too low a CV
+		return MinSpacingShape, c.cv(MinSpacingShape, window), flo == 0
+	case fhi >= 0: // even the most even starts give too high a CV
+		return MaxSpacingShape, c.cv(MaxSpacingShape, window), fhi == 0
+	}
+	for range 60 {
+		mid := (lo + hi) / 2
+		if f(mid) > 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	kappa = math.Exp((lo + hi) / 2)
+	return kappa, c.cv(kappa, window), true
 }

@@ -92,7 +92,7 @@ func TestDefaultBurstCoefficient(t *testing.T) {
 	m := fit.CountModelOf(cm)
 	h := fit.NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
 	b := s.Messages.InterArrival.Burst
-	cv := fit.ChainCV(m, cm.XMin, cm.XMax, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, float64(s.Window.Days)*86400)
+	cv := fit.ChainCV(m, cm.XMin, cm.XMax, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.SpacingShape, float64(s.Window.Days)*86400)
 	if math.Abs(cv-2.5) > 0.02 {
 		t.Errorf("chain gap CV %.4f, want 2.5 ± 0.02", cv)
 	}

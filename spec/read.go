@@ -243,6 +243,7 @@ func (v *validator) check(s *Spec) {
 		v.fail("$.messages.inter_arrival.burst.continue_probability", "is %g, want less than 1 (bursts must end)", ia.Burst.ContinueProbability)
 	}
 	v.positive("$.messages.inter_arrival.burst.mean_gap_seconds", ia.Burst.MeanGapSeconds)
+	v.positive("$.messages.inter_arrival.burst.spacing_shape", ia.Burst.SpacingShape)
 	total := 0.0
 	for d := range ia.WeekdayHourWeights {
 		for hr, w := range ia.WeekdayHourWeights[d] {

@@ -30,7 +30,7 @@ const validJSON = `
     "content": {"text_length": {"distribution": "log_normal", "mu": 3.8, "sigma": 0.8, "max": 4000}, "media_ratio": 0.1},
     "inter_arrival": {
       "mean_lambda_peak": 0, "mean_lambda_trough": 0, "burst_coefficient": 0,
-      "burst": {"model": "self_exciting_chain", "continue_probability": 0.6, "mean_gap_seconds": 40},
+      "burst": {"model": "self_exciting_chain", "continue_probability": 0.6, "mean_gap_seconds": 40, "spacing_shape": 1},
       "weekday_hour_weights": [
         [1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,3,3,2,2,1,1],
         [1,1,1,1,1,1,2,3,4,4,4,4,4,4,4,4,4,4,3,3,2,2,1,1],
@@ -125,6 +125,7 @@ func TestValidateNamesPath(t *testing.T) {
 		{"$.messages.content.media_ratio", func(s *Spec) { s.Messages.Content.MediaRatio = 1.01 }},
 		{"$.messages.inter_arrival.burst.continue_probability", func(s *Spec) { s.Messages.InterArrival.Burst.ContinueProbability = 1 }},
 		{"$.messages.inter_arrival.burst.mean_gap_seconds", func(s *Spec) { s.Messages.InterArrival.Burst.MeanGapSeconds = 0 }},
+		{"$.messages.inter_arrival.burst.spacing_shape", func(s *Spec) { s.Messages.InterArrival.Burst.SpacingShape = 0 }},
 		{"$.messages.inter_arrival.weekday_hour_weights[2][5]", func(s *Spec) { s.Messages.InterArrival.WeekdayHourWeights[2][5] = -1 }},
 		{"$.messages.inter_arrival.weekday_hour_weights", func(s *Spec) { s.Messages.InterArrival.WeekdayHourWeights = [7][24]float64{} }},
 		{"$.read_receipts.read_rate", func(s *Spec) { s.ReadReceipts.ReadRate = -0.1 }},

@@ -126,12 +126,21 @@ type Content struct {
 // Burst is the self-exciting chain process of a conversation's messages: a message is
 // followed within its burst with probability ContinueProbability, after an
 // exponential gap of mean MeanGapSeconds; otherwise the next message opens a new
-// burst at a time drawn from the weekday × hour profile. Burst sizes are geometric
-// with mean 1 / (1 − ContinueProbability).
+// burst. Burst sizes are geometric with mean 1 / (1 − ContinueProbability).
+//
+// The B burst starts of a conversation are spread over its part of the window in
+// operational time (the time scale in which the weekday × hour profile is flat): their
+// spacings are Dirichlet(κ, …, κ) with κ = SpacingShape (normalised Gamma(κ, 1)
+// draws), turned by a uniform circular offset so that each start alone follows the
+// profile. κ = 1 is B independent starts; κ > 1 spreads bursts more evenly (a lower
+// burst coefficient), κ < 1 clumps them (a higher one).
 type Burst struct {
 	Model               string  `json:"model"` // "self_exciting_chain"
 	ContinueProbability float64 `json:"continue_probability"`
 	MeanGapSeconds      float64 `json:"mean_gap_seconds"`
+	// SpacingShape is κ, the Dirichlet shape of the spacings of burst starts
+	// (required, positive; 1 = independent starts).
+	SpacingShape float64 `json:"spacing_shape"`
 }
 
 // InterArrival describes timing. MeanLambdaPeak and MeanLambdaTrough are the guide's

@@ -82,8 +82,9 @@ type model struct {
 	attachCum    []float64
 	extraAttach  float64 // Poisson mean of attachments beyond the first
 	textBuf      []byte
-	textLen      *alias // floor(log-normal) text lengths when capped at ≤ aliasMax
-	convCreatedD int64  // conversations open up to this long before the window
+	textLen      *alias       // floor(log-normal) text lengths when capped at ≤ aliasMax
+	convCreatedD int64        // conversations open up to this long before the window
+	spacing      gammaSampler // Gamma(κ, 1) spacings of burst starts
 }
 
 // convChunk is how many consecutive conversations share one plan entry (message and
@@ -131,6 +132,7 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	if m.slots, err = newSlotTable(m.start, m.end, s.Messages.InterArrival.WeekdayHourWeights); err != nil {
 		return nil, err
 	}
+	m.spacing = newGammaSampler(s.Messages.InterArrival.Burst.SpacingShape)
 	if m.usernameLen, err = newHistSampler(s.Users.UsernameLength); err != nil {
 		return nil, fmt.Errorf("error reading $.users.username_length: %w", err)
 	}
@@ -425,11 +427,29 @@ func (t *slotTable) weightBefore(at int64) float64 {
 // sample draws a time in [lo, end) with density proportional to the profile, given
 // lo's cumulative weight wLo; uniformly when no weight is left after lo.
 func (t *slotTable) sample(r *rand.Rand, lo int64, wLo float64) int64 {
-	if wLo >= t.total*(1-1e-12) {
+	if t.spent(wLo) {
 		return lo + r.Int64N(t.end-lo)
 	}
-	w := wLo + r.Float64()*(t.total-wLo)
-	k := int(t.guide[min(int(w/t.total*float64(len(t.guide))), len(t.guide)-1)])
+	return t.at(wLo+r.Float64()*(t.total-wLo), lo)
+}
+
+// spent reports whether no weight is left after cumulative weight wLo.
+func (t *slotTable) spent(wLo float64) bool { return wLo >= t.total*(1-1e-12) }
+
+// operational maps u ∈ [0, 1) of operational time over [lo, end) (where the profile is
+// flat) to real time: the time at cumulative weight wLo + u·(total − wLo), or
+// lo + u·(end − lo) when no weight is left after lo. A uniform u gives sample's law.
+func (t *slotTable) operational(u float64, lo int64, wLo float64) int64 {
+	if t.spent(wLo) {
+		return min(lo+int64(u*float64(t.end-lo)), t.end-1)
+	}
+	return t.at(wLo+u*(t.total-wLo), lo)
+}
+
+// at is the inverse of the cumulative weight: the time at cumulative weight w, at least
+// lo.
+func (t *slotTable) at(w float64, lo int64) int64 {
+	k := int(t.guide[max(0, min(int(w/t.total*float64(len(t.guide))), len(t.guide)-1))])
 	for k+1 < len(t.cum) && t.cum[k+1] <= w {
 		k++
 	}
@@ -446,6 +466,53 @@ func (t *slotTable) sample(r *rand.Rand, lo int64, wLo float64) int64 {
 	}
 	// Rounding can put at a hair outside its slot or below lo (lo < end always).
 	return max(min(max(at, t.start[k]), slotEnd-1), lo)
+}
+
+// ---- the spacings of burst starts ----
+
+// gammaSampler draws Gamma(κ, 1): the exponential for κ = 1, Marsaglia and Tsang's
+// squeeze method for κ > 1 ("A simple method for generating gamma variables", ACM TOMS
+// 26(3), 2000), and for κ < 1 their boost Gamma(κ+1) · U^(1/κ).
+type gammaSampler struct {
+	kappa float64
+	d, c  float64 // Marsaglia–Tsang constants of max(κ, κ+1 when κ < 1)
+	invK  float64 // 1/κ, for the boost
+}
+
+func newGammaSampler(kappa float64) gammaSampler {
+	g := gammaSampler{kappa: kappa, invK: 1 / kappa}
+	a := kappa
+	if a < 1 {
+		a++
+	}
+	g.d = a - 1.0/3
+	g.c = 1 / math.Sqrt(9*g.d)
+	return g
+}
+
+func (g *gammaSampler) draw(r *rand.Rand) float64 {
+	if g.kappa == 1 {
+		return r.ExpFloat64()
+	}
+	var x float64
+	for {
+		n := r.NormFloat64()
+		v := 1 + g.c*n
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		u := r.Float64()
+		n2 := n * n
+		if u < 1-0.0331*n2*n2 || math.Log(u) < 0.5*n2+g.d*(1-v+math.Log(v)) {
+			x = g.d * v
+			break
+		}
+	}
+	if g.kappa < 1 {
+		x *= math.Pow(r.Float64(), g.invK)
+	}
+	return x
 }
 
 // ---- histograms sampled uniformly within a bucket ----

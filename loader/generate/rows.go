@@ -20,10 +20,11 @@ type gen struct {
 
 	conv     convState
 	set      map[int64]struct{}
-	ts       []int64 // message times of the conversation, sorted
-	snd      []int32 // sender: index into conv.byJoin
-	elig     []int32 // members joined by the message's time: a prefix of conv.byJoin
-	attTypes []int8  // attachment types of the current media message
+	ts       []int64   // message times of the conversation, sorted
+	spacing  []float64 // Gamma(κ, 1) spacings of the conversation's burst starts
+	snd      []int32   // sender: index into conv.byJoin
+	elig     []int32   // members joined by the message's time: a prefix of conv.byJoin
+	attTypes []int8    // attachment types of the current media message
 	readers  []reader
 	scratch  []byte
 }
@@ -155,30 +156,65 @@ func (g *gen) pickMembers(out []int64, size int) []int64 {
 }
 
 // messageTimes fills g.ts with the n sorted message times of the conversation: a
-// self-exciting chain whose bursts start at times drawn from the weekday × hour
-// profile within [created, window end), each message followed within its burst with
-// the continue probability after an exponential gap; a gap running past the window
-// end opens a new burst instead. g.snd and g.elig get each message's sender (drawn
-// uniformly from the members joined by then) and the size of that eligible prefix.
+// self-exciting chain in which each message is followed within its burst with the
+// continue probability after an exponential gap, and otherwise opens a new burst. The
+// B burst starts lie in [created, window end) in operational time (where the weekday ×
+// hour profile is flat): a uniform offset u, then u plus the cumulative Dirichlet(κ, …,
+// κ) spacings (normalised Gamma(κ, 1) draws), modulo 1, so each start alone follows
+// the profile. A gap running past the window end opens a burst at a time drawn from
+// the profile instead, and the burst goes on from there. g.snd and g.elig get each
+// message's sender (drawn uniformly from the members joined by then) and the size of
+// that eligible prefix.
 func (g *gen) messageTimes(c *convState, n int64) {
 	m := g.m
 	g.seed(&g.pr, tagTime, c.id)
-	g.ts = g.ts[:0]
 	lo := c.created
 	wLo := m.slots.weightBefore(lo)
 	p := m.s.Messages.InterArrival.Burst.ContinueProbability
 	gap := m.s.Messages.InterArrival.Burst.MeanGapSeconds * usPerSecond
-	var t int64
+	// First the chain: -1 marks a burst's first message, the others hold their offset
+	// from it; one spacing per burst.
+	g.ts, g.spacing = g.ts[:0], g.spacing[:0]
+	var off int64
+	sum := 0.0
 	for i := range n {
-		burst := i == 0 || g.r.Float64() >= p
-		if !burst {
-			t += int64(g.r.ExpFloat64() * gap)
-			burst = t >= m.end
+		if i == 0 || g.r.Float64() >= p {
+			x := m.spacing.draw(g.r)
+			g.spacing = append(g.spacing, x)
+			sum += x
+			g.ts = append(g.ts, -1)
+			off = 0
+			continue
 		}
-		if burst {
+		off += int64(g.r.ExpFloat64() * gap)
+		g.ts = append(g.ts, off)
+	}
+	if !(sum > 0) || math.IsInf(sum, 0) { // all spacings underflowed: even ones
+		for k := range g.spacing {
+			g.spacing[k] = 1
+		}
+		sum = float64(len(g.spacing))
+	}
+	// Then the starts, and each message at its burst's start plus its offset.
+	u := g.r.Float64()
+	k := 0
+	var base int64
+	for i, o := range g.ts {
+		if o < 0 {
+			base = m.slots.operational(u, lo, wLo)
+			if u += g.spacing[k] / sum; u >= 1 {
+				u--
+			}
+			k++
+			g.ts[i] = base
+			continue
+		}
+		t := base + o
+		if t >= m.end {
 			t = m.slots.sample(g.r, lo, wLo)
+			base = t - o
 		}
-		g.ts = append(g.ts, t)
+		g.ts[i] = t
 	}
 	slices.Sort(g.ts)
 
