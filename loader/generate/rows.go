@@ -196,13 +196,14 @@ func (g *gen) messageTimes(c *convState, n int64) {
 		sum = float64(len(g.spacing))
 	}
 	// Then the starts, and each message at its burst's start plus its offset.
+	inv := 1 / sum
 	u := g.r.Float64()
 	k := 0
 	var base int64
 	for i, o := range g.ts {
 		if o < 0 {
 			base = m.slots.operational(u, lo, wLo)
-			if u += g.spacing[k] / sum; u >= 1 {
+			if u += g.spacing[k] * inv; u >= 1 {
 				u--
 			}
 			k++
