@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/pgshape/pgshape/fit"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/validate"
@@ -38,7 +39,10 @@ type Change struct {
 //     2 ln((mean/median target) / (mean/median observed)) (mean/median = exp(σ²/2));
 //   - time profile: each weekday × hour weight ← weight · target share / observed share
 //     (cells under k on either side keep their weight);
-//   - burst: the continue probability's odds ← odds · target/observed burst coefficient;
+//   - burst: the spacing shape κ ← κ · (target/observed burst coefficient)^(1/e), a
+//     Newton step in ln κ with e = d ln CV / d ln κ from fit.ChainCV (spacingStep); when
+//     κ sits at its bound [0.05, 50], the continue probability's odds ← odds ·
+//     target/observed instead;
 //   - read delay: the three delay scales × target/observed at the worst percentile;
 //   - conversation sizes: the small-group geometric's mean excess (1−p)/p ← × target /
 //     observed mean excess over 3 members.
@@ -329,8 +333,43 @@ func (a *adjuster) burst() {
 		return
 	}
 	b := &a.s.Messages.InterArrival.Burst
+	if k, ok := spacingStep(a.s, r); ok {
+		a.set(".messages.inter_arrival.burst.spacing_shape", "burst coefficient", &b.SpacingShape, k)
+		return
+	}
 	a.set(".messages.inter_arrival.burst.continue_probability", "burst coefficient", &b.ContinueProbability,
 		clamp(fromOdds(odds(clamp(b.ContinueProbability, 0.01, 0.95))*r), 0.01, 0.95))
+}
+
+// spacingStep returns the burst spacing shape κ' that moves the burst coefficient by
+// the factor r (target/observed): a Newton step in ln κ, κ' = κ · r^(1/e), where
+// e = d ln CV / d ln κ is the elasticity of fit.ChainCV at κ for s's count model, heavy
+// rooms, η, g and window (central difference over κ·e^±0.05), the step kept within a
+// factor of 10 and κ' within [fit.MinSpacingShape, fit.MaxSpacingShape]. ok is false
+// when κ cannot move that way (it sits at the bound, or the chain's CV does not answer
+// to κ), so that the caller falls back to the continue probability.
+func spacingStep(s *spec.Spec, r float64) (float64, bool) {
+	b := s.Messages.InterArrival.Burst
+	cm, hr := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms
+	if b.SpacingShape <= 0 || s.Window.Days <= 0 || cm.Distribution == "" {
+		return 0, false
+	}
+	m := fit.CountModelOf(cm)
+	h := fit.NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
+	cv := func(k float64) float64 {
+		return fit.ChainCV(m, cm.XMin, cm.XMax, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, k, float64(s.Window.Days)*86400)
+	}
+	const d = 0.05
+	e := math.Log(cv(b.SpacingShape*math.Exp(d))/cv(b.SpacingShape*math.Exp(-d))) / (2 * d)
+	if !(e < -1e-3) { // CV falls as κ grows; a flat or NaN elasticity gives no step
+		return 0, false
+	}
+	step := clamp(math.Log(r)/e, -math.Ln10, math.Ln10)
+	k := clamp(b.SpacingShape*math.Exp(step), fit.MinSpacingShape, fit.MaxSpacingShape)
+	if math.Abs(math.Log(k/b.SpacingShape)) < 1e-9 {
+		return 0, false
+	}
+	return k, true
 }
 
 // smallGroupExcess is the mean member count above 3 of the conversations with 3–20

@@ -20,7 +20,8 @@
 // the heavy-room multiplier by the odds ratio of the top-2% share; the count model's
 // log-normal mu by ln(p50 ratio) and sigma by the ratio of log(p95/p50); content length's
 // mu and sigma from its median and mean/median; the weekday × hour weights cell by cell;
-// the burst continue probability's odds by the burst-coefficient ratio; the read-delay
+// the burst starts' spacing shape κ by a Newton step in ln κ on fit.ChainCV (the burst
+// continue probability's odds by the burst-coefficient ratio once κ is at its bound); the read-delay
 // scales by the worst percentile's ratio; the small-group size by its mean excess.
 // Checks without a rule (the large-group size tail) are reported and left alone.
 package calibrate
