@@ -509,8 +509,8 @@ func (g *gammaSampler) draw(r *rand.Rand) float64 {
 			break
 		}
 	}
-	if g.kappa < 1 {
-		x *= math.Pow(r.Float64(), g.invK)
+	if g.kappa < 1 { // U^(1/κ) = e^(−E/κ) with E = −ln U exponential
+		x *= math.Exp(-r.ExpFloat64() * g.invK)
 	}
 	return x
 }
