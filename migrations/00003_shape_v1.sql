@@ -1,10 +1,13 @@
 -- The shape layer, part 2: the version-1 metric families and the export.
 --
--- shape.compute_v1 does the work: it reads ONLY the shape_source views, in as few
--- passes as possible (the window's messages are read once into a materialized CTE
--- that the messages, conversations, read-receipts and attachments families share),
--- and returns the requested families as jsonb in the form of shape/document.go.
--- The family functions (shape.users_v1 …) and shape.export are thin wrappers.
+-- shape.compute_v1 does the work: it reads ONLY the shape_source views and returns the
+-- requested families as jsonb in the form of shape/document.go. The passes over the
+-- window (messages by length, by hour, the gaps, conversations, receipts, attachments)
+-- are separate plain statements in shape.passes_v1, run with RETURN QUERY so that
+-- PostgreSQL may give them parallel workers (PL/pgSQL's SELECT … INTO never gets any);
+-- a family runs only the passes it needs. The family functions (shape.users_v1 …) and
+-- shape.export are thin wrappers. All functions are STABLE: every statement sees the
+-- caller's snapshot, so the document is consistent.
 --
 -- Definitions (docs/DESIGN.md, docs/shape-sql.md): window [as_of − window_days days,
 -- as_of); receipts of window messages with read_at < as_of; attachments of window
@@ -12,6 +15,324 @@
 -- 0 = Monday. Hot expressions stay in float8 (date_part('epoch', …)), never numeric.
 
 -- +goose Up
+-- +goose StatementBegin
+-- shape.receipt_delays_v1: the delays (read_at − created_at, seconds, float8) of the
+-- receipts of window messages read before as_of, sorted, with their count and the
+-- number of distinct messages read. RETURN QUERY, so that the join may run in parallel
+-- (the sort and the distinct count run in the leader). Internal, for passes_v1.
+CREATE OR REPLACE FUNCTION shape.receipt_delays_v1(lo_ts timestamptz, as_of timestamptz)
+    RETURNS TABLE (delays float8[], n bigint, read_messages bigint)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    SET parallel_tuple_cost = 0.01
+AS $fn$
+BEGIN
+    RETURN QUERY
+    SELECT pg_catalog.array_agg(x.delay ORDER BY x.delay), pg_catalog.count(*), pg_catalog.count(DISTINCT x.message_id)
+      FROM (SELECT r.message_id,
+                   pg_catalog.date_part('epoch', r.read_at) - pg_catalog.date_part('epoch', sm.created_at) AS delay
+              FROM shape_source.read_receipts r
+              JOIN shape_source.messages sm ON sm.message_id = r.message_id
+             WHERE sm.created_at >= lo_ts AND sm.created_at < as_of AND r.read_at < as_of) x;
+END
+$fn$;
+COMMENT ON FUNCTION shape.receipt_delays_v1(timestamptz, timestamptz) IS
+    'internal: sorted read delays of the window''s receipts, their count and the read messages, for shape.passes_v1';
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- shape.passes_v1 runs the heavy passes over the window for shape.compute_v1 and
+-- returns one (pass, raw aggregates) row per pass. It exists because PL/pgSQL runs
+-- SELECT … INTO without parallel workers (the executor gets a row limit), while
+-- RETURN QUERY may use them. Each pass is one plain statement the planner can run in
+-- parallel where its shape allows (a GROUP BY without GROUPING SETS, a join under a
+-- Gather). STABLE: every statement sees the caller's snapshot. Internal: EXECUTE is
+-- revoked from PUBLIC (00004) and it runs with compute_v1's settings.
+--   len    the window's messages by exact content length (counts, media), parallel
+--   gaps   lag() over (conversation, created_at) from the (conversation_id,
+--          created_at) index: gap buckets, gap count/mean/sd, counts by UTC hour
+--   conv   conversations: members, window activity, heavy rooms
+--   rr     receipts ⋈ window messages, one join: counts, delay buckets, percentiles,
+--          read messages
+--   att    attachments ⋈ window messages
+CREATE OR REPLACE FUNCTION shape.passes_v1(lo_ts timestamptz, as_of timestamptz, passes text[])
+    RETURNS TABLE (pass text, raw jsonb)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    SET parallel_tuple_cost = 0.01
+AS $fn$
+DECLARE
+    g_gap    float8[] := shape.grid_inter_arrival_seconds();
+    g_member float8[] := shape.grid_member_count();
+    g_activity float8[] := shape.grid_activity();
+    g_delay  float8[] := shape.grid_delay_minutes();
+    g_size   float8[] := shape.grid_attachment_size_bytes();
+    g_jm     float8[] := shape.grid_joint_member();
+    g_ja     float8[] := shape.grid_joint_activity();
+BEGIN
+    IF 'len' = ANY (passes) THEN
+        -- totals derive from the per-length counts: sums of integers in float8 are
+        -- exact (below 2^53), so sumlen equals sum(content_length::float8)
+        RETURN QUERY
+        SELECT 'len', pg_catalog.jsonb_build_object(
+                   'total', coalesce(pg_catalog.sum(s.n), 0),
+                   'media', coalesce(pg_catalog.sum(s.media), 0),
+                   'nlen', coalesce(pg_catalog.sum(s.n) FILTER (WHERE s.content_length IS NOT NULL), 0),
+                   'sumlen', pg_catalog.sum(s.content_length::float8 * s.n::float8),
+                   'len', pg_catalog.array_agg(s.content_length) FILTER (WHERE s.content_length IS NOT NULL),
+                   'lenn', pg_catalog.array_agg(s.n) FILTER (WHERE s.content_length IS NOT NULL))
+          FROM (SELECT sm.content_length, pg_catalog.count(*) AS n,
+                       pg_catalog.count(*) FILTER (WHERE sm.has_media) AS media
+                  FROM shape_source.messages sm
+                 WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+                 GROUP BY sm.content_length) s;
+    END IF;
+
+    IF 'hours' = ANY (passes) THEN
+        -- counts by UTC hour since the epoch (h); compute_v1 folds them into the 7×24
+        -- cells: cell = (h + 72) mod 168, because 1970-01-01 was a Thursday (ISO
+        -- weekday 3 counting Monday as 0). floor(t / 3600) is exact for epoch seconds
+        -- with microseconds, so the cells equal those of day and hour computed apart
+        RETURN QUERY
+        SELECT 'hours', pg_catalog.jsonb_build_object(
+                   'h', pg_catalog.array_agg(s.h), 'n', pg_catalog.array_agg(s.n))
+          FROM (SELECT pg_catalog.floor(pg_catalog.date_part('epoch', sm.created_at) / 3600)::bigint AS h,
+                       pg_catalog.count(*) AS n
+                  FROM shape_source.messages sm
+                 WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+                 GROUP BY 1) s;
+    END IF;
+
+    IF 'gaps' = ANY (passes) THEN
+        -- ordered by created_at (not by its epoch) so that a (conversation_id,
+        -- created_at) index delivers the order without a sort; the () set accumulates
+        -- the gaps in that order
+        RETURN QUERY
+        SELECT 'gaps', pg_catalog.jsonb_build_object(
+                   'n', coalesce(pg_catalog.sum(s.ngap) FILTER (WHERE s.ggap = 1), 0),
+                   'mean', pg_catalog.sum(s.meangap) FILTER (WHERE s.ggap = 1),
+                   'sd', pg_catalog.sum(s.sdgap) FILTER (WHERE s.ggap = 1),
+                   'b', pg_catalog.array_agg(s.gb) FILTER (WHERE s.ggap = 0 AND s.gb IS NOT NULL),
+                   'bn', pg_catalog.array_agg(s.n) FILTER (WHERE s.ggap = 0 AND s.gb IS NOT NULL))
+          FROM (SELECT GROUPING(c.gb) AS ggap, c.gb, pg_catalog.count(*) AS n,
+                       pg_catalog.count(c.gap) AS ngap,
+                       pg_catalog.avg(c.gap) AS meangap,
+                       pg_catalog.stddev_pop(c.gap) AS sdgap
+                  FROM (SELECT w.gap,
+                               CASE WHEN w.gap IS NOT NULL THEN GREATEST(pg_catalog.width_bucket(w.gap, g_gap), 1) END AS gb
+                          FROM (SELECT pg_catalog.date_part('epoch', sm.created_at)
+                                         - pg_catalog.lag(pg_catalog.date_part('epoch', sm.created_at))
+                                             OVER (PARTITION BY sm.conversation_id ORDER BY sm.created_at) AS gap
+                                  FROM shape_source.messages sm
+                                 WHERE sm.created_at >= lo_ts AND sm.created_at < as_of) w) c
+                 GROUP BY GROUPING SETS ((c.gb), ())) s;
+    END IF;
+
+    IF 'conv' = ANY (passes) THEN
+        RETURN QUERY
+        WITH act AS (
+            -- window activity of the active conversations
+            SELECT sm.conversation_id, pg_catalog.count(*) AS n
+              FROM shape_source.messages sm
+             WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+             GROUP BY sm.conversation_id
+        ),
+        conv AS (
+            SELECT coalesce(mc.members, 0) AS members, coalesce(act.n, 0) AS n
+              FROM shape_source.conversations sc
+              LEFT JOIN (SELECT cm.conversation_id, pg_catalog.count(*) AS members
+                           FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
+                     ON mc.conversation_id = sc.conversation_id
+              LEFT JOIN act ON act.conversation_id = sc.conversation_id
+             WHERE sc.created_at < as_of
+        )
+        SELECT 'conv', pg_catalog.jsonb_build_object(
+            'total', (SELECT pg_catalog.count(*) FROM conv),
+            'members', (SELECT pg_catalog.jsonb_build_object(
+                            'b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n),
+                            'two', pg_catalog.sum(s.n) FILTER (WHERE s.b = 3),
+                            'small', pg_catalog.sum(s.n) FILTER (WHERE s.b BETWEEN 4 AND 21),
+                            'large', pg_catalog.sum(s.n) FILTER (WHERE s.b >= 22))
+                          FROM (SELECT GREATEST(pg_catalog.width_bucket(conv.members::float8, g_member), 1) AS b,
+                                       pg_catalog.count(*) AS n
+                                  FROM conv GROUP BY 1) s),
+            'joint', (SELECT pg_catalog.jsonb_build_object('mb', pg_catalog.array_agg(s.mb),
+                          'ab', pg_catalog.array_agg(s.ab), 'n', pg_catalog.array_agg(s.n))
+                        FROM (SELECT GREATEST(pg_catalog.width_bucket(conv.members::float8, g_jm), 1) AS mb,
+                                     GREATEST(pg_catalog.width_bucket(conv.n::float8, g_ja), 1) AS ab,
+                                     pg_catalog.count(*) AS n
+                                FROM conv GROUP BY 1, 2) s),
+            'active', (SELECT pg_catalog.jsonb_build_object(
+                           'n', pg_catalog.count(*),
+                           'messages', pg_catalog.sum(act.n),
+                           'pct', pg_catalog.percentile_cont(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99])
+                                      WITHIN GROUP (ORDER BY act.n::float8),
+                           -- messages of the busiest ceil(p·n) active conversations
+                           'heavy', (SELECT pg_catalog.jsonb_build_object(
+                                         'top_1pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.01 * q.cnt)),
+                                         'top_2pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.02 * q.cnt)),
+                                         'top_5pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.05 * q.cnt)))
+                                       FROM (SELECT a2.n, pg_catalog.row_number() OVER (ORDER BY a2.n DESC) AS rn,
+                                                    pg_catalog.count(*) OVER ()::numeric AS cnt
+                                               FROM act a2) q))
+                         FROM act),
+            'activity', (SELECT pg_catalog.jsonb_build_object('b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n))
+                           FROM (SELECT GREATEST(pg_catalog.width_bucket(act.n::float8, g_activity), 1) AS b,
+                                        pg_catalog.count(*) AS n
+                                   FROM act GROUP BY 1) s));
+    END IF;
+
+    IF 'rr' = ANY (passes) OR 'rr_sort' = ANY (passes) THEN
+        -- receipts of window messages: one join (parallel where the planner wants), and
+        -- in the leader one sort of the delays into an array and one count(DISTINCT)
+        -- for the read messages (shape.receipt_delays_v1). From the sorted delays,
+        -- with n = cardinality:
+        --   percentiles exactly as percentile_cont: h = p·(n − 1), the values at ranks
+        --   floor(h) and ceil(h), lo + (hi − lo)·(h − floor(h));
+        --   bucket and category counts by binary search, each boundary found with the
+        --   very predicate the bucket uses (delay / 60 < edge, delay < 60, …), which
+        --   is monotone in delay, so the counts equal the per-row ones.
+        -- The array holds at most MaxAllocSize (1 GB, 134M delays); past it (or out of
+        -- memory), and for pass 'rr_sort' (tests compare both), one aggregate
+        -- computes the same with percentile_cont and one FILTER count per bucket.
+        DECLARE
+            dl     float8[];
+            nd     bigint;
+            rm     bigint;
+            use_sort boolean := 'rr_sort' = ANY (passes);
+            cum    bigint[] := '{}';
+            hist   bigint[] := '{}';
+            pcts   float8[];
+            p      float8;
+            h      float8;
+            lo     bigint;
+            hi     bigint;
+            mid    bigint;
+            below60   bigint;
+            below3600 bigint;
+            ng     int := pg_catalog.cardinality(g_delay);
+        BEGIN
+            IF NOT use_sort THEN
+                BEGIN
+                    SELECT q.delays, q.n, q.read_messages INTO dl, nd, rm
+                      FROM shape.receipt_delays_v1(lo_ts, as_of) q;
+                EXCEPTION WHEN program_limit_exceeded OR out_of_memory THEN
+                    use_sort := true;
+                END;
+            END IF;
+            IF use_sort THEN
+            -- one join, one aggregate: the delay buckets as one FILTER count each (the
+            -- bucket computed once per row below the fence), the percentiles from one
+            -- sort, the read messages by count(DISTINCT)
+            RETURN QUERY EXECUTE pg_catalog.format($q$
+            SELECT 'rr', pg_catalog.jsonb_build_object(
+                       'read_messages', pg_catalog.count(DISTINCT x.message_id),
+                       'agg', pg_catalog.jsonb_build_object(
+                           'n', pg_catalog.count(*),
+                           'immediate', pg_catalog.count(*) FILTER (WHERE x.delay < 60),
+                           'near', pg_catalog.count(*) FILTER (WHERE x.delay >= 60 AND x.delay < 3600),
+                           'delayed', pg_catalog.count(*) FILTER (WHERE x.delay >= 3600)),
+                       'pct', pg_catalog.percentile_cont(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99])
+                                  WITHIN GROUP (ORDER BY x.delay),
+                       'hist', pg_catalog.jsonb_build_object(
+                           'b', (SELECT pg_catalog.array_agg(i) FROM pg_catalog.generate_series(1, %s) AS i),
+                           'n', ARRAY[%s]))
+              FROM (SELECT d.message_id, d.delay, GREATEST(pg_catalog.width_bucket(d.delay / 60, $3), 1) AS db
+                      FROM (SELECT r.message_id,
+                                   pg_catalog.date_part('epoch', r.read_at) - pg_catalog.date_part('epoch', sm.created_at) AS delay
+                              FROM shape_source.read_receipts r
+                              JOIN shape_source.messages sm ON sm.message_id = r.message_id
+                             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2) d
+                    OFFSET 0) x  -- fence: the bucket once per row, not once per FILTER
+            $q$, pg_catalog.cardinality(g_delay),
+                (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.count(*) FILTER (WHERE x.db = %s)', i), ', ' ORDER BY i)
+                   FROM pg_catalog.generate_series(1, pg_catalog.cardinality(g_delay)) AS i))
+            USING lo_ts, as_of, g_delay;
+            ELSE
+                -- cum[bi] = number of delays with delay / 60 < g_delay[bi]
+                FOR bi IN 1 .. ng LOOP
+                    lo := 0;
+                    hi := nd;
+                    WHILE lo < hi LOOP
+                        mid := (lo + hi) / 2;
+                        IF dl[mid + 1] / 60 < g_delay[bi] THEN lo := mid + 1; ELSE hi := mid; END IF;
+                    END LOOP;
+                    cum := cum || lo;
+                END LOOP;
+                -- bucket 1 also holds what lies below the first edge (GREATEST(…, 1))
+                FOR bi IN 1 .. ng LOOP
+                    hist := hist || (CASE WHEN bi < ng THEN cum[bi + 1] ELSE nd END
+                                     - CASE WHEN bi > 1 THEN cum[bi] ELSE 0 END);
+                END LOOP;
+                lo := 0; hi := nd;
+                WHILE lo < hi LOOP
+                    mid := (lo + hi) / 2;
+                    IF dl[mid + 1] < 60 THEN lo := mid + 1; ELSE hi := mid; END IF;
+                END LOOP;
+                below60 := lo;
+                lo := 0; hi := nd;
+                WHILE lo < hi LOOP
+                    mid := (lo + hi) / 2;
+                    IF dl[mid + 1] < 3600 THEN lo := mid + 1; ELSE hi := mid; END IF;
+                END LOOP;
+                below3600 := lo;
+                IF nd > 0 THEN
+                    pcts := '{}';
+                    FOREACH p IN ARRAY ARRAY[0.5, 0.75, 0.9, 0.95, 0.99]::float8[] LOOP
+                        h := p * (nd - 1)::float8;
+                        IF pg_catalog.ceil(h) > pg_catalog.floor(h) THEN
+                            pcts := pcts || (dl[pg_catalog.floor(h)::bigint + 1]
+                                             + (dl[pg_catalog.ceil(h)::bigint + 1] - dl[pg_catalog.floor(h)::bigint + 1])
+                                               * (h - pg_catalog.floor(h)));
+                        ELSE
+                            pcts := pcts || dl[pg_catalog.floor(h)::bigint + 1];
+                        END IF;
+                    END LOOP;
+                END IF;
+                pass := 'rr';
+                raw := pg_catalog.jsonb_build_object(
+                    'read_messages', rm,
+                    'agg', pg_catalog.jsonb_build_object(
+                        'n', nd, 'immediate', below60, 'near', below3600 - below60, 'delayed', nd - below3600),
+                    'pct', pcts,
+                    'hist', pg_catalog.jsonb_build_object(
+                        'b', (SELECT pg_catalog.array_agg(g.i) FROM pg_catalog.generate_series(1, ng) AS g(i)),
+                        'n', hist));
+                RETURN NEXT;
+            END IF;
+        END;
+    END IF;
+
+    IF 'att' = ANY (passes) THEN
+        RETURN QUERY
+        WITH att AS MATERIALIZED (
+            SELECT CASE WHEN a.type IN ('image', 'video', 'audio', 'document') THEN a.type ELSE 'other' END AS type,
+                   a.size_bytes
+              FROM shape_source.attachments a
+              JOIN shape_source.messages sm ON sm.message_id = a.message_id
+             WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+        )
+        SELECT 'att', pg_catalog.jsonb_build_object(
+            'agg', (SELECT pg_catalog.jsonb_build_object(
+                        'n', pg_catalog.count(*),
+                        'median', pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY att.size_bytes::float8),
+                        'image', pg_catalog.count(*) FILTER (WHERE att.type = 'image'),
+                        'video', pg_catalog.count(*) FILTER (WHERE att.type = 'video'),
+                        'audio', pg_catalog.count(*) FILTER (WHERE att.type = 'audio'),
+                        'document', pg_catalog.count(*) FILTER (WHERE att.type = 'document'),
+                        'other', pg_catalog.count(*) FILTER (WHERE att.type = 'other'))
+                      FROM att),
+            'hist', (SELECT pg_catalog.jsonb_build_object('b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n))
+                       FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, g_size), 1) AS b,
+                                    pg_catalog.count(*) AS n
+                               FROM att GROUP BY 1) s));
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION shape.passes_v1(timestamptz, timestamptz, text[]) IS
+    'internal: the heavy passes of shape.compute_v1 (len, gaps, conv, rr, att) as raw aggregates, run with RETURN QUERY so that they may use parallel workers';
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION shape.compute_v1(window_days int, k int, as_of timestamptz, families text[])
     RETURNS jsonb
@@ -84,155 +405,40 @@ BEGIN
                  GROUP BY GROUPING SETS ((b.ub), (b.ab), ())) s;
     END IF;
 
-    -------------------------------------------- the window's messages, one pass
+    -------------------------------------------- the window's passes
+    -- separate plain statements (shape.passes_v1) instead of one statement with
+    -- materialized CTEs: each can run in parallel where its shape allows, and a family
+    -- runs only the passes it needs
     IF want_conv OR want_msg OR want_rr OR want_att THEN
-        WITH m AS MATERIALIZED (
-            -- the window's messages, each with the gap since the previous window
-            -- message of its conversation (one sort, shared by every family)
-            SELECT w.message_id, w.conversation_id, w.has_media, w.content_length, w.t,
-                   w.t - pg_catalog.lag(w.t) OVER (PARTITION BY w.conversation_id ORDER BY w.t) AS gap
-              FROM (SELECT sm.message_id, sm.conversation_id, sm.has_media, sm.content_length,
-                           pg_catalog.date_part('epoch', sm.created_at) AS t
-                      FROM shape_source.messages sm
-                     WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
-                    OFFSET 0) w  -- fence: compute the narrow columns before the sort
-        ),
-        -- one pass over m: counts by 7×24 cell, by exact content length, by gap
-        -- bucket, by conversation (activity), and the totals
-        ma AS (
-            SELECT GROUPING(c.cell) AS gcell, GROUPING(c.content_length) AS glen,
-                   GROUPING(c.gb) AS ggap, GROUPING(c.conversation_id) AS gconv,
-                   c.cell, c.content_length, c.gb, c.conversation_id, pg_catalog.count(*) AS n,
-                   pg_catalog.count(*) FILTER (WHERE c.has_media) AS media,
-                   pg_catalog.count(c.content_length) AS nlen,
-                   pg_catalog.sum(c.content_length::float8) AS sumlen,
-                   pg_catalog.count(c.gap) AS ngap,
-                   pg_catalog.avg(c.gap) AS meangap,
-                   pg_catalog.stddev_pop(c.gap) AS sdgap
-              FROM (SELECT m.conversation_id, m.has_media, m.content_length, m.gap,
-                           CASE WHEN m.gap IS NOT NULL THEN GREATEST(pg_catalog.width_bucket(m.gap, g_gap), 1) END AS gb,
-                           ((((pg_catalog.floor(m.t / 86400)::bigint + 3) % 7) + 7) % 7)::int * 24
-                             + pg_catalog.floor((m.t - pg_catalog.floor(m.t / 86400) * 86400) / 3600)::int AS cell
-                      FROM m) c
-             GROUP BY GROUPING SETS ((c.cell), (c.content_length), (c.gb), (c.conversation_id), ())
-        ),
-        -- conversations: window activity of the active ones
-        act AS (
-            SELECT ma.conversation_id, ma.n FROM ma WHERE ma.gconv = 0
-        ),
-        conv AS (
-            SELECT coalesce(mc.members, 0) AS members, coalesce(act.n, 0) AS n
-              FROM shape_source.conversations sc
-              LEFT JOIN (SELECT cm.conversation_id, pg_catalog.count(*) AS members
-                           FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
-                     ON mc.conversation_id = sc.conversation_id
-              LEFT JOIN act ON act.conversation_id = sc.conversation_id
-             WHERE sc.created_at < as_of
-        ),
-        -- read receipts of window messages read before as_of
-        rr AS MATERIALIZED (
-            SELECT r.message_id, pg_catalog.date_part('epoch', r.read_at) - m.t AS delay
-              FROM shape_source.read_receipts r
-              JOIN m ON m.message_id = r.message_id
-             WHERE r.read_at < as_of
-        ),
-        ra AS (
-            SELECT GROUPING(b.message_id) AS gm, GROUPING(b.db) AS gd, b.db, pg_catalog.count(*) AS n,
-                   pg_catalog.count(*) FILTER (WHERE b.delay < 60) AS immediate,
-                   pg_catalog.count(*) FILTER (WHERE b.delay >= 60 AND b.delay < 3600) AS near,
-                   pg_catalog.count(*) FILTER (WHERE b.delay >= 3600) AS delayed
-              FROM (SELECT rr.message_id, rr.delay, GREATEST(pg_catalog.width_bucket(rr.delay / 60, g_delay), 1) AS db
-                      FROM rr) b
-             GROUP BY GROUPING SETS ((b.message_id), (b.db), ())
-        ),
-        -- attachments of window messages
-        att AS (
-            SELECT CASE WHEN a.type IN ('image', 'video', 'audio', 'document') THEN a.type ELSE 'other' END AS type,
-                   a.size_bytes
-              FROM shape_source.attachments a
-              JOIN m ON m.message_id = a.message_id
-        )
-        SELECT
-            CASE WHEN want_msg OR want_rr THEN (  -- read_rate's denominator is the message count
-                SELECT pg_catalog.jsonb_build_object(
-                    'total', coalesce(pg_catalog.sum(ma.n) FILTER (WHERE ma.all4), 0),
-                    'media', coalesce(pg_catalog.sum(ma.media) FILTER (WHERE ma.all4), 0),
-                    'nlen', coalesce(pg_catalog.sum(ma.nlen) FILTER (WHERE ma.all4), 0),
-                    'sumlen', pg_catalog.sum(ma.sumlen) FILTER (WHERE ma.all4),
-                    'cell', pg_catalog.array_agg(ma.cell) FILTER (WHERE ma.gcell = 0),
-                    'celln', pg_catalog.array_agg(ma.n) FILTER (WHERE ma.gcell = 0),
-                    'len', pg_catalog.array_agg(ma.content_length) FILTER (WHERE ma.glen = 0 AND ma.content_length IS NOT NULL),
-                    'lenn', pg_catalog.array_agg(ma.n) FILTER (WHERE ma.glen = 0 AND ma.content_length IS NOT NULL),
-                    'gaps', pg_catalog.jsonb_build_object(
-                                 'n', coalesce(pg_catalog.sum(ma.ngap) FILTER (WHERE ma.all4), 0),
-                                 'mean', pg_catalog.sum(ma.meangap) FILTER (WHERE ma.all4),
-                                 'sd', pg_catalog.sum(ma.sdgap) FILTER (WHERE ma.all4),
-                                 'b', pg_catalog.array_agg(ma.gb) FILTER (WHERE ma.ggap = 0 AND ma.gb IS NOT NULL),
-                                 'bn', pg_catalog.array_agg(ma.n) FILTER (WHERE ma.ggap = 0 AND ma.gb IS NOT NULL)))
-                  FROM (SELECT ma.*, (ma.gcell + ma.glen + ma.ggap + ma.gconv = 4) AS all4 FROM ma
-                         WHERE ma.gconv = 1) ma) END,
-            CASE WHEN want_conv THEN (
-                SELECT pg_catalog.jsonb_build_object(
-                    'total', (SELECT pg_catalog.count(*) FROM conv),
-                    'members', (SELECT pg_catalog.jsonb_build_object(
-                                    'b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n),
-                                    'two', pg_catalog.sum(s.n) FILTER (WHERE s.b = 3),
-                                    'small', pg_catalog.sum(s.n) FILTER (WHERE s.b BETWEEN 4 AND 21),
-                                    'large', pg_catalog.sum(s.n) FILTER (WHERE s.b >= 22))
-                                  FROM (SELECT GREATEST(pg_catalog.width_bucket(conv.members::float8, g_member), 1) AS b,
-                                               pg_catalog.count(*) AS n
-                                          FROM conv GROUP BY 1) s),
-                    'joint', (SELECT pg_catalog.jsonb_build_object('mb', pg_catalog.array_agg(s.mb),
-                                  'ab', pg_catalog.array_agg(s.ab), 'n', pg_catalog.array_agg(s.n))
-                                FROM (SELECT GREATEST(pg_catalog.width_bucket(conv.members::float8, g_jm), 1) AS mb,
-                                             GREATEST(pg_catalog.width_bucket(conv.n::float8, g_ja), 1) AS ab,
-                                             pg_catalog.count(*) AS n
-                                        FROM conv GROUP BY 1, 2) s),
-                    'active', (SELECT pg_catalog.jsonb_build_object(
-                                   'n', pg_catalog.count(*),
-                                   'messages', pg_catalog.sum(act.n),
-                                   'pct', pg_catalog.percentile_cont(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99])
-                                              WITHIN GROUP (ORDER BY act.n::float8),
-                                   -- messages of the busiest ceil(p·n) active conversations
-                                   'heavy', (SELECT pg_catalog.jsonb_build_object(
-                                                 'top_1pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.01 * q.cnt)),
-                                                 'top_2pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.02 * q.cnt)),
-                                                 'top_5pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.05 * q.cnt)))
-                                               FROM (SELECT a2.n, pg_catalog.row_number() OVER (ORDER BY a2.n DESC) AS rn,
-                                                            pg_catalog.count(*) OVER ()::numeric AS cnt
-                                                       FROM act a2) q))
-                                 FROM act),
-                    'activity', (SELECT pg_catalog.jsonb_build_object('b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n))
-                                   FROM (SELECT GREATEST(pg_catalog.width_bucket(act.n::float8, g_activity), 1) AS b,
-                                                pg_catalog.count(*) AS n
-                                           FROM act GROUP BY 1) s))) END,
-            CASE WHEN want_rr THEN (
-                SELECT pg_catalog.jsonb_build_object(
-                    'read_messages', (SELECT pg_catalog.count(*) FROM ra WHERE ra.gm = 0),
-                    'agg', (SELECT pg_catalog.jsonb_build_object(
-                                'n', ra.n, 'immediate', ra.immediate, 'near', ra.near, 'delayed', ra.delayed)
-                              FROM ra WHERE ra.gm = 1 AND ra.gd = 1),
-                    'pct', (SELECT pg_catalog.percentile_cont(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99])
-                                       WITHIN GROUP (ORDER BY rr.delay) FROM rr),
-                    'hist', (SELECT pg_catalog.jsonb_build_object('b', pg_catalog.array_agg(ra.db), 'n', pg_catalog.array_agg(ra.n))
-                               FROM ra WHERE ra.gd = 0))) END,
-            CASE WHEN want_att THEN (
-                SELECT pg_catalog.jsonb_build_object(
-                    'media_messages', (SELECT ma.media FROM ma WHERE ma.gcell + ma.glen + ma.ggap + ma.gconv = 4),
-                    'agg', (SELECT pg_catalog.jsonb_build_object(
-                                'n', pg_catalog.count(*),
-                                'median', pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY att.size_bytes::float8),
-                                'image', pg_catalog.count(*) FILTER (WHERE att.type = 'image'),
-                                'video', pg_catalog.count(*) FILTER (WHERE att.type = 'video'),
-                                'audio', pg_catalog.count(*) FILTER (WHERE att.type = 'audio'),
-                                'document', pg_catalog.count(*) FILTER (WHERE att.type = 'document'),
-                                'other', pg_catalog.count(*) FILTER (WHERE att.type = 'other'))
-                              FROM att),
-                    'hist', (SELECT pg_catalog.jsonb_build_object('b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n))
-                               FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, g_size), 1) AS b,
-                                            pg_catalog.count(*) AS n
-                                       FROM att GROUP BY 1) s))) END
-          INTO m_raw, c_raw, r_raw, a_raw;
+        DECLARE
+            p     record;
+            g_raw jsonb;
+            h_raw jsonb;
+            l_raw jsonb;
+        BEGIN
+            FOR p IN SELECT q.pass, q.raw FROM shape.passes_v1(lo_ts, as_of,
+                         ARRAY['len'] || CASE WHEN want_msg THEN ARRAY['hours', 'gaps'] ELSE '{}' END
+                                      || CASE WHEN want_conv THEN ARRAY['conv'] ELSE '{}' END
+                                      || CASE WHEN want_rr THEN ARRAY['rr'] ELSE '{}' END
+                                      || CASE WHEN want_att THEN ARRAY['att'] ELSE '{}' END) q LOOP
+                CASE p.pass
+                    WHEN 'len' THEN l_raw := p.raw;
+                    WHEN 'hours' THEN h_raw := p.raw;
+                    WHEN 'gaps' THEN g_raw := p.raw;
+                    WHEN 'conv' THEN c_raw := p.raw;
+                    WHEN 'rr' THEN r_raw := p.raw;
+                    WHEN 'att' THEN a_raw := p.raw;
+                END CASE;
+            END LOOP;
+            -- the messages record as the families below read it; the 7×24 cells fold
+            -- the UTC hours since the epoch: cell = (h + 72) mod 168
+            m_raw := l_raw || pg_catalog.jsonb_build_object(
+                'cell', (SELECT pg_catalog.array_agg(((e.h + 72) % 168 + 168) % 168)
+                           FROM pg_catalog.unnest(shape.bigint_array(h_raw -> 'h')) AS e(h)),
+                'celln', h_raw -> 'n',
+                'gaps', g_raw);
+            a_raw := a_raw || pg_catalog.jsonb_build_object('media_messages', l_raw -> 'media');
+        END;
     END IF;
 
     ---------------------------------------------------------------- users
@@ -539,7 +745,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION shape.compute_v1(int, int, timestamptz, text[]) IS
-    'internal: computes the requested shape families (users, conversations, messages, read_receipts, attachments) in one pass over the window''s messages';
+    'internal: computes the requested shape families (users, conversations, messages, read_receipts, attachments) from the passes of shape.passes_v1';
 -- +goose StatementEnd
 
 -- +goose StatementBegin
@@ -603,4 +809,6 @@ DROP FUNCTION IF EXISTS shape.messages_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.conversations_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.users_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.compute_v1(int, int, timestamptz, text[]);
+DROP FUNCTION IF EXISTS shape.passes_v1(timestamptz, timestamptz, text[]);
+DROP FUNCTION IF EXISTS shape.receipt_delays_v1(timestamptz, timestamptz);
 -- +goose StatementEnd
