@@ -16,6 +16,28 @@
 
 -- +goose Up
 -- +goose StatementBegin
+-- shape.receipt_rows_estimate_v1: the planner's estimate of the receipts of window
+-- messages read before as_of (EXPLAIN, which reads no rows; EXPLAIN is not allowed in a
+-- STABLE function, hence VOLATILE). Internal, for passes_v1.
+CREATE OR REPLACE FUNCTION shape.receipt_rows_estimate_v1(lo_ts timestamptz, as_of timestamptz) RETURNS float8
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM shape_source.read_receipts r
+               JOIN shape_source.messages sm ON sm.message_id = r.message_id
+              WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2'
+       INTO plan USING lo_ts, as_of;
+    RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+END
+$fn$;
+COMMENT ON FUNCTION shape.receipt_rows_estimate_v1(timestamptz, timestamptz) IS
+    'internal: planner estimate of the window''s receipts, for shape.passes_v1';
+-- +goose StatementEnd
+
+-- +goose StatementBegin
 -- shape.receipt_delays_v1: the delays (read_at − created_at, seconds, float8) of the
 -- receipts of window messages read before as_of, sorted, with their count and the
 -- number of distinct messages read. RETURN QUERY, so that the join may run in parallel
@@ -192,9 +214,12 @@ BEGIN
         --   bucket and category counts by binary search, each boundary found with the
         --   very predicate the bucket uses (delay / 60 < edge, delay < 60, …), which
         --   is monotone in delay, so the counts equal the per-row ones.
-        -- The array holds at most MaxAllocSize (1 GB, 134M delays); past it (or out of
-        -- memory), and for pass 'rr_sort' (tests compare both), one aggregate
-        -- computes the same with percentile_cont and one FILTER count per bucket.
+        -- The array and its expanded copy cost about 17 bytes per delay in this
+        -- backend, so it is used only when the planner expects at most 16M receipts
+        -- (about 270 MB); above that, past the 1 GB array limit or out of memory, and
+        -- for pass 'rr_sort' (tests compare both), one aggregate computes the same with
+        -- percentile_cont (a sort that spills to disk past work_mem) and one FILTER
+        -- count per bucket.
         DECLARE
             dl     float8[];
             nd     bigint;
@@ -212,6 +237,9 @@ BEGIN
             below3600 bigint;
             ng     int := pg_catalog.cardinality(g_delay);
         BEGIN
+            IF NOT use_sort THEN
+                use_sort := shape.receipt_rows_estimate_v1(lo_ts, as_of) > 16e6;
+            END IF;
             IF NOT use_sort THEN
                 BEGIN
                     SELECT q.delays, q.n, q.read_messages INTO dl, nd, rm
@@ -417,7 +445,9 @@ BEGIN
             l_raw jsonb;
         BEGIN
             FOR p IN SELECT q.pass, q.raw FROM shape.passes_v1(lo_ts, as_of,
-                         ARRAY['len'] || CASE WHEN want_msg THEN ARRAY['hours', 'gaps'] ELSE '{}' END
+                         -- len: the message total (read_rate) and media count (per_media_message)
+                         CASE WHEN want_msg OR want_rr OR want_att THEN ARRAY['len'] ELSE '{}' END
+                                      || CASE WHEN want_msg THEN ARRAY['hours', 'gaps'] ELSE '{}' END
                                       || CASE WHEN want_conv THEN ARRAY['conv'] ELSE '{}' END
                                       || CASE WHEN want_rr THEN ARRAY['rr'] ELSE '{}' END
                                       || CASE WHEN want_att THEN ARRAY['att'] ELSE '{}' END) q LOOP
@@ -811,4 +841,5 @@ DROP FUNCTION IF EXISTS shape.users_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.compute_v1(int, int, timestamptz, text[]);
 DROP FUNCTION IF EXISTS shape.passes_v1(timestamptz, timestamptz, text[]);
 DROP FUNCTION IF EXISTS shape.receipt_delays_v1(timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS shape.receipt_rows_estimate_v1(timestamptz, timestamptz);
 -- +goose StatementEnd
