@@ -244,6 +244,16 @@ func (v *validator) check(s *Spec) {
 	}
 	v.positive("$.messages.inter_arrival.burst.mean_gap_seconds", ia.Burst.MeanGapSeconds)
 	v.positive("$.messages.inter_arrival.burst.spacing_shape", ia.Burst.SpacingShape)
+	switch ia.Burst.StartModel {
+	case "", StartModelWindowSpacing:
+	case StartModelRenewal:
+		if !finite(ia.Burst.GapMu) {
+			v.fail("$.messages.inter_arrival.burst.gap_mu", "is %g, want a finite number", ia.Burst.GapMu)
+		}
+		v.positive("$.messages.inter_arrival.burst.gap_sigma", ia.Burst.GapSigma)
+	default:
+		v.fail("$.messages.inter_arrival.burst.start_model", "is %q, want \"window_spacing\" or \"renewal\" (or leave it out for \"window_spacing\")", ia.Burst.StartModel)
+	}
 	total := 0.0
 	for d := range ia.WeekdayHourWeights {
 		for hr, w := range ia.WeekdayHourWeights[d] {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -126,6 +127,14 @@ func TestValidateNamesPath(t *testing.T) {
 		{"$.messages.inter_arrival.burst.continue_probability", func(s *Spec) { s.Messages.InterArrival.Burst.ContinueProbability = 1 }},
 		{"$.messages.inter_arrival.burst.mean_gap_seconds", func(s *Spec) { s.Messages.InterArrival.Burst.MeanGapSeconds = 0 }},
 		{"$.messages.inter_arrival.burst.spacing_shape", func(s *Spec) { s.Messages.InterArrival.Burst.SpacingShape = 0 }},
+		{"$.messages.inter_arrival.burst.start_model", func(s *Spec) { s.Messages.InterArrival.Burst.StartModel = "poisson" }},
+		{"$.messages.inter_arrival.burst.gap_mu", func(s *Spec) {
+			s.Messages.InterArrival.Burst.StartModel, s.Messages.InterArrival.Burst.GapSigma = StartModelRenewal, 1
+			s.Messages.InterArrival.Burst.GapMu = math.NaN()
+		}},
+		{"$.messages.inter_arrival.burst.gap_sigma", func(s *Spec) {
+			s.Messages.InterArrival.Burst.StartModel, s.Messages.InterArrival.Burst.GapMu = StartModelRenewal, 8
+		}},
 		{"$.messages.inter_arrival.weekday_hour_weights[2][5]", func(s *Spec) { s.Messages.InterArrival.WeekdayHourWeights[2][5] = -1 }},
 		{"$.messages.inter_arrival.weekday_hour_weights", func(s *Spec) { s.Messages.InterArrival.WeekdayHourWeights = [7][24]float64{} }},
 		{"$.read_receipts.read_rate", func(s *Spec) { s.ReadReceipts.ReadRate = -0.1 }},
@@ -155,5 +164,28 @@ func TestValidateMixTolerance(t *testing.T) {
 	s.Conversations.TypeDistribution.LargeGroup = 0.1 + 2e-6
 	if err := s.Validate(); err == nil {
 		t.Fatalf("a mix 2e-6 off is accepted")
+	}
+}
+
+// A spec without start_model (written before it existed) reads as "window_spacing";
+// "renewal" with its log-normal is valid, and the window-spacing mode ignores gap_mu
+// and gap_sigma.
+func TestBurstStartModel(t *testing.T) {
+	t.Parallel()
+	s := valid(t)
+	if b := s.Messages.InterArrival.Burst; b.StartModel != "" || b.Start() != StartModelWindowSpacing {
+		t.Fatalf("start model %q (in force %q), want empty read as %q", b.StartModel, b.Start(), StartModelWindowSpacing)
+	}
+	in := strings.Replace(validJSON, `"spacing_shape": 1}`, `"spacing_shape": 1, "start_model": "renewal", "gap_mu": 8, "gap_sigma": 1.2}`, 1)
+	r, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := r.Messages.InterArrival.Burst; b.Start() != StartModelRenewal || b.GapMu != 8 || b.GapSigma != 1.2 {
+		t.Fatalf("renewal burst read as %+v", b)
+	}
+	s.Messages.InterArrival.Burst.StartModel = StartModelWindowSpacing
+	if err := s.Validate(); err != nil {
+		t.Fatalf("window_spacing without gap_mu/gap_sigma: %v", err)
 	}
 }

@@ -128,19 +128,49 @@ type Content struct {
 // exponential gap of mean MeanGapSeconds; otherwise the next message opens a new
 // burst. Burst sizes are geometric with mean 1 / (1 − ContinueProbability).
 //
-// The B burst starts of a conversation are spread over its part of the window in
-// operational time (the time scale in which the weekday × hour profile is flat): their
-// spacings are Dirichlet(κ, …, κ) with κ = SpacingShape (normalised Gamma(κ, 1)
-// draws), turned by a uniform circular offset so that each start alone follows the
-// profile. κ = 1 is B independent starts; κ > 1 spreads bursts more evenly (a lower
-// burst coefficient), κ < 1 clumps them (a higher one).
+// The B burst starts of a conversation are placed on its part of the window in
+// operational time (the time scale in which the weekday × hour profile is flat),
+// wrapping circularly so that each start alone follows the profile, by StartModel:
+//
+//   - "window_spacing" (StartModelWindowSpacing): the spacings are Dirichlet(κ, …, κ)
+//     with κ = SpacingShape (normalised Gamma(κ, 1) draws), turned by a uniform
+//     circular offset, so the B bursts always span the window. κ = 1 is B independent
+//     starts; κ > 1 spreads bursts more evenly (a lower burst coefficient), κ < 1
+//     clumps them (a higher one).
+//   - "renewal" (StartModelRenewal): the first start is drawn from the profile; each
+//     next burst starts a log-normal(GapMu, GapSigma) number of seconds after the
+//     previous burst's last message (one operational second is one real second on
+//     average over the window), wrapping past the end to the conversation's start.
+//     Gaps between bursts then keep their own scale whatever the room's traffic,
+//     until a room has more bursts than its interval holds.
 type Burst struct {
 	Model               string  `json:"model"` // "self_exciting_chain"
 	ContinueProbability float64 `json:"continue_probability"`
 	MeanGapSeconds      float64 `json:"mean_gap_seconds"`
+	// StartModel is "window_spacing" or "renewal"; optional: a spec without it (written
+	// before it existed) is read as "window_spacing" (see Start).
+	StartModel string `json:"start_model,omitempty"`
 	// SpacingShape is κ, the Dirichlet shape of the spacings of burst starts
-	// (required, positive; 1 = independent starts).
+	// (required, positive; 1 = independent starts). Used by "window_spacing".
 	SpacingShape float64 `json:"spacing_shape"`
+	// GapMu and GapSigma are the log-normal of the gaps between bursts, over seconds:
+	// used by "renewal", which requires GapMu finite and GapSigma > 0.
+	GapMu    float64 `json:"gap_mu,omitempty"`
+	GapSigma float64 `json:"gap_sigma,omitempty"`
+}
+
+// Burst start models (Burst.StartModel).
+const (
+	StartModelWindowSpacing = "window_spacing"
+	StartModelRenewal       = "renewal"
+)
+
+// Start returns the start model in force: StartModel, or "window_spacing" when empty.
+func (b Burst) Start() string {
+	if b.StartModel == "" {
+		return StartModelWindowSpacing
+	}
+	return b.StartModel
 }
 
 // InterArrival describes timing. MeanLambdaPeak and MeanLambdaTrough are the guide's
