@@ -13,6 +13,7 @@ import (
 	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
 	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
 )
 
 // Gamma(κ, 1) has mean κ and variance κ; 200 000 draws give the mean to within
@@ -238,5 +239,82 @@ func TestGeneratedBurstCoefficient(t *testing.T) {
 		if math.Abs(bc/want-1) > 0.15 {
 			t.Errorf("κ = %g: measured burst coefficient %.3f, ChainCV predicts %.3f: more than 15%% apart", kappa, bc, want)
 		}
+	}
+}
+
+// Under the renewal start model with every message opening a burst (η = 0), a
+// conversation's B = 5 times are its burst starts, each a log-normal(μ, σ) number of
+// seconds of operational time after the previous one (one operational second is one
+// real second on average over the window: the interval [created, end) holds
+// (total − wLo)/total of the window's seconds). Mapped to operational seconds, the
+// sorted starts' circular gaps are those B − 1 log-normal gaps plus the closing gap
+// around the circle, the largest by far (4 gaps of median e^8 s ≈ 50 min against a
+// 14-day window). The other gaps, 80 000 of them over 20 000 conversations (half opened
+// inside the window), must follow the log-normal: one-sample KS distance under the
+// 0.1% critical value 1.95/√n ≈ 0.0069 (Massey 1951, JASA 46(253), table 1).
+func TestRenewalGapsAreLogNormal(t *testing.T) {
+	t.Parallel()
+	const convs, b, mu, sigma = 20_000, 5, 8.0, 1.0
+	s := testSpec(t)
+	s.Messages.InterArrival.Burst.StartModel = spec.StartModelRenewal
+	s.Messages.InterArrival.Burst.ContinueProbability = 0
+	s.Messages.InterArrival.Burst.GapMu, s.Messages.InterArrival.Burst.GapSigma = mu, sigma
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := newModel(s, "renewal-test", 20_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGen(m)
+	window := float64(m.end-m.start) / usPerSecond
+	var gaps []float64
+	var circ [b]float64
+	var work float64
+	for i := range int64(convs) {
+		c := &convState{id: i + 1, created: m.start - usPerDay}
+		if i%2 == 0 {
+			c.created = m.start + (i%1000)*(m.end-m.start)/2000
+		}
+		g.messageTimes(c, b)
+		wLo := m.slots.weightBefore(c.created)
+		length := window * (1 - wLo/m.slots.total) // the interval's operational seconds
+		op := func(at int64) float64 { return (m.slots.weightBefore(at) - wLo) / (m.slots.total - wLo) * length }
+		largest := 0
+		for k := range b {
+			next := op(g.ts[(k+1)%b])
+			if k == b-1 {
+				next += length
+			}
+			circ[k] = next - op(g.ts[k])
+			if circ[k] > circ[largest] {
+				largest = k
+			}
+		}
+		for k := range b {
+			if k != largest {
+				gaps = append(gaps, circ[k])
+			}
+			tm := pgEpoch.Add(time.Duration(g.ts[k]) * time.Microsecond)
+			if wd := tm.Weekday(); i%2 == 1 && wd != time.Saturday && wd != time.Sunday && tm.Hour() >= 8 && tm.Hour() <= 17 {
+				work++
+			}
+		}
+	}
+	// Each start alone follows the profile (TestBurstStartSpacings's 0.514): 50 000
+	// starts of the conversations opened before the window, 5 of each close together.
+	if got := work / (convs / 2 * b); math.Abs(got-0.514) > 0.02 {
+		t.Errorf("weekday working-hours share of starts %.4f, want 0.514 ± 0.02", got)
+	}
+	sort.Float64s(gaps)
+	var d float64
+	for k, x := range gaps {
+		f := 0.5 * math.Erfc(-(math.Log(x)-mu)/(sigma*math.Sqrt2))
+		d = max(d, math.Abs(f-float64(k)/float64(len(gaps))), math.Abs(f-float64(k+1)/float64(len(gaps))))
+	}
+	crit := 1.95 / math.Sqrt(float64(len(gaps)))
+	t.Logf("%d gaps between bursts: KS distance to log-normal(%g, %g) %.4f (critical %.4f)", len(gaps), mu, sigma, d, crit)
+	if d > crit {
+		t.Errorf("gaps between bursts: KS distance %.4f to log-normal(%g, %g), want < %.4f", d, mu, sigma, crit)
 	}
 }

@@ -85,6 +85,10 @@ type model struct {
 	textLen      *alias       // floor(log-normal) text lengths when capped at ≤ aliasMax
 	convCreatedD int64        // conversations open up to this long before the window
 	spacing      gammaSampler // Gamma(κ, 1) spacings of burst starts
+	// renewal: burst starts follow the renewal start model (spec.StartModelRenewal),
+	// with log-normal gaps between bursts of gapMu, gapSigma over µs.
+	renewal         bool
+	gapMu, gapSigma float64
 }
 
 // convChunk is how many consecutive conversations share one plan entry (message and
@@ -132,7 +136,10 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	if m.slots, err = newSlotTable(m.start, m.end, s.Messages.InterArrival.WeekdayHourWeights); err != nil {
 		return nil, err
 	}
-	m.spacing = newGammaSampler(s.Messages.InterArrival.Burst.SpacingShape)
+	b := s.Messages.InterArrival.Burst
+	m.spacing = newGammaSampler(b.SpacingShape)
+	m.renewal = b.Start() == spec.StartModelRenewal
+	m.gapMu, m.gapSigma = b.GapMu+math.Log(usPerSecond), b.GapSigma
 	if m.usernameLen, err = newHistSampler(s.Users.UsernameLength); err != nil {
 		return nil, fmt.Errorf("error reading $.users.username_length: %w", err)
 	}

@@ -162,7 +162,8 @@ func (g *gen) pickMembers(out []int64, size int) []int64 {
 // hour profile is flat): a uniform offset u, then u plus the cumulative Dirichlet(κ, …,
 // κ) spacings (normalised Gamma(κ, 1) draws), modulo 1, so each start alone follows
 // the profile. A gap running past the window end opens a burst at a time drawn from
-// the profile instead, and the burst goes on from there. g.snd and g.elig get each
+// the profile instead, and the burst goes on from there. That is the window-spacing
+// start model; under the renewal one renewalTimes places the starts. g.snd and g.elig get each
 // message's sender (drawn uniformly from the members joined by then) and the size of
 // that eligible prefix.
 func (g *gen) messageTimes(c *convState, n int64) {
@@ -175,6 +176,11 @@ func (g *gen) messageTimes(c *convState, n int64) {
 	// First the chain: -1 marks a burst's first message, the others hold their offset
 	// from it; one spacing per burst.
 	g.ts, g.spacing = g.ts[:0], g.spacing[:0]
+	if m.renewal {
+		g.renewalTimes(lo, wLo, n, p, gap)
+		g.senders(c)
+		return
+	}
 	var off int64
 	sum := 0.0
 	for i := range n {
@@ -218,7 +224,56 @@ func (g *gen) messageTimes(c *convState, n int64) {
 		g.ts[i] = t
 	}
 	slices.Sort(g.ts)
+	g.senders(c)
+}
 
+// renewalTimes fills g.ts with the n sorted message times of the chain under the
+// renewal start model: the first burst starts at u ∈ [0, 1) of operational time over
+// [lo, end) drawn uniformly (the profile's law); each next burst starts a log-normal
+// gap after the previous burst's last message, counted in operational time at the
+// window's average rate (one operational second is one real second on average over the
+// window, so the conversation's interval holds (total − wLo)/total of the window's
+// length), modulo 1: past the end the starts wrap to the interval's beginning, as the
+// window-spacing rotation does, so each start alone still follows the profile. Messages
+// within a burst follow its start by the chain's exponential gaps in real time; one
+// running past the window end opens a burst at a time drawn from the profile, as in
+// the window-spacing mode. p is the continue probability, gap the in-burst mean (µs).
+func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
+	m := g.m
+	// du is the operational fraction per real µs over the conversation's interval.
+	du := 1 / (float64(m.end-m.start) * (1 - wLo/m.slots.total))
+	if m.slots.spent(wLo) {
+		du = 1 / float64(m.end-lo)
+	}
+	u := g.r.Float64()
+	var base, off int64
+	for i := range n {
+		if i == 0 || g.r.Float64() >= p {
+			if i > 0 {
+				// The previous burst lasted off µs; the gap follows its last message.
+				u += (float64(off) + math.Exp(m.gapMu+m.gapSigma*g.r.NormFloat64())) * du
+				if u >= 1 {
+					u -= math.Floor(u)
+				}
+			}
+			base, off = m.slots.operational(u, lo, wLo), 0
+			g.ts = append(g.ts, base)
+			continue
+		}
+		off += int64(g.r.ExpFloat64() * gap)
+		t := base + off
+		if t >= m.end {
+			t = m.slots.sample(g.r, lo, wLo)
+			base = t - off
+		}
+		g.ts = append(g.ts, t)
+	}
+	slices.Sort(g.ts)
+}
+
+// senders fills g.snd and g.elig from the sorted g.ts: each message's sender drawn
+// uniformly from the members joined by its time, and the size of that eligible prefix.
+func (g *gen) senders(c *convState) {
 	g.seed(&g.pr, tagSender, c.id)
 	g.snd, g.elig = g.snd[:0], g.elig[:0]
 	e := 0
