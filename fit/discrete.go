@@ -71,14 +71,40 @@ type tabulated struct {
 	s          []float64 // s[i] = P(X ≥ xmin + i)
 }
 
+// tabulateExact and tabulateStride: tabulate evaluates the survival function at every
+// integer up to xmin + tabulateExact, and beyond that at every tabulateStride-th integer,
+// interpolating linearly in between. S is smooth there (the pmf changes by a relative
+// O(1/x) per step): on the example's tail the error in S stays below 10⁻¹¹ and the mean
+// and second moment match an every-integer table to 10⁻⁹ (TestTabulateStrideIsExactEnough),
+// while the special-function calls drop eightfold on the long tails the open last bucket
+// gives (x_max up to ten times its lower bound).
+const (
+	tabulateExact  = 1 << 16
+	tabulateStride = 8
+)
+
 // tabulate evaluates m's survival function on xmin…xmax+1.
 func tabulate(m Model, xmin, xmax int) tabulated {
 	surv := survivalOf(m)
 	t := tabulated{xmin: xmin, xmax: xmax, s: make([]float64, xmax-xmin+2)}
-	for i := range t.s {
-		t.s[i] = surv(float64(xmin + i))
+	last := len(t.s) - 1
+	for i := 0; i <= last; {
+		if i <= tabulateExact {
+			t.s[i] = surv(float64(xmin + i)) // beyond, t.s[i] was set as the last stride's end
+		}
+		if i < tabulateExact || i == last {
+			i++
+			continue
+		}
+		j := min(i+tabulateStride, last)
+		t.s[j] = surv(float64(xmin + j))
+		for k := i + 1; k < j; k++ {
+			f := float64(k-i) / float64(j-i)
+			t.s[k] = t.s[i] + f*(t.s[j]-t.s[i])
+		}
+		i = j
 	}
-	t.s[0], t.s[len(t.s)-1] = 1, 0
+	t.s[0], t.s[last] = 1, 0
 	return t
 }
 
