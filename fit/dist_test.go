@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -193,5 +194,34 @@ func TestSolveSpacingShape(t *testing.T) {
 	hi := ChainCV(m, 1, 2000, h, 1, eta, gap, MinSpacingShape, window)
 	if got, _, ok := SolveSpacingShape(hi*2, m, 1, 2000, h, 1, eta, gap, window); ok || got != MinSpacingShape {
 		t.Errorf("CV %.3f above the reach %.3f: got κ = %g (ok %v), want the lower bound", hi*2, hi, got, ok)
+	}
+}
+
+// TestRenewalCVByHand checks RenewalCV's Monte Carlo in its two regimes.
+//
+// A chain that fits the window is shifted, not wrapped, and each burst starts after the
+// previous one's last message, so its gaps are exactly the mixture: in-burst
+// exponential (mean g) with probability η, else LogNormal(μ, σ), whose pooled CV is
+// √(E X²/(E X)² − 1) with E X = ηg + (1−η)e^(μ+σ²/2), E X² = 2ηg² + (1−η)e^(2μ+2σ²).
+// 256 conversations of 400 messages (about 100 000 gaps, σ = 0.5): within 5 %.
+//
+// A chain far longer than the window (4 000 bursts of mean e^8.5 ≈ 4 900 s wrapped ≈ 200
+// times around W = 10⁵ s) superposes its laps into about uniform points, whose gaps
+// have CV² = (n−1)/(n+1) ≈ 1; the same at 40 000 messages, simulated as 4 096 over a
+// tenth of the window (the cap): within 5 %.
+func TestRenewalCVByHand(t *testing.T) {
+	t.Parallel()
+	const eta, g, mu, sigma = 0.5, 10.0, 5.0, 0.5
+	fixed := func(n int) Model { return TruncatedGeometric{P: 0.5, Min: n, Max: n} }
+	m1 := eta*g + (1-eta)*math.Exp(mu+sigma*sigma/2)
+	m2 := 2*eta*g*g + (1-eta)*math.Exp(2*mu+2*sigma*sigma)
+	want := math.Sqrt(m2/(m1*m1) - 1)
+	got := RenewalCV(fixed(400), 400, 400, HeavyShare{Q: 1e9}, 1, eta, g, mu, sigma, 1e12)
+	t.Logf("fits the window: CV %.4f, mixture %.4f", got, want)
+	near(t, "renewal CV when the chain fits", got, want, 0.05*want)
+	for _, n := range []int{4000, 40000} {
+		got := RenewalCV(fixed(n), n, n, HeavyShare{Q: 1e9}, 1, 0, g, 8, 1, 1e5)
+		t.Logf("%d messages wrapped: CV %.4f", n, got)
+		near(t, fmt.Sprintf("renewal CV of %d wrapped starts", n), got, 1, 0.05)
 	}
 }

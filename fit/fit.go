@@ -174,9 +174,19 @@ type InterArrival struct {
 	SpacingShape        float64 `json:"spacing_shape"`
 	SpacingShapeAtBound bool    `json:"spacing_shape_at_bound"`
 	// MixtureBurstCoefficient is the fitted mixture's CV; ChainBurstCoefficient is the
-	// CV the generator's chain gives with the fitted count model and κ (see ChainCV).
+	// CV the generator's chain gives with the fitted count model under the chosen
+	// start model.
 	MixtureBurstCoefficient float64 `json:"mixture_burst_coefficient"`
 	ChainBurstCoefficient   float64 `json:"chain_burst_coefficient"`
+	// StartModel is the burst start model chosen (spec.Burst.StartModel): the one whose
+	// predicted CV is closer to the exported burst coefficient, window_spacing on ties
+	// or when it reaches within 20 %. WindowSpacingBurstCoefficient is the CV the
+	// window-spacing mode gives with the solved κ (ChainCV), RenewalBurstCoefficient
+	// the one the renewal mode gives with the between-burst log-normal (RenewalCV);
+	// null when that mode could not be evaluated.
+	StartModel                    string   `json:"start_model"`
+	WindowSpacingBurstCoefficient float64  `json:"window_spacing_burst_coefficient"`
+	RenewalBurstCoefficient       *float64 `json:"renewal_burst_coefficient"`
 }
 
 // ReadTiming: the read-delay mixture and the reader model.
@@ -518,26 +528,53 @@ func (f *fitter) timing() {
 	r.BurstCoefficient = ia.BurstCoefficient
 	r.ContinueProbability, r.MeanGapSeconds = ia.Burst.ContinueProbability, ia.Burst.MeanGapSeconds
 	b := &ia.Burst
+	b.StartModel = spec.StartModelWindowSpacing
+	var renewal float64
+	if err == nil {
+		b.GapMu, b.GapSigma = bf.Mu, bf.Sigma
+		renewal = RenewalCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
+			b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
+		if !math.IsNaN(renewal) {
+			r.RenewalBurstCoefficient = &renewal
+		}
+	}
 	if m.BurstCoefficient != nil && *m.BurstCoefficient > 0 {
+		target := *m.BurstCoefficient
 		var ok bool
-		b.SpacingShape, r.ChainBurstCoefficient, ok = SolveSpacingShape(*m.BurstCoefficient, f.count, f.countSpec.XMin, f.countSpec.XMax,
+		b.SpacingShape, r.WindowSpacingBurstCoefficient, ok = SolveSpacingShape(target, f.count, f.countSpec.XMin, f.countSpec.XMax,
 			f.heavy, f.heavyMult, b.ContinueProbability, b.MeanGapSeconds, window)
 		r.SpacingShapeAtBound = !ok
-		if !ok {
+		r.ChainBurstCoefficient = r.WindowSpacingBurstCoefficient
+		wsErr := stats.RelativeError(r.WindowSpacingBurstCoefficient, target)
+		if r.RenewalBurstCoefficient != nil && wsErr > 0.2 && stats.RelativeError(renewal, target) < wsErr {
+			b.StartModel, r.ChainBurstCoefficient = spec.StartModelRenewal, renewal
+		}
+		if !ok && b.StartModel == spec.StartModelWindowSpacing {
 			f.warn("inter_arrival: no burst spacing shape in [%g, %g] gives the export's burst coefficient %.2f; the closest, κ = %g, gives %.2f",
-				MinSpacingShape, MaxSpacingShape, *m.BurstCoefficient, b.SpacingShape, r.ChainBurstCoefficient)
+				MinSpacingShape, MaxSpacingShape, target, b.SpacingShape, r.WindowSpacingBurstCoefficient)
 		}
-		if err == nil && stats.RelativeError(r.MixtureBurstCoefficient, *m.BurstCoefficient) > 0.2 {
-			f.warn("inter_arrival: the fitted mixture's CV %.2f is off the export's burst coefficient %.2f", r.MixtureBurstCoefficient, *m.BurstCoefficient)
+		if err == nil && stats.RelativeError(r.MixtureBurstCoefficient, target) > 0.2 {
+			f.warn("inter_arrival: the fitted mixture's CV %.2f is off the export's burst coefficient %.2f", r.MixtureBurstCoefficient, target)
 		}
-		if stats.RelativeError(r.ChainBurstCoefficient, *m.BurstCoefficient) > 0.2 {
-			f.warn("inter_arrival: the generator's chain gives a gap CV of %.2f against the export's burst coefficient %.2f", r.ChainBurstCoefficient, *m.BurstCoefficient)
+		if stats.RelativeError(r.ChainBurstCoefficient, target) > 0.2 {
+			f.warn("inter_arrival: the generator's chain gives a gap CV of %.2f (%s start model; window spacing %.2f, renewal %s) against the export's burst coefficient %.2f",
+				r.ChainBurstCoefficient, b.StartModel, r.WindowSpacingBurstCoefficient, optCV(r.RenewalBurstCoefficient), target)
 		}
 	} else {
-		r.ChainBurstCoefficient = ChainCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
+		r.WindowSpacingBurstCoefficient = ChainCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
 			b.ContinueProbability, b.MeanGapSeconds, b.SpacingShape, window)
+		r.ChainBurstCoefficient = r.WindowSpacingBurstCoefficient
 	}
 	r.SpacingShape = b.SpacingShape
+	r.StartModel = b.StartModel
+}
+
+// optCV formats an optional CV for a message.
+func optCV(cv *float64) string {
+	if cv == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", *cv)
 }
 
 func (f *fitter) reads() {

@@ -228,16 +228,19 @@ func (g *gen) messageTimes(c *convState, n int64) {
 }
 
 // renewalTimes fills g.ts with the n sorted message times of the chain under the
-// renewal start model: the first burst starts at u ∈ [0, 1) of operational time over
-// [lo, end) drawn uniformly (the profile's law); each next burst starts a log-normal
-// gap after the previous burst's last message, counted in operational time at the
-// window's average rate (one operational second is one real second on average over the
-// window, so the conversation's interval holds (total − wLo)/total of the window's
-// length), modulo 1: past the end the starts wrap to the interval's beginning, as the
-// window-spacing rotation does, so each start alone still follows the profile. Messages
-// within a burst follow its start by the chain's exponential gaps in real time; one
-// running past the window end opens a burst at a time drawn from the profile, as in
-// the window-spacing mode. p is the continue probability, gap the in-burst mean (µs).
+// renewal start model. First the chain from 0 in operational time over [lo, end),
+// counted at the window's average rate (one operational second is one real second on
+// average over the window, so the conversation's interval holds (total − wLo)/total of
+// the window's length): each next burst starts a log-normal gap after the previous
+// burst's last message. Then its placement: a chain that fits the interval is shifted
+// by a uniform amount within what is left (so no burst wraps and no gap spans the
+// window); one that does not is turned by a uniform offset and wrapped modulo 1, as the
+// window-spacing rotation does, so a busy room's laps superpose. Messages within a
+// burst follow its start by the chain's exponential gaps in real time; one running
+// past the window end opens a burst at a time drawn from the profile, as in the
+// window-spacing mode. g.spacing holds the starts, g.ts −1 for a burst's first
+// message and the offset from its start otherwise. p is the continue probability,
+// gap the in-burst mean (µs).
 func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 	m := g.m
 	// du is the operational fraction per real µs over the conversation's interval.
@@ -245,28 +248,45 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 	if m.slots.spent(wLo) {
 		du = 1 / float64(m.end-lo)
 	}
-	u := g.r.Float64()
-	var base, off int64
+	var pos float64
+	var off int64
 	for i := range n {
 		if i == 0 || g.r.Float64() >= p {
 			if i > 0 {
-				// The previous burst lasted off µs; the gap follows its last message.
-				u += (float64(off) + math.Exp(m.gapMu+m.gapSigma*g.r.NormFloat64())) * du
-				if u >= 1 {
-					u -= math.Floor(u)
-				}
+				pos += (float64(off) + math.Exp(m.gapMu+m.gapSigma*g.r.NormFloat64())) * du
 			}
-			base, off = m.slots.operational(u, lo, wLo), 0
-			g.ts = append(g.ts, base)
+			g.spacing = append(g.spacing, pos)
+			g.ts = append(g.ts, -1)
+			off = 0
 			continue
 		}
 		off += int64(g.r.ExpFloat64() * gap)
-		t := base + off
+		g.ts = append(g.ts, off)
+	}
+	span := pos + float64(off)*du
+	shift, wrap := g.r.Float64(), span >= 1
+	if !wrap {
+		shift *= 1 - span
+	}
+	k := 0
+	var base int64
+	for i, o := range g.ts {
+		if o < 0 {
+			u := g.spacing[k] + shift
+			if wrap {
+				u -= math.Floor(u)
+			}
+			k++
+			base = m.slots.operational(min(u, math.Nextafter(1, 0)), lo, wLo)
+			g.ts[i] = base
+			continue
+		}
+		t := base + o
 		if t >= m.end {
 			t = m.slots.sample(g.r, lo, wLo)
-			base = t - off
+			base = t - o
 		}
-		g.ts = append(g.ts, t)
+		g.ts[i] = t
 	}
 	slices.Sort(g.ts)
 }

@@ -41,8 +41,8 @@ type Change struct {
 //     (cells under k on either side keep their weight);
 //   - burst: the spacing shape κ ← κ · (target/observed burst coefficient)^(1/e), a
 //     Newton step in ln κ with e = d ln CV / d ln κ from fit.ChainCV (spacingStep); when
-//     κ sits at its bound [0.05, 50], the continue probability's odds ← odds ·
-//     target/observed instead;
+//     κ sits at its bound [0.05, 50], or the spec uses the renewal start model (no κ),
+//     the continue probability's odds ← odds · target/observed instead;
 //   - read delay: the three delay scales × target/observed at the worst percentile;
 //   - conversation sizes: the small-group geometric's mean excess (1−p)/p ← × target /
 //     observed mean excess over 3 members.
@@ -347,11 +347,12 @@ func (a *adjuster) burst() {
 // rooms, η, g and window (central difference over κ·e^±0.05), the step kept within a
 // factor of 10 and κ' within [fit.MinSpacingShape, fit.MaxSpacingShape]. ok is false
 // when κ cannot move that way (it sits at the bound, or the chain's CV does not answer
-// to κ), so that the caller falls back to the continue probability.
+// to κ, or the spec uses the renewal start model, where κ plays no part), so that the
+// caller falls back to the continue probability.
 func spacingStep(s *spec.Spec, r float64) (float64, bool) {
 	b := s.Messages.InterArrival.Burst
 	cm, hr := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms
-	if b.SpacingShape <= 0 || s.Window.Days <= 0 || cm.Distribution == "" {
+	if b.Start() != spec.StartModelWindowSpacing || b.SpacingShape <= 0 || s.Window.Days <= 0 || cm.Distribution == "" {
 		return 0, false
 	}
 	m := fit.CountModelOf(cm)
