@@ -2,6 +2,7 @@ package generate
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -201,11 +202,13 @@ func TestBurstStartSpacings(t *testing.T) {
 }
 
 // The burst coefficient the shape SQL measures on a generated target (loader.Export)
-// lands within 15% of the pooled gap CV fit.ChainCV predicts for the spec, for the κ
-// fit solves on testdata/shape-example.json (its upper bound, 50: see docs/fit.md) and
-// for κ = 1 and κ = 0.3. 15%: ChainCV ignores the weekday × hour modulation of the
-// gaps between bursts and the conversations opened inside the window, and the pooled
-// CV of 50 000 heavy-tailed gaps moves by a few percent between seeds.
+// lands within 15% of the pooled gap CV that fit predicts for the spec: fit.ChainCV
+// under the window-spacing start model, for the κ fit solves on
+// testdata/shape-example.json (its upper bound, 50: see docs/fit.md) and for κ = 1 and
+// κ = 0.3; fit.RenewalCV under the renewal start model fit chooses there. 15%: the
+// predictions ignore the weekday × hour modulation of the gaps between bursts and the
+// conversations opened inside the window, and the pooled CV of 50 000 heavy-tailed
+// gaps moves by a few percent between seeds.
 func TestGeneratedBurstCoefficient(t *testing.T) {
 	t.Parallel()
 	doc, err := shape.ReadFile("../../testdata/shape-example.json")
@@ -216,14 +219,27 @@ func TestGeneratedBurstCoefficient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if fitted.Messages.InterArrival.Burst.StartModel != spec.StartModelRenewal {
+		t.Fatalf("fit chose the %q start model on the example, want renewal", fitted.Messages.InterArrival.Burst.StartModel)
+	}
 	solved := rep.FittedDistributions.InterArrival.SpacingShape
-	for _, kappa := range []float64{solved, 1, 0.3} {
+	for _, tc := range []struct {
+		start string
+		kappa float64
+	}{{spec.StartModelRenewal, solved}, {spec.StartModelWindowSpacing, solved}, {spec.StartModelWindowSpacing, 1}, {spec.StartModelWindowSpacing, 0.3}} {
 		s := *fitted
-		s.Messages.InterArrival.Burst.SpacingShape = kappa
+		s.Messages.InterArrival.Burst.StartModel = tc.start
+		s.Messages.InterArrival.Burst.SpacingShape = tc.kappa
 		cm, hr, b := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms, s.Messages.InterArrival.Burst
 		count := fit.CountModelOf(cm)
-		want := fit.ChainCV(count, cm.XMin, cm.XMax, fit.NewHeavyShare(count, cm.XMin, cm.XMax, hr.Percentage), hr.Multiplier,
-			b.ContinueProbability, b.MeanGapSeconds, kappa, float64(s.Window.Days)*86400)
+		heavy := fit.NewHeavyShare(count, cm.XMin, cm.XMax, hr.Percentage)
+		window := float64(s.Window.Days) * 86400
+		want := fit.ChainCV(count, cm.XMin, cm.XMax, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, tc.kappa, window)
+		name := fmt.Sprintf("window spacing κ = %g", tc.kappa)
+		if tc.start == spec.StartModelRenewal {
+			want = fit.RenewalCV(count, cm.XMin, cm.XMax, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
+			name = "renewal"
+		}
 		url := testdb.New(t, testdb.Target)
 		load(t, Options{URL: url, Band: "tiny", Seed: "burst-test", Spec: &s, Workers: 1})
 		conn := connect(t, url)
@@ -232,12 +248,12 @@ func TestGeneratedBurstCoefficient(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.Messages.BurstCoefficient == nil {
-			t.Fatalf("κ = %g: the export has no burst coefficient", kappa)
+			t.Fatalf("%s: the export has no burst coefficient", name)
 		}
 		bc := *got.Messages.BurstCoefficient
-		t.Logf("κ = %g: measured burst coefficient %.3f, ChainCV %.3f", kappa, bc, want)
+		t.Logf("%s: measured burst coefficient %.3f, predicted %.3f (exported 2.47)", name, bc, want)
 		if math.Abs(bc/want-1) > 0.15 {
-			t.Errorf("κ = %g: measured burst coefficient %.3f, ChainCV predicts %.3f: more than 15%% apart", kappa, bc, want)
+			t.Errorf("%s: measured burst coefficient %.3f, predicted %.3f: more than 15%% apart", name, bc, want)
 		}
 	}
 }
