@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -256,12 +257,18 @@ func BenchmarkGeneratePgbenchInit(b *testing.B) {
 // BenchmarkGenerateCPU is the generator alone (no database): messages and their
 // receipts for the first 2M messages of the dev and the staging band, and the plan's
 // cost per message of the band. Equal per-row costs mean staging costs what dev
-// costs, per row.
+// costs, per row. dev-renewal is dev with the renewal burst start model (gaps between
+// bursts log-normal μ = 8, σ = 1 over seconds, as fit gives on
+// testdata/shape-example.json) in place of the default's window spacing.
 func BenchmarkGenerateCPU(b *testing.B) {
-	for _, band := range []string{"dev", "staging"} {
-		b.Run(band, func(b *testing.B) {
+	for _, name := range []string{"dev", "staging", "dev-renewal"} {
+		b.Run(name, func(b *testing.B) {
+			band, renewal := strings.CutSuffix(name, "-renewal")
 			t0 := time.Now()
 			m, p, hi, rows := slice2M(b, band)
+			if renewal {
+				m.renewal, m.gapMu, m.gapSigma = true, 8+math.Log(usPerSecond), 1
+			}
 			planNs := float64(time.Since(t0).Nanoseconds()) / float64(p.messages)
 			b.ReportAllocs()
 			b.ResetTimer()
