@@ -207,8 +207,8 @@ func TestSolveSpacingShape(t *testing.T) {
 //
 // A chain far longer than the window (4 000 bursts of mean e^8.5 ≈ 4 900 s wrapped ≈ 200
 // times around W = 10⁵ s) superposes its laps into about uniform points, whose gaps
-// have CV² = (n−1)/(n+1) ≈ 1; the same at 40 000 messages, simulated as 4 096 over a
-// tenth of the window (the cap): within 5 %.
+// have CV² = (n−1)/(n+1) ≈ 1, both simulated through the cap (1 024 messages over
+// W·1024/n): within 5 %.
 func TestRenewalCVByHand(t *testing.T) {
 	t.Parallel()
 	const eta, g, mu, sigma = 0.5, 10.0, 5.0, 0.5

@@ -298,7 +298,9 @@ func SolveSpacingShape(target float64, count Model, xmin, xmax int, heavy HeavyS
 // gap-weighted count law, each simulated with at most renewalCap messages.
 const (
 	renewalStrata = 256
-	renewalCap    = 4096
+	renewalCap    = 1024
+	// renewalExactN: counts below it are taken one by one, above it in bins of 0.1%.
+	renewalExactN = 4096
 )
 
 // RenewalCV returns the pooled gap CV of the generator's chain under the renewal start
@@ -314,60 +316,68 @@ const (
 // conversation is simulated at each stratum's midpoint. A conversation of n >
 // renewalCap messages is simulated as renewalCap messages over a window of W·cap/n:
 // bursts per second, and so how many times the starts wrap around the window, stay
-// as they are. Measured against 4096 strata without the cap (TestRenewalCV), the
-// estimate is within a few per cent; its uncertainty is the strata's spread, which the
-// test bounds.
+// as they are. On testdata/shape-example.json's fitted spec the cap moves the estimate
+// by 0.04% (3.887 against 3.886 uncapped) and the strata's spread is about ±3% (3.72 to
+// 3.89 between 256 and 4096 strata); TestRenewalCVByHand checks both regimes' exact
+// laws. About 20 ms on a count model reaching 800 000 messages.
 func RenewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu, sigma, window float64) float64 {
 	return renewalCV(count, xmin, xmax, heavy, mult, eta, gap, mu, sigma, window, renewalStrata, renewalCap)
 }
 
 func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
 	// The gap-weighted law's atoms: the light conversations in increasing n, then the
-	// heavy ones (multiplied counts), each with weight P·(n−1).
+	// heavy ones (multiplied counts), each with weight P·(n−1). Above renewalExactN the
+	// counts are taken in bins of 0.1% of n (at their midpoint), never straddling the
+	// heavy-room quantile Q, so that a count model reaching millions costs a few
+	// thousand survival evaluations.
+	type atom struct{ n, w float64 }
 	surv := survivalOf(count)
-	size := max(0, xmax-xmin+1)
-	light, heavyW := make([]float64, size), make([]float64, size)
+	var light, heavyA []atom
 	var total float64
 	sPrev := surv(float64(xmin))
-	for x := xmin; x <= xmax; x++ {
-		sNext := surv(float64(x + 1))
+	for x := xmin; x <= xmax; {
+		step := 1
+		if x >= renewalExactN && float64(x) != heavy.Q {
+			step = x / 1000
+			if float64(x) < heavy.Q && float64(x+step) > heavy.Q {
+				step = int(heavy.Q) - x
+			}
+		}
+		step = min(step, xmax-x+1)
+		sNext := surv(float64(x + step))
 		p := sPrev - sNext
 		sPrev = sNext
+		mid := float64(x) + float64(step-1)/2
+		x += step
 		if !(p > 1e-18) {
 			continue
 		}
 		var heavyP float64
 		switch {
-		case float64(x) > heavy.Q:
+		case mid > heavy.Q:
 			heavyP = p
-		case float64(x) == heavy.Q:
+		case mid == heavy.Q:
 			heavyP = math.Max(heavy.Pct-heavy.Above, 0)
 		}
-		if x >= 2 {
-			light[x-xmin] = (p - heavyP) * float64(x-1)
+		if n := math.Round(mid); n >= 2 && p > heavyP {
+			light = append(light, atom{n, (p - heavyP) * (n - 1)})
+			total += light[len(light)-1].w
 		}
-		if n := math.Max(1, math.Round(float64(x)*mult)); n >= 2 {
-			heavyW[x-xmin] = heavyP * (n - 1)
+		if n := math.Max(1, math.Round(mid*mult)); n >= 2 && heavyP > 0 {
+			heavyA = append(heavyA, atom{n, heavyP * (n - 1)})
+			total += heavyA[len(heavyA)-1].w
 		}
-		total += light[x-xmin] + heavyW[x-xmin]
 	}
 	if !(total > 0) {
 		return math.NaN()
 	}
 	ns := make([]float64, 0, strata)
 	var acc float64
-	for part, ws := range [][]float64{light, heavyW} {
-		for i, w := range ws {
-			if !(w > 0) {
-				continue
-			}
-			acc += w
-			n := float64(xmin + i)
-			if part == 1 {
-				n = math.Max(1, math.Round(n*mult))
-			}
+	for _, as := range [][]atom{light, heavyA} {
+		for _, a := range as {
+			acc += a.w
 			for len(ns) < strata && (float64(len(ns))+0.5)/float64(strata)*total <= acc {
-				ns = append(ns, n)
+				ns = append(ns, a.n)
 			}
 		}
 	}
