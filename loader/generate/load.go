@@ -155,7 +155,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 
 	if !opts.NoShape {
 		te := time.Now()
-		if res.Shape, err = exportShape(ctx, conn, s.Window.Days, res.WindowEnd); err != nil {
+		if res.Shape, err = exportShape(ctx, conn, s.Window.Days, res.WindowEnd, out); err != nil {
 			return nil, err
 		}
 		res.Phases["shape_export"] = time.Since(te).Seconds()
@@ -795,25 +795,18 @@ func appendShard(ctx context.Context, conn *pgx.Conn, opts *Options, staging str
 	return finish(ctx, tx, staging, rec)
 }
 
-// exportShape runs the shape SQL on the target (the same code path as production),
-// with k = 2 so that small test datasets keep their buckets; nil when the shape
-// layer has no shape.export yet.
-func exportShape(ctx context.Context, conn *pgx.Conn, days int, end time.Time) (*shape.Document, error) {
-	var have bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-		WHERE n.nspname = 'shape' AND p.proname = 'export')`).Scan(&have); err != nil {
-		return nil, fmt.Errorf("error looking for shape.export: %w", err)
+// exportShape runs the shape SQL on the target (loader.Export: the same code path as
+// production), with k = 2 so that small datasets keep their buckets. A target whose
+// shape layer is missing (migrated by hand without it) loads fine and gets a report
+// without its shape, with a warning on out.
+func exportShape(ctx context.Context, conn *pgx.Conn, days int, end time.Time, out io.Writer) (*shape.Document, error) {
+	doc, err := loader.Export(ctx, conn, loader.ExportOptions{WindowDays: days, K: 2, AsOf: end})
+	if errors.Is(err, loader.ErrNoShapeSchema) {
+		fmt.Fprintf(out, "[Generate] warning: the target has no shape layer, the report has no shape: run `loader migrate --target` on it\n")
+		return nil, nil
 	}
-	if !have {
-		return nil, nil // TODO(generate): the shape SQL (migrations/00002_*) lands concurrently.
-	}
-	var raw []byte
-	if err := conn.QueryRow(ctx, `SELECT shape.export($1::integer, 2, $2::timestamptz)::text`, days, end).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("error exporting the shape of the loaded target: %w", err)
-	}
-	doc, err := shape.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("error reading the shape of the loaded target: %w", err)
+		return nil, fmt.Errorf("error exporting the shape of the loaded target: %w", err)
 	}
 	return doc, nil
 }
