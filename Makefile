@@ -5,7 +5,7 @@ WITH_PG   := scripts/with-postgres
 BIN       := bin/loader
 DEMO_OUT  := demo-out
 
-.PHONY: build test demo bench vet fmt clean
+.PHONY: build test demo bench vet clean clean-db
 
 build:
 	$(GO) build -o $(BIN) ./cmd/loader
@@ -25,3 +25,8 @@ bench: build
 
 clean:
 	rm -rf bin $(DEMO_OUT)
+
+# Drop the test databases pgtestdb keeps (failed tests' instances, old templates) and
+# the demo's two databases.
+clean-db:
+	$(WITH_PG) scripts/drop-test-databases
