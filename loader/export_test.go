@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
 )
@@ -34,27 +32,14 @@ func execFile(t *testing.T, url, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	execSQL(t, url, string(sql))
-}
-
-func execSQL(t *testing.T, url, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Exec(t, url, string(sql))
 }
 
 // noShapeURL returns a database without the shape schema.
 func noShapeURL(t *testing.T) string {
 	t.Helper()
 	url := testdb.New(t, testdb.Bare)
-	execSQL(t, url, `DROP SCHEMA IF EXISTS shape CASCADE`)
+	testdb.Exec(t, url, `DROP SCHEMA IF EXISTS shape CASCADE`)
 	return url
 }
 

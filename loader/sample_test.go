@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
 	"github.com/pgshape/pgshape/piiscan"
 	"github.com/pgshape/pgshape/shape"
@@ -258,7 +259,7 @@ func TestSampleManifestSalts(t *testing.T) {
 		}
 	}
 	// Re-pointing one view changes its token and only its token.
-	execSQL(t, url, `CREATE OR REPLACE VIEW shape_source.conversation_members AS
+	testdb.Exec(t, url, `CREATE OR REPLACE VIEW shape_source.conversation_members AS
 		SELECT m.conversation_id FROM public.conversation_members m WHERE m.joined_at IS NOT NULL`)
 	d4 := t.TempDir()
 	sampleFixture(t, url, d4, testSalt)
@@ -313,7 +314,7 @@ func sha256Hex(b []byte) string {
 func TestSampleTransactionSettings(t *testing.T) {
 	t.Parallel()
 	url := fixtureURL(t)
-	execSQL(t, url, `CREATE OR REPLACE VIEW shape_source.messages AS
+	testdb.Exec(t, url, `CREATE OR REPLACE VIEW shape_source.messages AS
 		SELECT m.id AS message_id, m.conversation_id, m.created_at,
 		       (m.media_kind IS NOT NULL) AS has_media,
 		       CASE WHEN current_setting('transaction_isolation') = 'repeatable read'
@@ -342,7 +343,7 @@ func TestSampleTransactionSettings(t *testing.T) {
 func TestSampleStatementTimeout(t *testing.T) {
 	t.Parallel()
 	url := fixtureURL(t)
-	execSQL(t, url, `CREATE OR REPLACE VIEW shape_source.users AS
+	testdb.Exec(t, url, `CREATE OR REPLACE VIEW shape_source.users AS
 		SELECT u.id AS user_id, char_length(u.username)::integer AS username_length, u.created_at
 		FROM public.users u WHERE pg_sleep(0.01) IS NOT NULL`)
 	dir := t.TempDir()

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgshape/pgshape/internal/testdb"
 )
 
@@ -27,19 +25,6 @@ func sampleSaltEnv(t *testing.T, value string) string {
 	return name
 }
 
-func sampleExecSQL(t *testing.T, url, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func sampleRun(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = run(context.Background(), append([]string{"loader", "sample"}, args...), &out, &errb)
@@ -52,7 +37,7 @@ func TestSampleBadInput(t *testing.T) {
 	unset := "PGSHAPE_TEST_SALT_NEVER_SET_7C1D"
 	os.Unsetenv(unset)
 	noShape := testdb.New(t, testdb.Bare)
-	sampleExecSQL(t, noShape, `DROP SCHEMA IF EXISTS shape CASCADE`)
+	testdb.Exec(t, noShape, `DROP SCHEMA IF EXISTS shape CASCADE`)
 	good := testdb.New(t, testdb.Production)
 
 	aFile := filepath.Join(t.TempDir(), "file")
@@ -147,7 +132,7 @@ func TestSampleAndScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sampleExecSQL(t, url, string(fixture))
+	testdb.Exec(t, url, string(fixture))
 	dir := t.TempDir()
 	out := filepath.Join(dir, "shape-metrics-cli.json")
 	code, stdout, stderr := sampleRun("--salt-env", sampleSaltEnv(t, sampleSalt), "--database-url", url,

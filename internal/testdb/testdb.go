@@ -134,3 +134,18 @@ func Open(t testing.TB, kind Kind) *sql.DB {
 	t.Helper()
 	return pgtestdb.New(t, Config(t), Migrator{Kind: kind})
 }
+
+// Exec runs sql (one or more statements, no arguments) on the database at url over a
+// connection of its own, failing the test on error.
+func Exec(t testing.TB, url, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("testdb: connecting: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+}
