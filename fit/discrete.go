@@ -109,16 +109,7 @@ func tabulate(m Model, xmin, xmax int) tabulated {
 }
 
 func (t tabulated) survivalFn() func(float64) float64 {
-	return func(x float64) float64 {
-		x = math.Ceil(x)
-		if x <= float64(t.xmin) {
-			return 1
-		}
-		if x > float64(t.xmax) {
-			return 0
-		}
-		return t.s[int(x)-t.xmin]
-	}
+	return discreteSurvival(t.xmin, t.xmax, func(x float64) float64 { return t.s[int(x)-t.xmin] })
 }
 
 // Mass returns P(lo ≤ X < hi).

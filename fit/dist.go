@@ -45,16 +45,9 @@ type TruncatedGeometric struct {
 func (g TruncatedGeometric) survivalFn() func(float64) float64 {
 	q := 1 - g.P
 	tail := math.Pow(q, float64(g.Max-g.Min+1))
-	return func(x float64) float64 {
-		x = math.Ceil(x)
-		if x <= float64(g.Min) {
-			return 1
-		}
-		if x > float64(g.Max) {
-			return 0
-		}
+	return discreteSurvival(g.Min, g.Max, func(x float64) float64 {
 		return (math.Pow(q, x-float64(g.Min)) - tail) / (1 - tail)
-	}
+	})
 }
 
 // Mass returns P(lo ≤ X < hi) = S(lo) − S(hi).
@@ -85,16 +78,9 @@ type PowerLaw struct {
 func (p PowerLaw) survivalFn() func(float64) float64 {
 	top := mathext.Zeta(p.Alpha, float64(p.XMax)+1)
 	norm := mathext.Zeta(p.Alpha, float64(p.XMin)) - top
-	return func(x float64) float64 {
-		x = math.Ceil(x)
-		if x <= float64(p.XMin) {
-			return 1
-		}
-		if x > float64(p.XMax) {
-			return 0
-		}
+	return discreteSurvival(p.XMin, p.XMax, func(x float64) float64 {
 		return (mathext.Zeta(p.Alpha, x) - top) / norm
-	}
+	})
 }
 
 // Mass returns P(lo ≤ X < hi).
@@ -139,16 +125,9 @@ func (d DiscreteLogNormal) upper(y float64) float64 {
 func (d DiscreteLogNormal) survivalFn() func(float64) float64 {
 	top := d.upper(float64(d.XMax) + 1)
 	norm := d.upper(float64(d.XMin)) - top
-	return func(x float64) float64 {
-		x = math.Ceil(x)
-		if x <= float64(d.XMin) {
-			return 1
-		}
-		if x > float64(d.XMax) {
-			return 0
-		}
+	return discreteSurvival(d.XMin, d.XMax, func(x float64) float64 {
 		return (d.upper(x) - top) / norm
-	}
+	})
 }
 
 // Mass returns P(lo ≤ X < hi).
@@ -216,6 +195,22 @@ func (e Exponential) survivalFn() func(float64) float64 {
 func (e Exponential) Mass(lo, hi float64) float64 {
 	s := e.survivalFn()
 	return s(lo) - s(hi)
+}
+
+// discreteSurvival is the survival function of a model on the integers lo…hi:
+// S(x) = P(X ≥ ⌈x⌉), which is 1 at or below lo and 0 above hi; inner gives S at the
+// integers strictly inside.
+func discreteSurvival(lo, hi int, inner func(x float64) float64) func(float64) float64 {
+	return func(x float64) float64 {
+		x = math.Ceil(x)
+		if x <= float64(lo) {
+			return 1
+		}
+		if x > float64(hi) {
+			return 0
+		}
+		return inner(x)
+	}
 }
 
 // Mixture is Σ w_i · Component_i; the weights sum to 1.
