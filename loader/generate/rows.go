@@ -205,14 +205,27 @@ func (g *gen) messageTimes(c *convState, n int64) {
 	inv := 1 / sum
 	u := g.r.Float64()
 	k := 0
+	g.place(lo, wLo, func() int64 {
+		base := m.slots.operational(u, lo, wLo)
+		if u += g.spacing[k] * inv; u >= 1 {
+			u--
+		}
+		k++
+		return base
+	})
+	g.senders(c)
+}
+
+// place turns the chain in g.ts (−1 for a burst's first message, else its offset from
+// the burst's start) into sorted message times: start gives each burst's start in turn;
+// a message that would run past the window end opens a burst at a time drawn from the
+// profile instead.
+func (g *gen) place(lo int64, wLo float64, start func() int64) {
+	m := g.m
 	var base int64
 	for i, o := range g.ts {
 		if o < 0 {
-			base = m.slots.operational(u, lo, wLo)
-			if u += g.spacing[k] * inv; u >= 1 {
-				u--
-			}
-			k++
+			base = start()
 			g.ts[i] = base
 			continue
 		}
@@ -224,7 +237,6 @@ func (g *gen) messageTimes(c *convState, n int64) {
 		g.ts[i] = t
 	}
 	slices.Sort(g.ts)
-	g.senders(c)
 }
 
 // renewalTimes fills g.ts with the n sorted message times of the chain under the
@@ -269,26 +281,14 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 		shift *= 1 - span
 	}
 	k := 0
-	var base int64
-	for i, o := range g.ts {
-		if o < 0 {
-			u := g.spacing[k] + shift
-			if wrap {
-				u -= math.Floor(u)
-			}
-			k++
-			base = m.slots.operational(min(u, math.Nextafter(1, 0)), lo, wLo)
-			g.ts[i] = base
-			continue
+	g.place(lo, wLo, func() int64 {
+		u := g.spacing[k] + shift
+		if wrap {
+			u -= math.Floor(u)
 		}
-		t := base + o
-		if t >= m.end {
-			t = m.slots.sample(g.r, lo, wLo)
-			base = t - o
-		}
-		g.ts[i] = t
-	}
-	slices.Sort(g.ts)
+		k++
+		return m.slots.operational(min(u, math.Nextafter(1, 0)), lo, wLo)
+	})
 }
 
 // senders fills g.snd and g.elig from the sorted g.ts: each message's sender drawn
