@@ -62,11 +62,11 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, explainConnectError(cfg.ConnConfig, err)
+		return nil, explainConnectError(ctx, cfg.ConnConfig, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, explainConnectError(cfg.ConnConfig, err)
+		return nil, explainConnectError(ctx, cfg.ConnConfig, err)
 	}
 	return pool, nil
 }
@@ -79,13 +79,18 @@ func ConnectOne(ctx context.Context, url string) (*pgx.Conn, error) {
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
-		return nil, explainConnectError(cfg.ConnConfig, err)
+		return nil, explainConnectError(ctx, cfg.ConnConfig, err)
 	}
 	return conn, nil
 }
 
-func explainConnectError(cc *pgx.ConnConfig, err error) error {
+func explainConnectError(ctx context.Context, cc *pgx.ConnConfig, err error) error {
 	where := fmt.Sprintf("%s:%d database %q", cc.Host, cc.Port, cc.Database)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		// Interrupted (Ctrl-C, a deadline): say so, and keep the cause for errors.Is,
+		// rather than blaming the server.
+		return fmt.Errorf("interrupted while connecting to %s: %w", where, ctxErr)
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
