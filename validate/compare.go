@@ -465,13 +465,9 @@ func (o Options) diurnal(b, c []*int64) Check {
 // ks: the KS statistic D between two histograms on their common grid, gated at
 // DistanceTolerance.
 func (o Options) ks(ch Check, b, c shape.Histogram) Check {
-	ch.Critical, ch.Kind, ch.Tolerance = true, Distance, o.DistanceTolerance
-	g := CommonGrid(b, c)
-	if b.Total() == 0 {
-		return mustMissing(ch, nil, shape.Float(0))
-	}
-	if c.Total() == 0 {
-		return mustMissing(ch, shape.Float(0), nil)
+	g, missing, ok := o.distanceCheck(&ch, b, c)
+	if !ok {
+		return missing
 	}
 	res := stats.KSBinned(g.A, g.B)
 	t := o.test("ks", g, res.D)
@@ -484,13 +480,9 @@ func (o Options) ks(ch Check, b, c shape.Histogram) Check {
 // chi: the two-sample chi-squared test between two histograms on their common grid,
 // gated on the total-variation distance (the chi-squared statistic grows with n).
 func (o Options) chi(ch Check, b, c shape.Histogram) Check {
-	ch.Critical, ch.Kind, ch.Tolerance = true, Distance, o.DistanceTolerance
-	g := CommonGrid(b, c)
-	if b.Total() == 0 {
-		return mustMissing(ch, nil, shape.Float(0))
-	}
-	if c.Total() == 0 {
-		return mustMissing(ch, shape.Float(0), nil)
+	g, missing, ok := o.distanceCheck(&ch, b, c)
+	if !ok {
+		return missing
 	}
 	res := stats.ChiSquaredHistograms(g.A, g.B, stats.DefaultMinExpected)
 	t := o.test("chi_squared", g, res.Stat)
@@ -498,6 +490,19 @@ func (o Options) chi(ch Check, b, c shape.Histogram) Check {
 	t.PValue = stats.ChiSquaredPValueAtN(res.Stat, res.DF, stats.EffectiveN(t.N, t.M), o.NEffCap)
 	ch.Test = t
 	return o.judge(ch, t.TotalVariation)
+}
+
+// distanceCheck prepares a critical distance check between two histograms: their
+// common grid, or (ok false) the check marked missing when one side is empty.
+func (o Options) distanceCheck(ch *Check, b, c shape.Histogram) (g Common, missing Check, ok bool) {
+	ch.Critical, ch.Kind, ch.Tolerance = true, Distance, o.DistanceTolerance
+	switch {
+	case b.Total() == 0:
+		return Common{}, mustMissing(*ch, nil, shape.Float(0)), false
+	case c.Total() == 0:
+		return Common{}, mustMissing(*ch, shape.Float(0), nil), false
+	}
+	return CommonGrid(b, c), Check{}, true
 }
 
 func (o Options) test(method string, g Common, statistic float64) *Test {
