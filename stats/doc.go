@@ -44,4 +44,14 @@
 // Programmer errors (mismatched lengths, negative counts or weights, p outside [0, 1])
 // panic with a "stats:" prefix. Empty data gives NaN statistics, so a gate such as
 // D ≤ tol fails instead of passing; callers check sizes first.
+//
+// # Polychoric correlation
+//
+// Polychoric estimates the correlation of the bivariate normal pair behind an ordinal
+// two-way table by Olsson's (1979, Psychometrika 44:443–460) two-step maximum likelihood:
+// thresholds from the margins, then ρ maximising the likelihood of the cells. NaN marks
+// an unknown cell; the likelihood is then conditional on the observed cells and the
+// thresholds are refined on margins completed with expected counts. BivariateNormalCDF,
+// Φ₂(h, k; ρ), is Genz's (2004, Statistics and Computing 14:251–260) version of Drezner &
+// Wesolowsky (1990), accurate to about 1e−15.
 package stats
