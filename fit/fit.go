@@ -101,6 +101,11 @@ type ConversationSizes struct {
 	LargeGroupXMax          int          `json:"large_group_x_max"`
 	InactiveRatio           float64      `json:"inactive_ratio"`
 	MeanMembers             float64      `json:"mean_members"`
+	// SizeActivityCorrelation is the polychoric correlation of
+	// size_activity_histogram (member-count bucket × activity bucket, inactive
+	// conversations included), the generator's Gaussian-copula ρ; 0 when the table
+	// gives none.
+	SizeActivityCorrelation float64 `json:"size_activity_correlation"`
 }
 
 // HeavyRoomsReport: the heavy-room multiplier and the shares behind it.
@@ -234,11 +239,10 @@ type fitter struct {
 	sp   *spec.Spec
 	rep  *Report
 	// count model and heavy-room figures for the chain CV and the reader model.
-	count      Model
-	countSpec  spec.CountModel
-	heavy      HeavyShare
-	heavyMult  float64
-	meanExtras float64 // E[members − 2] of the fitted size model
+	count     Model
+	countSpec spec.CountModel
+	heavy     HeavyShare
+	heavyMult float64
 }
 
 // warn records a warning in the report and the spec.
@@ -356,7 +360,27 @@ func (f *fitter) conversations() {
 	ms, ml := small.Mean(), large.Mean()
 	t := sc.TypeDistribution
 	cs.MeanMembers = 2*t.OneToOne + ms*t.SmallGroup + ml*t.LargeGroup
-	f.meanExtras = (ms-2)*t.SmallGroup + (ml-2)*t.LargeGroup
+	f.sizeActivity()
+}
+
+// sizeActivity fits the Gaussian copula between member count and window activity:
+// its ρ is the polychoric correlation of the joint table (stats.Polychoric; a
+// suppressed cell leaves the likelihood, which is then conditional on the published
+// cells). Without a usable table, ρ stays 0 (independent) with a warning.
+func (f *fitter) sizeActivity() {
+	sc := &f.sp.Conversations
+	sc.SizeActivityCorrelation = 0
+	tab, err := f.doc.Conversations.SizeActivityTable()
+	if err == nil {
+		var rho float64
+		if rho, err = stats.Polychoric(tab); err == nil {
+			sc.SizeActivityCorrelation = rho
+		}
+	}
+	if err != nil {
+		f.warn("conversations: no size–activity correlation from $.conversations.size_activity_histogram (%v); member counts and activity are drawn independently", err)
+	}
+	f.rep.FittedDistributions.ConversationSizes.SizeActivityCorrelation = sc.SizeActivityCorrelation
 }
 
 // CountModelOf returns the Model of a spec count model.
@@ -621,19 +645,21 @@ func (f *fitter) reads() {
 	}
 	// A read message has one receipt plus each of its members − 2 further non-senders
 	// with probability p: receipts per read message = 1 + p·E[members − 2], the
-	// expectation over messages, taken here from the fitted size model (message counts
-	// independent of size).
+	// expectation over messages, from the fitted size, count and heavy-room models
+	// coupled by the size–activity copula (MessageWeightedExtras: busier rooms weigh
+	// more; with ρ = 0 it is the mean over conversations).
+	extras := MessageWeightedExtras(f.sp.Conversations, f.count, f.countSpec)
 	if rr.ReceiptsPerReadMessage != nil {
 		p := math.NaN()
-		if f.meanExtras > 0 {
-			p = (*rr.ReceiptsPerReadMessage - 1) / f.meanExtras
+		if extras > 0 {
+			p = (*rr.ReceiptsPerReadMessage - 1) / extras
 		}
 		switch {
 		case math.IsNaN(p):
 			f.warn("read_timing: no conversation has more than 2 members, so receipts_per_read_message %.3f cannot be met; extra_reader_probability 0", *rr.ReceiptsPerReadMessage)
 			p = 0
 		case p < 0 || p > 1:
-			f.warn("read_timing: receipts_per_read_message %.3f needs an extra-reader probability of %.3f with %.2f further members on average; clamped to [0, 1]", *rr.ReceiptsPerReadMessage, p, f.meanExtras)
+			f.warn("read_timing: receipts_per_read_message %.3f needs an extra-reader probability of %.3f with %.2f further members on average; clamped to [0, 1]", *rr.ReceiptsPerReadMessage, p, extras)
 			p = math.Min(math.Max(p, 0), 1)
 		}
 		s.ExtraReaderProbability = p

@@ -175,6 +175,8 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	fmt.Fprintf(w, "Heavy rooms: top %g%% carry %.1f%% of messages (model alone %.1f%%), multiplier %.3f\n",
 		mc.HeavyRooms.Percentage*100, mc.HeavyRooms.TrafficShare*100, mc.HeavyRooms.ModelShare*100, mc.HeavyRooms.Multiplier)
+	fmt.Fprintf(w, "Size × activity: polychoric ρ=%.3f (Gaussian copula of member count and window activity)\n",
+		r.FittedDistributions.ConversationSizes.SizeActivityCorrelation)
 	mean, median := "null", "null"
 	if cl.ObservedMean != nil {
 		mean = fmt.Sprintf("%.0f", *cl.ObservedMean)

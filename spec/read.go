@@ -203,6 +203,9 @@ func (v *validator) check(s *Spec) {
 	v.fraction("$.conversations.heavy_rooms.percentage", h.Percentage)
 	v.fraction("$.conversations.heavy_rooms.traffic_share", h.TrafficShare)
 	v.positive("$.conversations.heavy_rooms.multiplier", h.Multiplier)
+	if r := c.SizeActivityCorrelation; !finite(r) || r <= -1 || r >= 1 {
+		v.fail("$.conversations.size_activity_correlation", "is %g, want a correlation strictly between -1 and 1", r)
+	}
 
 	m := s.Messages
 	cm := m.PerConversationDistribution

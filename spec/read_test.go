@@ -115,6 +115,8 @@ func TestValidateNamesPath(t *testing.T) {
 		{"$.conversations.large_group.x_min", func(s *Spec) { s.Conversations.LargeGroup.XMin = 300 }},
 		{"$.conversations.heavy_rooms.percentage", func(s *Spec) { s.Conversations.HeavyRooms.Percentage = 2 }},
 		{"$.conversations.heavy_rooms.multiplier", func(s *Spec) { s.Conversations.HeavyRooms.Multiplier = 0 }},
+		{"$.conversations.size_activity_correlation", func(s *Spec) { s.Conversations.SizeActivityCorrelation = 1 }},
+		{"$.conversations.size_activity_correlation", func(s *Spec) { s.Conversations.SizeActivityCorrelation = math.NaN() }},
 		{"$.messages.per_conversation_distribution.sigma", func(s *Spec) { s.Messages.PerConversationDistribution.Sigma = 0 }},
 		{"$.messages.per_conversation_distribution.alpha", func(s *Spec) {
 			s.Messages.PerConversationDistribution.Distribution = "power_law"

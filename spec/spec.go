@@ -93,6 +93,12 @@ type Conversations struct {
 	SmallGroup       TruncatedGeometric `json:"small_group"`
 	LargeGroup       PowerLaw           `json:"large_group"`
 	HeavyRooms       HeavyRooms         `json:"heavy_rooms"`
+	// SizeActivityCorrelation is the correlation ρ of a Gaussian copula between a
+	// conversation's member count and its window activity (message count, 0 for an
+	// inactive one): the polychoric correlation of the export's
+	// size_activity_histogram. 0 (the default, and what a spec without the key reads
+	// as) draws them independently; ρ > 0 makes bigger rooms busier.
+	SizeActivityCorrelation float64 `json:"size_activity_correlation"`
 }
 
 // CountModel is the messages-per-active-conversation model: "power_law" (Alpha, on
