@@ -230,6 +230,31 @@ func (m *model) stratifiedTotal(a int64, pct float64) int64 {
 	return sum
 }
 
+// sizeUniform couples a conversation's size to its activity with a Gaussian copula of
+// correlation ρ = conversations.size_activity_correlation. The activity side is the
+// conversation's rank r among all C conversations (inactive ones lowest, then the
+// strata of the count model in ascending order: messageCount), as the uniform
+// (r + ½)/C; v is the conversation's own uniform in (0, 1). It returns
+// Φ(ρ·Φ⁻¹((r + ½)/C) + √(1 − ρ²)·Φ⁻¹(v)), uniform on (0, 1) for every ρ, and v itself
+// when ρ = 0. Thresholding the two latent normals at the margins' cut points is
+// exactly the model the polychoric correlation of the export's size × activity table
+// estimates (fit.Fit).
+func (m *model) sizeUniform(idx int64, v float64) float64 {
+	rho := m.s.Conversations.SizeActivityCorrelation
+	if rho == 0 {
+		return v
+	}
+	r := int64(m.perm.apply(uint64(idx)))
+	za := normQuantile((float64(r) + 0.5) / float64(m.convs))
+	return normCDF(rho*za + math.Sqrt(1-rho*rho)*normQuantile(v))
+}
+
+// openUniform draws a uniform on the open interval (0, 1): 53 random bits and a half,
+// so that Φ⁻¹ of it is finite.
+func openUniform(r *rand.Rand) float64 {
+	return (float64(r.Uint64()>>11) + 0.5) / (1 << 53)
+}
+
 // messageCount returns the window message count of conversation index i (0-based):
 // the bijective permutation sends i to a rank; the lowest C − A ranks are inactive,
 // the others are strata of the count model.

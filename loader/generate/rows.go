@@ -69,22 +69,24 @@ func (g *gen) userCreated(uid int64) int64 {
 }
 
 // loadConversation computes conversation index idx (0-based) and its members.
-// Kind and size come from the type mix; the conversation opens at the later of a time
+// Kind and size come from one uniform through the type mix and then the group-size
+// model of that type (sizes ascend with it: 2, then small groups, then large ones),
+// coupled to the conversation's activity by the size–activity copula (sizeUniform); the conversation opens at the later of a time
 // up to 180 days before the window and its earliest member's account creation; every
 // member joins at the later of that and their own account creation.
 func (g *gen) loadConversation(idx int64) *convState {
 	m, c := g.m, &g.conv
 	c.id = idx + 1
 	g.seed(&g.pr, tagConv, c.id)
-	u := g.r.Float64()
+	u := m.sizeUniform(idx, openUniform(g.r))
 	var size int
-	switch {
-	case u < m.typeCum[0]:
+	switch t0, t1 := m.typeCum[0], m.typeCum[1]; {
+	case u < t0:
 		c.kind, size = kindDirect, 2
-	case u < m.typeCum[1]:
-		c.kind, size = kindGroup, m.smallMin+pick(m.smallCum, g.r.Float64())
+	case u < t1:
+		c.kind, size = kindGroup, m.smallMin+pick(m.smallCum, (u-t0)/(t1-t0))
 	default:
-		c.kind, size = kindChannel, m.largeMin+pick(m.largeCum, g.r.Float64())
+		c.kind, size = kindChannel, m.largeMin+pick(m.largeCum, min((u-t1)/(1-t1), 1))
 	}
 	size = int(min(int64(size), m.users))
 	c0 := m.start - g.r.Int64N(m.convCreatedD)
