@@ -47,7 +47,10 @@ const (
 	UnitCount   Unit = "count"   // messages, characters
 	UnitSeconds Unit = "seconds" // a duration in seconds
 	UnitRatio   Unit = "ratio"   // a dimensionless ratio
-	UnitNone    Unit = ""        // distances: no value pair, only Δ
+	// UnitCorrelation: a correlation in [−1, 1]; Δ and tolerance print as plain
+	// differences ("Δ=+0.04", "±0.15"), not percentages.
+	UnitCorrelation Unit = "correlation"
+	UnitNone        Unit = "" // distances: no value pair, only Δ
 )
 
 // Check is one comparison.
@@ -217,6 +220,8 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 		Label: "Top 2% traffic share", Critical: true, Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
 		b.Conversations.HeavyRoomShare.Top2Pct, c.Conversations.HeavyRoomShare.Top2Pct))
 
+	add(o.sizeActivity(b, c))
+
 	r.Checks = append(r.Checks, o.Tests(b, c)...)
 	r.decide()
 	return r
@@ -309,6 +314,28 @@ func (o Options) value(ch Check, b, c *float64) Check {
 		}
 	}
 	return o.judge(ch, delta)
+}
+
+// sizeActivity compares the polychoric correlation of the two size × activity
+// tables (stats.Polychoric): do bigger rooms carry more of the traffic, as much as
+// in production? Absolute Δ, not critical. A side whose table gives no correlation
+// (empty, one category, all suppressed) counts as not published.
+func (o Options) sizeActivity(b, c *shape.Document) Check {
+	ch := Check{ID: "size_activity.correlation", Name: "size–activity correlation", Group: "Conversations",
+		Label: "Size × activity (polychoric ρ)", Kind: Absolute, Unit: UnitCorrelation,
+		Tolerance: o.CorrelationTolerance}
+	rho := func(d *shape.Document) *float64 {
+		t, err := d.Conversations.SizeActivityTable()
+		if err != nil {
+			return nil
+		}
+		r, err := stats.Polychoric(t)
+		if err != nil {
+			return nil
+		}
+		return &r
+	}
+	return o.value(ch, rho(b), rho(c))
 }
 
 // delayPercentiles: the worst relative error over the read-delay percentiles both

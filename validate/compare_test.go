@@ -40,7 +40,8 @@ func baseDoc() *shape.Document {
 				P95: f(523), P99: f(5201)},
 			ActivityHistogram: shape.FromEdges([]float64{1, 2, 5, 10, 20, 50, 100, 500},
 				[]int64{100, 100, 100, 100, 100, 100, 150, 50}),
-			HeavyRoomShare: shape.HeavyRoomShare{Top1Pct: f(0.2), Top2Pct: f(0.30), Top5Pct: f(0.45)},
+			HeavyRoomShare:        shape.HeavyRoomShare{Top1Pct: f(0.2), Top2Pct: f(0.30), Top5Pct: f(0.45)},
+			SizeActivityHistogram: jointTable(200, 100),
 		},
 		Messages: shape.Messages{
 			TotalCount: 48000,
@@ -64,6 +65,66 @@ func baseDoc() *shape.Document {
 			TypeDistribution: map[string]*float64{"image": f(0.6), "video": f(0.1), "audio": f(0.1),
 				"document": f(0.15), "other": f(0.05)},
 		},
+	}
+}
+
+// jointTable is a size × activity table of two member-count buckets (2, 3–5) by two
+// activity buckets (0, 1–9) with equal margins, d on the diagonal and o off it. Its
+// thresholds are both 0, so its polychoric (tetrachoric) correlation solves
+// Φ₂(0, 0; ρ) = ¼ + asin(ρ)/(2π) = d/(2(d + o)) (Sheppard 1899): ρ = sin(π(d − o)/(2(d + o))).
+// d = 200, o = 100 gives ρ = sin(π/6) = 0.5.
+func jointTable(d, o int64) map[string]map[string]*int64 {
+	return map[string]map[string]*int64{
+		"2": {"0": shape.Int(d), "1": shape.Int(o)},
+		"3": {"0": shape.Int(o), "1": shape.Int(d)},
+	}
+}
+
+// Size × activity: the polychoric correlations of hand-built 2×2 tables, exactly
+// ρ = sin(π(d − o)/(2(d + o))), and the absolute Δ against ±0.15; not critical.
+func TestCompareSizeActivity(t *testing.T) {
+	t.Parallel()
+	b := baseDoc() // ρ = 0.5
+	for _, c := range []struct {
+		d, o   int64
+		rho    float64
+		status Status
+	}{
+		{325, 175, math.Sin(0.15 * math.Pi), Pass},   // 0.45399: Δ = −0.046
+		{300, 200, math.Sin(0.1 * math.Pi), Warning}, // 0.30902: Δ = −0.191, out of ±0.15
+		{150, 150, 0, Warning},                       // independent: Δ = −0.5
+		{100, 200, -0.5, Warning},                    // reversed
+	} {
+		cand := clone(t, b)
+		cand.Conversations.SizeActivityHistogram = jointTable(c.d, c.o)
+		r := Compare(b, cand, Options{})
+		ch := r.Check("size_activity.correlation")
+		if ch == nil || ch.Baseline == nil || ch.Candidate == nil || ch.Delta == nil {
+			t.Fatalf("d=%d o=%d: check %+v, want both values and Δ", c.d, c.o, ch)
+		}
+		near(t, "baseline ρ", *ch.Baseline, 0.5, 1e-6)
+		near(t, "candidate ρ", *ch.Candidate, c.rho, 1e-6)
+		near(t, "Δ", *ch.Delta, c.rho-0.5, 1e-6)
+		if ch.Status != c.status || ch.Critical {
+			t.Errorf("d=%d o=%d: status %s (critical %v), want %s, not critical", c.d, c.o, ch.Status, ch.Critical, c.status)
+		}
+		if c.status == Warning && !r.GO() {
+			t.Errorf("d=%d o=%d: one non-critical warning made the decision %s", c.d, c.o, r.Decision)
+		}
+	}
+	// A baseline without the table skips the check; a candidate without it warns.
+	cand := clone(t, b)
+	cand.Conversations.SizeActivityHistogram = nil
+	if ch := Compare(b, cand, Options{}).Check("size_activity.correlation"); ch.Status != Warning {
+		t.Errorf("candidate without the table: status %s, want warning", ch.Status)
+	}
+	if ch := Compare(cand, b, Options{}).Check("size_activity.correlation"); ch.Status != Skipped {
+		t.Errorf("baseline without the table: status %s, want skipped", ch.Status)
+	}
+	// the report prints a difference of correlations, not a percentage
+	ch := Compare(b, b, Options{}).Check("size_activity.correlation")
+	if got := ch.FormatDelta() + " " + ch.FormatTolerance(); got != "Δ=+0.00 ±0.15" {
+		t.Errorf("formatted Δ and tolerance = %q, want %q", got, "Δ=+0.00 ±0.15")
 	}
 }
 
@@ -136,8 +197,8 @@ func TestCompareIdentical(t *testing.T) {
 	t.Parallel()
 	b := baseDoc()
 	r := Compare(b, clone(t, b), Options{})
-	if r.Total != 20 {
-		t.Errorf("total checks = %d, want 20", r.Total)
+	if r.Total != 21 {
+		t.Errorf("total checks = %d, want 21", r.Total)
 	}
 	if r.Passed != r.Total || r.Warnings != 0 || r.Failed != 0 || r.Skipped != 0 {
 		t.Errorf("passed/warnings/failed/skipped = %d/%d/%d/%d, want all %d passed; not passing: %v",
@@ -295,8 +356,8 @@ func TestCompareSuppressed(t *testing.T) {
 	c.ReadReceipts.ReadRate = nil
 	r := Compare(b, c, Options{})
 	wantOnly(t, r, map[string]Status{"messages_per_conversation.p99": Skipped, "read_rate": Warning})
-	if r.Skipped != 1 || r.Total != 20 || !r.GO() {
-		t.Errorf("skipped %d of %d, decision %s; want 1 of 20 and GO", r.Skipped, r.Total, r.Decision)
+	if r.Skipped != 1 || r.Total != 21 || !r.GO() {
+		t.Errorf("skipped %d of %d, decision %s; want 1 of 21 and GO", r.Skipped, r.Total, r.Decision)
 	}
 }
 
@@ -406,8 +467,8 @@ func TestResultJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatalf("result JSON does not parse: %v", err)
 	}
-	if back.Decision != NOGO || len(back.Checks) != 20 {
-		t.Errorf("decision %q with %d checks, want NO-GO with 20", back.Decision, len(back.Checks))
+	if back.Decision != NOGO || len(back.Checks) != 21 {
+		t.Errorf("decision %q with %d checks, want NO-GO with 21", back.Decision, len(back.Checks))
 	}
 	for _, ch := range back.Checks {
 		switch ch.ID {

@@ -21,6 +21,10 @@ type Options struct {
 	// DistanceTolerance gates the distribution distances: the KS statistic D and the
 	// total-variation distance, both in [0, 1]. Default Tolerance/2 (0.10 by default).
 	DistanceTolerance float64 `json:"distance_tolerance"`
+	// CorrelationTolerance is the absolute tolerance of the size–activity polychoric
+	// correlation (a difference of correlations, not a share). Default 0.15: about
+	// three standard errors of ρ̂ at the tiny band's few thousand conversations.
+	CorrelationTolerance float64 `json:"correlation_tolerance"`
 	// WarnFraction: a check that passes with |Δ| above WarnFraction × its tolerance is
 	// a warning ("near the limit"). Default 0.8.
 	WarnFraction float64 `json:"warn_fraction"`
@@ -54,6 +58,7 @@ func (o Options) Validate() error {
 		{"type-mix tolerance", o.TypeMixTolerance},
 		{"media-ratio tolerance", o.MediaRatioTolerance},
 		{"distance tolerance", o.DistanceTolerance},
+		{"correlation tolerance", o.CorrelationTolerance},
 		{"warning fraction", o.WarnFraction},
 	} {
 		if err := in01(f.name, f.v); err != nil {
@@ -83,6 +88,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.DistanceTolerance == 0 {
 		o.DistanceTolerance = o.Tolerance / 2
+	}
+	if o.CorrelationTolerance == 0 {
+		o.CorrelationTolerance = 0.15
 	}
 	if o.WarnFraction == 0 {
 		o.WarnFraction = 0.8

@@ -172,6 +172,9 @@ func (ch Check) FormatDelta() string {
 		}
 		return "Δ=n/a"
 	}
+	if ch.Unit == UnitCorrelation {
+		return fmt.Sprintf("Δ=%+.2f", *ch.Delta)
+	}
 	d := *ch.Delta * 100
 	if math.Abs(d) < 10 && ch.Kind == Absolute || math.Abs(d) < 1 {
 		return fmt.Sprintf("Δ=%+.1f%%", d)
@@ -181,6 +184,9 @@ func (ch Check) FormatDelta() string {
 
 // FormatTolerance prints the tolerance as "±20%".
 func (ch Check) FormatTolerance() string {
+	if ch.Unit == UnitCorrelation {
+		return "±" + trimFloat(ch.Tolerance)
+	}
 	return "±" + trimFloat(ch.Tolerance*100) + "%"
 }
 

@@ -45,9 +45,12 @@ type Change struct {
 //     the continue probability's odds ← odds · target/observed instead;
 //   - read delay: the three delay scales × target/observed at the worst percentile;
 //   - conversation sizes: the small-group geometric's mean excess (1−p)/p ← × target /
-//     observed mean excess over 3 members.
+//     observed mean excess over 3 members;
+//   - size × activity: the copula's ρ ← ρ + (target − observed polychoric ρ), kept
+//     within ±0.99 (the polychoric ρ of the thresholded latents is the copula's ρ, so
+//     the step is exact up to sampling noise).
 func Adjust(s *spec.Spec, baseline, candidate *shape.Document, res *validate.Result) []Change {
-	a := &adjuster{s: s, b: baseline, c: candidate, missed: map[string]bool{}}
+	a := &adjuster{s: s, b: baseline, c: candidate, res: res, missed: map[string]bool{}}
 	for _, ch := range res.Checks {
 		if ch.Status == validate.Fail || ch.Status == validate.Warning {
 			a.missed[ch.ID] = true
@@ -64,12 +67,14 @@ func Adjust(s *spec.Spec, baseline, candidate *shape.Document, res *validate.Res
 	a.timeProfile()
 	a.burst()
 	a.sizes()
+	a.sizeActivity()
 	return a.changes
 }
 
 type adjuster struct {
 	s       *spec.Spec
 	b, c    *shape.Document
+	res     *validate.Result
 	missed  map[string]bool
 	changes []Change
 }
@@ -185,6 +190,16 @@ func (a *adjuster) heavyRooms() {
 	h := &a.s.Conversations.HeavyRooms
 	a.set(".conversations.heavy_rooms.multiplier", "heavy-room share", &h.Multiplier,
 		clamp(h.Multiplier*odds(*t)/odds(*o), 0.05, 50))
+}
+
+func (a *adjuster) sizeActivity() {
+	ch := a.res.Check("size_activity.correlation")
+	if ch == nil || !a.missed[ch.ID] || ch.Baseline == nil || ch.Candidate == nil {
+		return
+	}
+	r := &a.s.Conversations.SizeActivityCorrelation
+	a.set(".conversations.size_activity_correlation", "size–activity correlation", r,
+		clamp(*r+*ch.Baseline-*ch.Candidate, -0.99, 0.99))
 }
 
 func (a *adjuster) contentLength() {

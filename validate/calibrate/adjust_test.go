@@ -56,3 +56,29 @@ func TestBurstRuleRecoversSpacingShape(t *testing.T) {
 		t.Errorf("at the bound: changes %+v, want η → %.6f", ch, want)
 	}
 }
+
+// Size × activity: a warning moves the copula's ρ by the difference of the two
+// polychoric correlations (0.5 − 0.2 = +0.3 from 0.1 to 0.4), clamped at ±0.99; a
+// passing check moves nothing.
+func TestSizeActivityRule(t *testing.T) {
+	t.Parallel()
+	res := func(status validate.Status, b, c float64) *validate.Result {
+		return &validate.Result{Checks: []validate.Check{{ID: "size_activity.correlation", Status: status, Baseline: &b, Candidate: &c}}}
+	}
+	for _, x := range []struct {
+		from, b, c, want float64
+		status           validate.Status
+	}{
+		{0.1, 0.5, 0.2, 0.4, validate.Warning},
+		{0.9, 0.8, 0.2, 0.99, validate.Warning},
+		{-0.9, -0.6, 0.3, -0.99, validate.Warning},
+		{0.1, 0.5, 0.45, 0.1, validate.Pass},
+	} {
+		s := spec.Default()
+		s.Conversations.SizeActivityCorrelation = x.from
+		ch := Adjust(s, &shape.Document{}, &shape.Document{}, res(x.status, x.b, x.c))
+		if got := s.Conversations.SizeActivityCorrelation; math.Abs(got-x.want) > 1e-12 {
+			t.Errorf("ρ %g, baseline %g, candidate %g (%s): ρ → %g, want %g (changes %+v)", x.from, x.b, x.c, x.status, got, x.want, ch)
+		}
+	}
+}
