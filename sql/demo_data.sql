@@ -26,6 +26,54 @@
 --                                      (geometric, p = 2/3, mean 0.5, ≤ members − 2)
 --   read delay                         0.35 Exp(mean 15 s) | 0.45 Exp(mean 600 s) |
 --                                      0.20 log-normal(μ = 9.0, σ = 1.2) seconds
+--   size × activity                    Gaussian copula, ρ = 0.5: activity from a latent
+--                                      za ~ N(0, 1) (inactive when Φ(za) < 0.15, else the
+--                                      log-normal at (Φ(za) − 0.15)/0.85), size from
+--                                      zs = 0.5·za + √0.75·ε through the type mix and the
+--                                      type's size law at one uniform Φ(zs): busy rooms
+--                                      are bigger, every margin above unchanged
+--
+-- Φ and Φ⁻¹ below are approximations (Abramowitz & Stegun 26.2.17, |error| < 7.5e-8;
+-- P. J. Acklam's rational approximation, relative error < 1.15e-9): they define this
+-- synthetic production, so its copula is Gaussian to that accuracy.
+
+CREATE OR REPLACE FUNCTION pg_temp.pgshape_demo_phi(x double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE
+AS $phi$
+    SELECT CASE WHEN abs(x) > 37 THEN (x > 0)::int::double precision
+                WHEN x >= 0 THEN 1 - q ELSE q END
+    FROM (SELECT CASE WHEN abs(x) > 37 THEN 0
+                      ELSE exp(-x * x / 2) / sqrt(2 * pi())
+                           * t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
+                 END AS q
+          FROM (SELECT 1 / (1 + 0.2316419 * abs(x)) AS t) a) b
+$phi$;
+
+CREATE OR REPLACE FUNCTION pg_temp.pgshape_demo_phinv(p double precision) RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE
+AS $phinv$
+DECLARE
+    q double precision;
+    r double precision;
+BEGIN
+    p := least(greatest(p, 1e-15), 1 - 1e-15);
+    IF p < 0.02425 THEN
+        q := sqrt(-2 * ln(p));
+        RETURN (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q
+                  - 2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00)
+             / ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q
+                  + 3.754408661907416e+00) * q + 1);
+    ELSIF p > 1 - 0.02425 THEN
+        RETURN -pg_temp.pgshape_demo_phinv(1 - p);
+    END IF;
+    q := p - 0.5;
+    r := q * q;
+    RETURN (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
+              + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
+         / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
+              + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1);
+END
+$phinv$;
 
 CREATE OR REPLACE FUNCTION pg_temp.pgshape_demo_fill(n_messages bigint, as_of timestamptz, seed double precision)
 RETURNS void
@@ -47,17 +95,23 @@ BEGIN
            as_of - make_interval(secs => least(3650, exp(5.0 + 1.2 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))) * 86400)
     FROM generate_series(1, n_users) AS i;
 
-    -- Conversations with their member count m, type by m, and window activity n.
+    -- Conversations with their member count m, type by m, and window activity n, coupled
+    -- by the copula of the header: pa = Φ(za) is the activity uniform (the lowest 15 %
+    -- inactive), u = Φ(0.5·za + √0.75·ε) the size uniform, read through the type mix and
+    -- then the type's size law at u's place inside the type's share.
     CREATE TEMP TABLE demo_conv ON COMMIT DROP AS
     SELECT c AS id,
-           CASE WHEN t < 0.68 THEN 2
-                WHEN t < 0.95 THEN least(20, 3 + floor(ln(1 - random()) / ln(1 - 0.35)))::int
-                ELSE least(500, floor(21 * power(1 - random(), -1 / 1.5)))::int
+           CASE WHEN u < 0.68 THEN 2
+                WHEN u < 0.95 THEN least(20, 3 + floor(ln(1 - (u - 0.68) / 0.27) / ln(1 - 0.35)))::int
+                ELSE least(500, floor(21 * power(1 - (u - 0.95) / 0.05, -1 / 1.5)))::int
            END AS m,
-           CASE WHEN c <= n_active
-                THEN least(20000, floor(exp(2.0 + 1.6 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))) + 1)::int
+           CASE WHEN pa >= 0.15
+                THEN least(20000, floor(exp(2.0 + 1.6 * pg_temp.pgshape_demo_phinv((pa - 0.15) / 0.85))) + 1)::int
                 ELSE 0 END AS n
-    FROM (SELECT c, random() AS t FROM generate_series(1, n_conv) AS c) s;
+    FROM (SELECT c, pa,
+                 pg_temp.pgshape_demo_phi(0.5 * pg_temp.pgshape_demo_phinv(pa)
+                                          + sqrt(0.75) * pg_temp.pgshape_demo_phinv(random())) AS u
+          FROM (SELECT c, random() AS pa FROM generate_series(1, n_conv) AS c) s0) s;
 
     INSERT INTO conversations (id, kind, title, created_at)
     SELECT id,
