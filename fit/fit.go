@@ -21,8 +21,11 @@ type Options struct {
 	// hour cell counts as (K−1)/2 messages (default 10, the export's default).
 	K int
 	// HeavyRoomPercentage is the heavy-room share of conversations the spec targets:
-	// 0.01, 0.02 or 0.05, matching heavy_room_share's top_1pct, top_2pct, top_5pct
-	// (default 0.02, the guide's).
+	// 0.01, 0.02 or 0.05, matching heavy_room_share's top_1pct, top_2pct, top_5pct.
+	// Default (0): the smallest the document publishes, top 1% first. The multiplier
+	// scales every count in its set, so over the top 2% it moves the 99th percentile
+	// by its own factor, against the exported p99 the count model already matches;
+	// over the top 1% it leaves p99 (the set's edge) and everything below alone.
 	HeavyRoomPercentage float64
 }
 
@@ -35,9 +38,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.K <= 0 {
 		o.K = 10
-	}
-	if o.HeavyRoomPercentage == 0 {
-		o.HeavyRoomPercentage = 0.02
 	}
 	return o
 }
@@ -426,19 +426,21 @@ func (f *fitter) counts() {
 	}
 	f.count, f.countSpec = tabulate(CountModelOf(*cm), cm.XMin, cm.XMax), *cm
 
-	// Heavy rooms.
+	// Heavy rooms: the requested set, or the smallest published one (Options).
+	shares := map[float64]*float64{0.01: c.HeavyRoomShare.Top1Pct, 0.02: c.HeavyRoomShare.Top2Pct, 0.05: c.HeavyRoomShare.Top5Pct}
 	pct := f.opts.HeavyRoomPercentage
+	if pct == 0 {
+		pct = 0.01
+		for _, p := range []float64{0.01, 0.02, 0.05} {
+			if shares[p] != nil {
+				pct = p
+				break
+			}
+		}
+	}
 	hs := NewHeavyShare(f.count, cm.XMin, cm.XMax, pct)
 	hr := &f.sp.Conversations.HeavyRooms
-	var exported *float64
-	switch pct {
-	case 0.01:
-		exported = c.HeavyRoomShare.Top1Pct
-	case 0.02:
-		exported = c.HeavyRoomShare.Top2Pct
-	case 0.05:
-		exported = c.HeavyRoomShare.Top5Pct
-	}
+	exported := shares[pct]
 	model := hs.Share(1)
 	switch {
 	case err != nil:

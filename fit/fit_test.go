@@ -73,10 +73,15 @@ func TestFitExampleMatchesGuide(t *testing.T) {
 	near(t, "mean λ", (sp.Messages.InterArrival.MeanLambdaPeak+sp.Messages.InterArrival.MeanLambdaTrough)/2, 95324871.0/(30*86400), 0.01*95324871.0/(30*86400))
 	// The mixture reproduces the exported burst coefficient 2.47 within 5%.
 	near(t, "mixture CV", rep.FittedDistributions.InterArrival.MixtureBurstCoefficient, 2.47, 0.05*2.47)
-	// Heavy rooms: the multiplier makes the model's busiest 2% carry the exported share.
+	// Heavy rooms: by default the busiest 1% (the smallest set the document publishes,
+	// so p99 is not scaled), and the multiplier makes the model's busiest 1% carry the
+	// exported top_1pct share.
 	hr := sp.Conversations.HeavyRooms
+	if hr.Percentage != 0.01 {
+		t.Errorf("heavy-room percentage %g, want 0.01 (the smallest published)", hr.Percentage)
+	}
 	h := NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
-	near(t, "heavy share", h.Share(hr.Multiplier), *example(t).Conversations.HeavyRoomShare.Top2Pct, 1e-9)
+	near(t, "heavy share", h.Share(hr.Multiplier), *example(t).Conversations.HeavyRoomShare.Top1Pct, 1e-9)
 	if rep.CalibratedAt != now || rep.Source != "shape-example.json" || sp.Source != "shape-example.json" {
 		t.Errorf("report source %q at %v, spec source %q", rep.Source, rep.CalibratedAt, sp.Source)
 	}
@@ -221,5 +226,27 @@ func TestFitRecoversSpacingShape(t *testing.T) {
 		if math.Abs(ia.ChainBurstCoefficient/cv-1) > 1e-6 {
 			t.Errorf("κ = %g: chain burst coefficient %.4f, want the document's %.4f", kappa, ia.ChainBurstCoefficient, cv)
 		}
+	}
+}
+
+// The heavy-room set falls back to the next published share when top_1pct is
+// suppressed, and an explicit percentage wins.
+func TestHeavyRoomSetChoice(t *testing.T) {
+	t.Parallel()
+	doc := example(t)
+	doc.Conversations.HeavyRoomShare.Top1Pct = nil
+	_, sp, err := Fit(doc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr := sp.Conversations.HeavyRooms; hr.Percentage != 0.02 || hr.TrafficShare != *doc.Conversations.HeavyRoomShare.Top2Pct {
+		t.Errorf("top_1pct suppressed: heavy rooms %+v, want the top 2%% at the exported %g", hr, *doc.Conversations.HeavyRoomShare.Top2Pct)
+	}
+	_, sp, err = Fit(example(t), Options{HeavyRoomPercentage: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr := sp.Conversations.HeavyRooms; hr.Percentage != 0.05 || hr.TrafficShare != 0.8256 {
+		t.Errorf("explicit 0.05: heavy rooms %+v, want the top 5%% at 0.8256", hr)
 	}
 }

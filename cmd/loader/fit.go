@@ -17,7 +17,7 @@ func fitCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "report", Value: fit.DefaultReportPath, Usage: "where to write the calibration report (JSON)"},
 			&cli.StringFlag{Name: "spec", Value: fit.DefaultSpecPath, Usage: "where to write the distribution spec (JSON)"},
-			&cli.Float64Flag{Name: "heavy-room-percentage", Value: 0.02, Usage: "share of conversations the heavy-room multiplier targets: 0.01, 0.02 or 0.05"},
+			&cli.Float64Flag{Name: "heavy-room-percentage", Usage: "share of conversations the heavy-room multiplier targets: 0.01, 0.02 or 0.05 (default: the smallest the document publishes, so p99 is not scaled)"},
 			&cli.IntFlag{Name: "k", Value: 10, Usage: "k-anonymity threshold the shape document was exported with (null cells count as (k−1)/2)"},
 		},
 		Action: func(c *cli.Context) error {
