@@ -321,8 +321,8 @@ func (o Options) value(ch Check, b, c *float64) Check {
 // in production? Absolute Δ, not critical. A side whose table gives no correlation
 // (empty, one category, all suppressed) counts as not published.
 func (o Options) sizeActivity(b, c *shape.Document) Check {
-	ch := Check{ID: "size_activity.correlation", Name: "size–activity correlation", Group: "Conversations",
-		Label: "Size × activity (polychoric ρ)", Kind: Absolute, Unit: UnitCorrelation,
+	ch := Check{ID: "size_activity.correlation", Name: "size–activity correlation", Group: "Size × activity",
+		Label: "Polychoric ρ of member count × activity", Kind: Absolute, Unit: UnitCorrelation,
 		Tolerance: o.CorrelationTolerance}
 	rho := func(d *shape.Document) *float64 {
 		t, err := d.Conversations.SizeActivityTable()

@@ -121,8 +121,16 @@ func TestCompareSizeActivity(t *testing.T) {
 	if ch := Compare(cand, b, Options{}).Check("size_activity.correlation"); ch.Status != Skipped {
 		t.Errorf("baseline without the table: status %s, want skipped", ch.Status)
 	}
-	// the report prints a difference of correlations, not a percentage
-	ch := Compare(b, b, Options{}).Check("size_activity.correlation")
+	// the report prints a difference of correlations, not a percentage, under its tag
+	r := Compare(b, b, Options{})
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[Hot path] Size × activity:\n  Polychoric ρ of member count × activity: 0.50 (baseline: 0.50, Δ=+0.00, ✓ within ±0.15)\n"; !strings.Contains(text.String(), want) {
+		t.Errorf("text report lacks %q:\n%s", want, text.String())
+	}
+	ch := r.Check("size_activity.correlation")
 	if got := ch.FormatDelta() + " " + ch.FormatTolerance(); got != "Δ=+0.00 ±0.15" {
 		t.Errorf("formatted Δ and tolerance = %q, want %q", got, "Δ=+0.00 ±0.15")
 	}

@@ -18,6 +18,7 @@ var tags = map[string]string{
 	"Attachments":               "Distribution",
 	"Timing":                    "Temporal",
 	"Heavy rooms":               "Hot path",
+	"Size × activity":           "Hot path",
 	"Distribution tests":        "Tests",
 }
 
@@ -173,7 +174,7 @@ func (ch Check) FormatDelta() string {
 		return "Δ=n/a"
 	}
 	if ch.Unit == UnitCorrelation {
-		return fmt.Sprintf("Δ=%+.2f", *ch.Delta)
+		return fmt.Sprintf("Δ=%+.2f", math.Round(*ch.Delta*100)/100+0) // +0: no "−0.00"
 	}
 	d := *ch.Delta * 100
 	if math.Abs(d) < 10 && ch.Kind == Absolute || math.Abs(d) < 1 {
