@@ -95,12 +95,14 @@ func sizeTail(c spec.Conversations) []float64 {
 		}
 	}
 	if t.LargeGroup > 0 {
+		w := make([]float64, lg.XMax-lg.XMin+1)
 		var norm float64
-		for x := lg.XMin; x <= lg.XMax; x++ {
-			norm += math.Pow(float64(x), -lg.Alpha)
+		for i := range w {
+			w[i] = math.Pow(float64(lg.XMin+i), -lg.Alpha)
+			norm += w[i]
 		}
-		for x := lg.XMin; x <= lg.XMax; x++ {
-			pmf[x] += t.LargeGroup * math.Pow(float64(x), -lg.Alpha) / norm
+		for i, v := range w {
+			pmf[lg.XMin+i] += t.LargeGroup * v / norm
 		}
 	}
 	above := make([]float64, top-1) // above[k] = Σ_{x > 2+k} pmf[x]
