@@ -62,7 +62,7 @@ var families = []family{
 
 // Pictures draws every picture into dir (created if needed) and returns them in page
 // order: one histogram-and-CDF picture per histogram family both sides publish, the
-// hourly profile, and the two 7×24 heat maps.
+// hourly profile, the two 7×24 heat maps and the two size × activity tables.
 func Pictures(dir string, baseline, candidate *shape.Document) ([]Picture, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("error creating the plots directory %s: %w", dir, err)
@@ -97,6 +97,16 @@ func Pictures(dir string, baseline, candidate *shape.Document) ([]Picture, error
 			Caption: "Share of the window's messages per weekday and hour, on one colour scale for both sides; grey cells are under k (suppressed)."}
 		if err := save(filepath.Join(dir, pic.File), 12*vg.Inch, 4.2*vg.Inch,
 			heatMaps(baseline.Messages.WeekdayHourDistribution, candidate.Messages.WeekdayHourDistribution)); err != nil {
+			return nil, err
+		}
+		out = append(out, pic)
+	}
+	tb, errB := baseline.Conversations.SizeActivityTable()
+	tc, errC := candidate.Conversations.SizeActivityTable()
+	if errB == nil && errC == nil && len(baseline.Conversations.SizeActivityHistogram) > 0 && len(candidate.Conversations.SizeActivityHistogram) > 0 {
+		pic := Picture{File: "size_activity.png", Title: "Size × activity",
+			Caption: "Conversations by member count (rows) and messages in the window (columns, 0 = inactive), as log10 of each cell's share of all published conversations: do big rooms talk more? A tilt up and to the right is a positive correlation. One colour scale for both sides; grey cells are empty or under k (suppressed). The check compares the tables' polychoric correlations."}
+		if err := save(filepath.Join(dir, pic.File), 12*vg.Inch, 4.6*vg.Inch, sizeActivityMaps(tb, tc)); err != nil {
 			return nil, err
 		}
 		out = append(out, pic)
@@ -295,13 +305,85 @@ func toWeekGrid(m [][]*int64) *weekGrid {
 }
 
 func heatMaps(b, c [][]*int64) func(draw.Canvas) {
+	return pairedHeatMaps(toWeekGrid(b), toWeekGrid(c), "share of the week's messages per cell",
+		func(p *gplot.Plot) {
+			p.NominalY("Sun", "Sat", "Fri", "Thu", "Wed", "Tue", "Mon")
+			p.X.Label.Text = "hour of day (UTC)"
+			p.X.Tick.Marker = gplot.ConstantTicks(hourTicks())
+		})
+}
+
+// jointGrid is the size × activity table for plotter.HeatMap as log10 of each cell's
+// share of all the table's published conversations (shares span four decades, and a
+// share within a row would mislead where the row's other cells are suppressed):
+// columns are activity buckets, rows member-count buckets with the largest rooms on
+// top; a suppressed or empty cell is NaN.
+type jointGrid [][]float64
+
+func (g jointGrid) Dims() (c, r int)   { return len(g[0]), len(g) }
+func (g jointGrid) Z(c, r int) float64 { return g[r][c] }
+func (g jointGrid) X(c int) float64    { return float64(c) }
+func (g jointGrid) Y(r int) float64    { return float64(r) }
+
+func toJointGrid(t [][]float64) jointGrid {
+	var total float64
+	for _, row := range t {
+		for _, v := range row {
+			if !math.IsNaN(v) {
+				total += v
+			}
+		}
+	}
+	g := make(jointGrid, len(t))
+	for i, row := range t {
+		g[i] = make([]float64, len(row))
+		for j, v := range row {
+			if math.IsNaN(v) || v == 0 || total == 0 {
+				g[i][j] = math.NaN()
+			} else {
+				g[i][j] = math.Log10(v / total)
+			}
+		}
+	}
+	return g
+}
+
+// bucketLabels names integer buckets by their lower bounds: "2", "3–5", …, "101+".
+func bucketLabels(lower []float64) []string {
+	out := make([]string, len(lower))
+	for i, lo := range lower {
+		switch {
+		case i == len(lower)-1:
+			out[i] = shape.FormatKey(lo) + "+"
+		case lower[i+1]-lo == 1:
+			out[i] = shape.FormatKey(lo)
+		default:
+			out[i] = shape.FormatKey(lo) + "–" + shape.FormatKey(lower[i+1]-1)
+		}
+	}
+	return out
+}
+
+func sizeActivityMaps(b, c [][]float64) func(draw.Canvas) {
+	return pairedHeatMaps(toJointGrid(b), toJointGrid(c), "log10 share of all conversations",
+		func(p *gplot.Plot) {
+			p.NominalY(bucketLabels(shape.JointMemberBuckets)...)
+			p.Y.Label.Text = "members"
+			p.NominalX(bucketLabels(shape.JointActivityBuckets)...)
+			p.X.Label.Text = "messages in the window"
+		})
+}
+
+// pairedHeatMaps draws the baseline's and the synthetic side's grids side by side on
+// one colour scale, with a colour bar below; style sets the axes of both.
+func pairedHeatMaps(gb, gc plotter.GridXYZ, barLabel string, style func(*gplot.Plot)) func(draw.Canvas) {
 	return func(dc draw.Canvas) {
-		gb, gc := toWeekGrid(b), toWeekGrid(c)
 		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, g := range []*weekGrid{gb, gc} {
-			for _, row := range g {
-				for _, v := range row {
-					if !math.IsNaN(v) {
+		for _, g := range []plotter.GridXYZ{gb, gc} {
+			cols, rows := g.Dims()
+			for r := range rows {
+				for c := range cols {
+					if v := g.Z(c, r); !math.IsNaN(v) {
 						lo, hi = math.Min(lo, v), math.Max(hi, v)
 					}
 				}
@@ -314,16 +396,14 @@ func heatMaps(b, c [][]*int64) func(draw.Canvas) {
 		cmap.SetMin(lo)
 		cmap.SetMax(hi)
 		pal := cmap.Palette(255)
-		mk := func(title string, g *weekGrid) *gplot.Plot {
+		mk := func(title string, g plotter.GridXYZ) *gplot.Plot {
 			p := gplot.New()
 			p.Title.Text = title
 			h := plotter.NewHeatMap(g, pal)
 			h.Min, h.Max = lo, hi
 			h.NaN = color.Gray{Y: 0xc8}
 			p.Add(h)
-			p.NominalY("Sun", "Sat", "Fri", "Thu", "Wed", "Tue", "Mon")
-			p.X.Label.Text = "hour of day (UTC)"
-			p.X.Tick.Marker = gplot.ConstantTicks(hourTicks())
+			style(p)
 			return p
 		}
 		pb, pc := mk("Production baseline", gb), mk("Synthetic", gc)
@@ -337,7 +417,7 @@ func heatMaps(b, c [][]*int64) func(draw.Canvas) {
 
 		bar := gplot.New()
 		bar.HideY()
-		bar.X.Label.Text = "share of the week's messages per cell"
+		bar.X.Label.Text = barLabel
 		bar.Add(&plotter.ColorBar{ColorMap: cmap})
 		bottom := draw.Crop(dc, (dc.Max.X-dc.Min.X)*0.25, -(dc.Max.X-dc.Min.X)*0.25, vg.Millimeter*2, -(dc.Max.Y-dc.Min.Y)*0.8)
 		bar.Draw(bottom)

@@ -45,9 +45,10 @@ func TestWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	imgs := regexp.MustCompile(`<img src="([^"]+)"`).FindAllStringSubmatch(string(html), -1)
-	// Eight histogram families in the example, the hourly profile, the heat maps.
-	if len(imgs) != 10 {
-		t.Errorf("page shows %d pictures, want 10", len(imgs))
+	// Eight histogram families in the example, the hourly profile, the weekday × hour
+	// heat maps, the size × activity tables.
+	if len(imgs) != 11 {
+		t.Errorf("page shows %d pictures, want 11", len(imgs))
 	}
 	for _, m := range imgs {
 		if strings.ContainsAny(m[1], "/\\") {
