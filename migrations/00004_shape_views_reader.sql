@@ -13,36 +13,29 @@
 
 -- +goose Up
 -- +goose StatementBegin
+-- shape.view_args: the views' parameters, from the settings or their defaults.
+CREATE OR REPLACE FUNCTION shape.view_args()
+    RETURNS TABLE (window_days int, k int, as_of timestamptz)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(nullif(pg_catalog.current_setting('shape.window_days', true), '')::int, 30),
+           coalesce(nullif(pg_catalog.current_setting('shape.k', true), '')::int, 10),
+           coalesce(nullif(pg_catalog.current_setting('shape.as_of', true), '')::timestamptz, pg_catalog.now())
+$$;
+COMMENT ON FUNCTION shape.view_args() IS
+    'the shape views'' parameters: settings shape.window_days (30), shape.k (10), shape.as_of (now())';
 CREATE OR REPLACE VIEW shape.v1_users AS
-    SELECT shape.users_v1(
-               coalesce(nullif(pg_catalog.current_setting('shape.window_days', true), '')::int, 30),
-               coalesce(nullif(pg_catalog.current_setting('shape.k', true), '')::int, 10),
-               coalesce(nullif(pg_catalog.current_setting('shape.as_of', true), '')::timestamptz, pg_catalog.now())) AS doc;
+    SELECT shape.users_v1(a.window_days, a.k, a.as_of) AS doc FROM shape.view_args() a;
 CREATE OR REPLACE VIEW shape.v1_conversations AS
-    SELECT shape.conversations_v1(
-               coalesce(nullif(pg_catalog.current_setting('shape.window_days', true), '')::int, 30),
-               coalesce(nullif(pg_catalog.current_setting('shape.k', true), '')::int, 10),
-               coalesce(nullif(pg_catalog.current_setting('shape.as_of', true), '')::timestamptz, pg_catalog.now())) AS doc;
+    SELECT shape.conversations_v1(a.window_days, a.k, a.as_of) AS doc FROM shape.view_args() a;
 CREATE OR REPLACE VIEW shape.v1_messages AS
-    SELECT shape.messages_v1(
-               coalesce(nullif(pg_catalog.current_setting('shape.window_days', true), '')::int, 30),
-               coalesce(nullif(pg_catalog.current_setting('shape.k', true), '')::int, 10),
-               coalesce(nullif(pg_catalog.current_setting('shape.as_of', true), '')::timestamptz, pg_catalog.now())) AS doc;
+    SELECT shape.messages_v1(a.window_days, a.k, a.as_of) AS doc FROM shape.view_args() a;
 CREATE OR REPLACE VIEW shape.v1_read_receipts AS
-    SELECT shape.read_receipts_v1(
-               coalesce(nullif(pg_catalog.current_setting('shape.window_days', true), '')::int, 30),
-               coalesce(nullif(pg_catalog.current_setting('shape.k', true), '')::int, 10),
-               coalesce(nullif(pg_catalog.current_setting('shape.as_of', true), '')::timestamptz, pg_catalog.now())) AS doc;
+    SELECT shape.read_receipts_v1(a.window_days, a.k, a.as_of) AS doc FROM shape.view_args() a;
 CREATE OR REPLACE VIEW shape.v1_attachments AS
-    SELECT shape.attachments_v1(
-               coalesce(nullif(pg_catalog.current_setting('shape.window_days', true), '')::int, 30),
-               coalesce(nullif(pg_catalog.current_setting('shape.k', true), '')::int, 10),
-               coalesce(nullif(pg_catalog.current_setting('shape.as_of', true), '')::timestamptz, pg_catalog.now())) AS doc;
+    SELECT shape.attachments_v1(a.window_days, a.k, a.as_of) AS doc FROM shape.view_args() a;
 CREATE OR REPLACE VIEW shape.v1_export AS
-    SELECT shape.export(
-               coalesce(nullif(pg_catalog.current_setting('shape.window_days', true), '')::int, 30),
-               coalesce(nullif(pg_catalog.current_setting('shape.k', true), '')::int, 10),
-               coalesce(nullif(pg_catalog.current_setting('shape.as_of', true), '')::timestamptz, pg_catalog.now())) AS doc;
+    SELECT shape.export(a.window_days, a.k, a.as_of) AS doc FROM shape.view_args() a;
 COMMENT ON VIEW shape.v1_export IS
     'the shape document; parameters from settings shape.window_days (30), shape.k (10), shape.as_of (now())';
 
@@ -75,7 +68,8 @@ GRANT EXECUTE ON FUNCTION
     shape.conversations_v1(int, int, timestamptz),
     shape.messages_v1(int, int, timestamptz),
     shape.read_receipts_v1(int, int, timestamptz),
-    shape.attachments_v1(int, int, timestamptz)
+    shape.attachments_v1(int, int, timestamptz),
+    shape.view_args()
     TO shape_reader;
 GRANT SELECT ON shape.v1_users, shape.v1_conversations, shape.v1_messages,
                 shape.v1_read_receipts, shape.v1_attachments, shape.v1_export
@@ -101,6 +95,7 @@ END
 $down$;
 DROP VIEW IF EXISTS shape.v1_export, shape.v1_attachments, shape.v1_read_receipts,
                     shape.v1_messages, shape.v1_conversations, shape.v1_users;
+DROP FUNCTION IF EXISTS shape.view_args();
 -- The role is cluster-global: drop it only when no other database still grants it
 -- anything.
 DO $drop$
