@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
 )
 
 // logistic maps the real line to (0, 1).
@@ -148,19 +149,15 @@ func FitSizes(h shape.Histogram, small, large float64) (SizeFit, error) {
 	}, nil
 }
 
-// CountFit is one candidate model of messages per active conversation.
+// CountFit is one candidate model of messages per active conversation: the spec's
+// count model (its JSON keys inline) with its fit.
 type CountFit struct {
-	Distribution string  `json:"distribution"`
-	Alpha        float64 `json:"alpha,omitempty"`
-	Mu           float64 `json:"mu,omitempty"`
-	Sigma        float64 `json:"sigma,omitempty"`
-	XMin         int     `json:"x_min"`
-	XMax         int     `json:"x_max"`
-	LogLik       float64 `json:"log_likelihood"`
-	Params       int     `json:"params"`
-	AIC          float64 `json:"aic"`
-	model        Model
-	gof          GOF
+	spec.CountModel
+	LogLik float64 `json:"log_likelihood"`
+	Params int     `json:"params"`
+	AIC    float64 `json:"aic"`
+	model  Model
+	gof    GOF
 }
 
 // Model returns the fitted distribution.
@@ -186,8 +183,8 @@ func FitCounts(h shape.Histogram) (pl, ln CountFit, err error) {
 		return pl, ln, fmt.Errorf("power law: %w", err)
 	}
 	pm := plModel(x)
-	pl = CountFit{Distribution: "power_law", Alpha: pm.Alpha, XMin: 1, XMax: xmax, LogLik: v, Params: 1,
-		AIC: 2 - 2*v, model: pm, gof: b.goodness(pm, 1)}
+	pl = CountFit{CountModel: spec.CountModel{Distribution: "power_law", Alpha: pm.Alpha, XMin: 1, XMax: xmax},
+		LogLik: v, Params: 1, AIC: 2 - 2*v, model: pm, gof: b.goodness(pm, 1)}
 
 	lnModel := func(x []float64) DiscreteLogNormal {
 		return DiscreteLogNormal{Mu: x[0], Sigma: math.Exp(x[1]), XMin: 1, XMax: xmax}
@@ -199,8 +196,8 @@ func FitCounts(h shape.Histogram) (pl, ln CountFit, err error) {
 		return pl, ln, fmt.Errorf("discrete log-normal: %w", err)
 	}
 	lm := lnModel(x)
-	ln = CountFit{Distribution: "discrete_lognormal", Mu: lm.Mu, Sigma: lm.Sigma, XMin: 1, XMax: xmax, LogLik: v,
-		Params: 2, AIC: 4 - 2*v, model: lm, gof: b.goodness(lm, 2)}
+	ln = CountFit{CountModel: spec.CountModel{Distribution: "discrete_lognormal", Mu: lm.Mu, Sigma: lm.Sigma, XMin: 1, XMax: xmax},
+		LogLik: v, Params: 2, AIC: 4 - 2*v, model: lm, gof: b.goodness(lm, 2)}
 	return pl, ln, nil
 }
 

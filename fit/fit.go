@@ -409,7 +409,7 @@ func (f *fitter) counts() {
 		if pl.LogLik > ln.LogLik {
 			win = pl
 		}
-		*cm = spec.CountModel{Distribution: win.Distribution, Alpha: win.Alpha, Mu: win.Mu, Sigma: win.Sigma, XMin: win.XMin, XMax: win.XMax}
+		*cm = win.CountModel
 		g := win.gof
 		g.Percentiles = f.percentiles(ap, func(p float64) float64 { return QuantileInt(win.model, p, win.XMin, win.XMax) })
 		for _, pc := range g.Percentiles {
