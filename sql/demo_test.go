@@ -79,19 +79,12 @@ func TestDemoFillFollowsItsParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	bucket := func(lower []float64, v float64) int {
-		i := 0
-		for i+1 < len(lower) && v >= lower[i+1] {
-			i++
-		}
-		return i
-	}
 	for rows.Next() {
 		var members, activity float64
 		if err := rows.Scan(&members, &activity); err != nil {
 			t.Fatal(err)
 		}
-		table[bucket(shape.JointMemberBuckets, members)][bucket(shape.JointActivityBuckets, activity)]++
+		table[shape.BucketIndex(shape.JointMemberBuckets, members)][shape.BucketIndex(shape.JointActivityBuckets, activity)]++
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

@@ -27,18 +27,11 @@ func TestSizeActivityCopula(t *testing.T) {
 		for i := range table {
 			table[i] = make([]float64, len(shape.JointActivityBuckets))
 		}
-		bucket := func(lower []float64, v float64) int {
-			i := 0
-			for i+1 < len(lower) && v >= lower[i+1] {
-				i++
-			}
-			return i
-		}
 		var typeCount [3]float64
 		for idx := range m.convs {
 			c := g.loadConversation(idx)
 			size := float64(len(c.members))
-			table[bucket(shape.JointMemberBuckets, size)][bucket(shape.JointActivityBuckets, float64(m.messageCount(idx)))]++
+			table[shape.BucketIndex(shape.JointMemberBuckets, size)][shape.BucketIndex(shape.JointActivityBuckets, float64(m.messageCount(idx)))]++
 			switch c.kind {
 			case kindDirect:
 				typeCount[0]++
