@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/pgshape/pgshape/spec"
+	"github.com/pgshape/pgshape/stats"
 )
 
 // MessageWeightedExtras returns E[members − 2] over the window's messages (each
@@ -37,7 +38,7 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 	type group struct{ tau, n float64 }
 	var groups []group
 	for _, q := range above {
-		tk := normQuantile(1 - q)
+		tk := stats.NormalQuantile(1 - q)
 		if g := len(groups) - 1; g >= 0 && tk-groups[g].tau/groups[g].n < 1.0/64 {
 			groups[g].tau += tk
 			groups[g].n++
@@ -54,7 +55,7 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 	for j := range ez {
 		z := zLo + (zHi-zLo)*float64(j)/(nz-1)
 		for _, g := range groups {
-			ez[j] += g.n * normCDF((rho*z-g.tau)/sd)
+			ez[j] += g.n * stats.NormalCDF((rho*z-g.tau)/sd)
 		}
 	}
 	e := func(z float64) float64 {
@@ -73,7 +74,7 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 		if p >= heavyP && c.HeavyRooms.Multiplier != 1 {
 			n = math.Max(1, math.Round(n*c.HeavyRooms.Multiplier))
 		}
-		num += w * n * e(normQuantile(i+(1-i)*p))
+		num += w * n * e(stats.NormalQuantile(i+(1-i)*p))
 		den += w * n
 	}
 	return num / den
@@ -117,6 +118,3 @@ func sizeTail(c spec.Conversations) []float64 {
 	}
 	return above[:n]
 }
-
-func normCDF(z float64) float64      { return 0.5 * math.Erfc(-z/math.Sqrt2) }
-func normQuantile(p float64) float64 { return -math.Sqrt2 * math.Erfcinv(2*p) }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pgshape/pgshape/spec"
+	"github.com/pgshape/pgshape/stats"
 )
 
 func copulaSpec(rho float64) (spec.Conversations, spec.CountModel) {
@@ -58,8 +59,8 @@ func TestMessageWeightedExtrasCopula(t *testing.T) {
 		if a > q90 { // the top 2 % of strata carry the multiplier
 			a = math.Max(1, math.Round(a*1.5))
 		}
-		za := normQuantile(0.15 + 0.85*s)
-		u := normCDF(rho*za + math.Sqrt(1-rho*rho)*r.NormFloat64())
+		za := stats.NormalQuantile(0.15 + 0.85*s)
+		u := stats.NormalCDF(rho*za + math.Sqrt(1-rho*rho)*r.NormFloat64())
 		var size float64
 		switch {
 		case u < t0:

@@ -68,14 +68,14 @@ func BivariateNormalCDF(h, k, rho float64) float64 {
 	case h < -bvnTail || k < -bvnTail:
 		return 0
 	case h > bvnTail:
-		return normalCDF(k)
+		return NormalCDF(k)
 	case k > bvnTail:
-		return normalCDF(h)
+		return NormalCDF(h)
 	case rho == 1:
-		return normalCDF(min(h, k))
+		return NormalCDF(min(h, k))
 	case rho == -1:
 		// Y = −X: P(−k ≤ X ≤ h).
-		return max(0, normalCDF(h)-normalCDF(-k))
+		return max(0, NormalCDF(h)-NormalCDF(-k))
 	}
 	return min(1, max(0, bvnUpper(-h, -k, rho)))
 }
@@ -99,7 +99,7 @@ func bvnUpper(h, k, r float64) float64 {
 			s += g.w[i] * math.Exp((sn*hk-hs)/(1-sn*sn))
 		}
 		// dθ = asr/2 · dx, and the 1/(2π) of the density.
-		return s*asr/(4*math.Pi) + normalCDF(-h)*normalCDF(-k)
+		return s*asr/(4*math.Pi) + NormalCDF(-h)*NormalCDF(-k)
 	}
 
 	// |r| ≥ 0.925. For r < 0 work with (h, −k, −r) and reflect at the end.
@@ -119,7 +119,7 @@ func bvnUpper(h, k, r float64) float64 {
 	if hk > -160 {
 		// Below −160 the term is under e^{−240} (bs ≥ −4hk), and e^{−hk/2} alone could overflow.
 		b := math.Sqrt(bs)
-		s -= math.Exp(-hk/2) * math.Sqrt(2*math.Pi) * normalCDF(-b/a) * b * (1 - c*bs*(1-d*bs/5)/3)
+		s -= math.Exp(-hk/2) * math.Sqrt(2*math.Pi) * NormalCDF(-b/a) * b * (1 - c*bs*(1-d*bs/5)/3)
 	}
 	// Then the smooth remainder by Gauss–Legendre on [0, a]. Both exponents are ≤ 0 for
 	// any h, k (bs ≥ −4hk), so nothing overflows.
@@ -135,16 +135,10 @@ func bvnUpper(h, k, r float64) float64 {
 	s /= 2 * math.Pi // = ∫_{|r|}^1 φ₂(h, k; t) dt
 
 	if r > 0 {
-		return normalCDF(-max(h, k)) - s
+		return NormalCDF(-max(h, k)) - s
 	}
-	return s + max(0, normalCDF(-h)-normalCDF(-k))
+	return s + max(0, NormalCDF(-h)-NormalCDF(-k))
 }
-
-// normalCDF is the standard normal Φ(x) = erfc(−x/√2)/2, accurate in both tails.
-func normalCDF(x float64) float64 { return math.Erfc(-x/math.Sqrt2) / 2 }
-
-// normalQuantile is Φ⁻¹(p) = −√2·erfcinv(2p).
-func normalQuantile(p float64) float64 { return -math.Sqrt2 * math.Erfcinv(2*p) }
 
 // bivariateNormalPDF is φ₂(h, k; ρ), 0 when h or k is infinite; |ρ| < 1.
 func bivariateNormalPDF(h, k, rho float64) float64 {
@@ -283,7 +277,7 @@ func thresholds(tot []float64) []float64 {
 	var cum float64
 	for i, v := range tot[:len(tot)-1] {
 		cum += v
-		t[i+1] = normalQuantile(cum / total)
+		t[i+1] = NormalQuantile(cum / total)
 	}
 	return t
 }

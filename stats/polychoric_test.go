@@ -33,7 +33,7 @@ func TestBivariateNormalCDFIndependence(t *testing.T) {
 	t.Parallel()
 	for _, h := range hkGrid {
 		for _, k := range hkGrid {
-			want := normalCDF(h) * normalCDF(k)
+			want := NormalCDF(h) * NormalCDF(k)
 			if got := BivariateNormalCDF(h, k, 0); math.Abs(got-want) > 1e-16 {
 				t.Errorf("Φ₂(%v, %v; 0) = %.17g, want Φ(h)Φ(k) = %.17g", h, k, got, want)
 			}
@@ -45,10 +45,10 @@ func TestBivariateNormalCDFPerfectCorrelation(t *testing.T) {
 	t.Parallel()
 	for _, h := range hkGrid {
 		for _, k := range hkGrid {
-			if got, want := BivariateNormalCDF(h, k, 1), normalCDF(min(h, k)); got != want {
+			if got, want := BivariateNormalCDF(h, k, 1), NormalCDF(min(h, k)); got != want {
 				t.Errorf("Φ₂(%v, %v; 1) = %v, want Φ(min(h, k)) = %v", h, k, got, want)
 			}
-			want := max(0, normalCDF(h)+normalCDF(k)-1)
+			want := max(0, NormalCDF(h)+NormalCDF(k)-1)
 			if got := BivariateNormalCDF(h, k, -1); math.Abs(got-want) > 4e-16 {
 				t.Errorf("Φ₂(%v, %v; −1) = %v, want max(0, Φ(h) + Φ(k) − 1) = %v", h, k, got, want)
 			}
@@ -74,7 +74,7 @@ func TestBivariateNormalCDFSymmetries(t *testing.T) {
 					t.Errorf("Φ₂(%v, %v; %v) = %.17g ≠ Φ₂(k, h; ρ) = %.17g", h, k, rho, p, q)
 				}
 				// P(X ≤ h, Y ≤ k) + P(X ≤ h, −Y ≤ −k) = P(X ≤ h), and (X, −Y) has correlation −ρ.
-				if s, want := p+BivariateNormalCDF(h, -k, -rho), normalCDF(h); math.Abs(s-want) > 2e-15 {
+				if s, want := p+BivariateNormalCDF(h, -k, -rho), NormalCDF(h); math.Abs(s-want) > 2e-15 {
 					t.Errorf("Φ₂(%v, %v; %v) + Φ₂(h, −k; −ρ) = %.17g, want Φ(h) = %.17g", h, k, rho, s, want)
 				}
 			}
@@ -90,11 +90,11 @@ func TestBivariateNormalCDFInfinities(t *testing.T) {
 			for _, c := range []struct {
 				h, k, want float64
 			}{
-				{x, inf, normalCDF(x)},
-				{inf, x, normalCDF(x)},
+				{x, inf, NormalCDF(x)},
+				{inf, x, NormalCDF(x)},
 				{x, -inf, 0},
 				{-inf, x, 0},
-				{x, 50, normalCDF(x)}, // beyond ±40 counts as infinite
+				{x, 50, NormalCDF(x)}, // beyond ±40 counts as infinite
 				{-41, x, 0},
 			} {
 				if math.IsInf(c.want, 0) { // Φ(±∞)
@@ -117,7 +117,7 @@ func TestBivariateNormalCDFExtremes(t *testing.T) {
 		for _, h := range xs {
 			for _, k := range xs {
 				p := BivariateNormalCDF(h, k, rho)
-				lo, hi := max(0, normalCDF(h)+normalCDF(k)-1), min(normalCDF(h), normalCDF(k))
+				lo, hi := max(0, NormalCDF(h)+NormalCDF(k)-1), min(NormalCDF(h), NormalCDF(k))
 				if !(p >= lo-1e-15 && p <= hi+1e-15) {
 					t.Errorf("Φ₂(%v, %v; %v) = %v, outside [%v, %v]", h, k, rho, p, lo, hi)
 				}
@@ -152,7 +152,7 @@ func simpsonBVN(h, k, rho float64) float64 {
 	dx := (h - lo) / steps
 	s := math.Sqrt((1 - rho) * (1 + rho))
 	f := func(x float64) float64 {
-		return math.Exp(-x*x/2) / math.Sqrt(2*math.Pi) * normalCDF((k-rho*x)/s)
+		return math.Exp(-x*x/2) / math.Sqrt(2*math.Pi) * NormalCDF((k-rho*x)/s)
 	}
 	sum := f(lo) + f(h)
 	for i := 1; i < steps; i++ {
@@ -431,10 +431,10 @@ func TestPolychoricReference(t *testing.T) {
 		t.Errorf("Polychoric(%v) = %.6f, %v; want 0.1683", table, got, err)
 	}
 	for _, c := range []struct{ got, want float64 }{
-		{normalQuantile(118.0 / 177), 0.4307},
-		{normalQuantile(158.0 / 177), 1.2408},
-		{normalQuantile(75.0 / 177), -0.1924},
-		{normalQuantile(159.0 / 177), 1.2720},
+		{NormalQuantile(118.0 / 177), 0.4307},
+		{NormalQuantile(158.0 / 177), 1.2408},
+		{NormalQuantile(75.0 / 177), -0.1924},
+		{NormalQuantile(159.0 / 177), 1.2720},
 	} {
 		if math.Abs(c.got-c.want) > 5e-5 {
 			t.Errorf("threshold %.6f, want %v", c.got, c.want)

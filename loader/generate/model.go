@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
+	"github.com/pgshape/pgshape/stats"
 )
 
 // Stream tags: every entity draws from rand.NewPCG(seedHash ^ tag, entityID), one tag
@@ -245,8 +246,8 @@ func (m *model) sizeUniform(idx int64, v float64) float64 {
 		return v
 	}
 	r := int64(m.perm.apply(uint64(idx)))
-	za := normQuantile((float64(r) + 0.5) / float64(m.convs))
-	return normCDF(rho*za + math.Sqrt(1-rho*rho)*normQuantile(v))
+	za := stats.NormalQuantile((float64(r) + 0.5) / float64(m.convs))
+	return stats.NormalCDF(rho*za + math.Sqrt(1-rho*rho)*stats.NormalQuantile(v))
 }
 
 // openUniform draws a uniform on the open interval (0, 1): 53 random bits and a half,
@@ -292,8 +293,8 @@ func newCountModel(c spec.CountModel) (countModel, error) {
 	switch c.Distribution {
 	case "discrete_lognormal":
 		cm.lognormal, cm.mu, cm.sigma = true, c.Mu, c.Sigma
-		cm.pLo = normCDF((math.Log(float64(cm.xmin)) - c.Mu) / c.Sigma)
-		cm.pHi = normCDF((math.Log(float64(cm.xmax+1)) - c.Mu) / c.Sigma)
+		cm.pLo = stats.NormalCDF((math.Log(float64(cm.xmin)) - c.Mu) / c.Sigma)
+		cm.pHi = stats.NormalCDF((math.Log(float64(cm.xmax+1)) - c.Mu) / c.Sigma)
 		if !(cm.pHi > cm.pLo) {
 			return cm, fmt.Errorf("error building the count model: the log-normal(%g, %g) has no mass on %d…%d", c.Mu, c.Sigma, c.XMin, c.XMax)
 		}
@@ -322,10 +323,6 @@ func powInt(a, b, alpha float64) float64 {
 	return (math.Pow(a, 1-alpha) - math.Pow(b, 1-alpha)) / (alpha - 1)
 }
 
-func normCDF(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) }
-
-func normQuantile(p float64) float64 { return -math.Sqrt2 * math.Erfcinv(2*p) }
-
 // quantile returns the smallest x with F(x) ≥ u.
 func (c *countModel) quantile(u float64) int64 {
 	var x int64
@@ -333,7 +330,7 @@ func (c *countModel) quantile(u float64) int64 {
 		// F(x) = (Φ(z(x+1)) − Φ(z(xmin))) / (Φ(z(xmax+1)) − Φ(z(xmin))), z(y) = (ln y − μ)/σ:
 		// the x with x+1 > y ≥ x where y solves F = u is floor(y).
 		p := c.pLo + u*(c.pHi-c.pLo)
-		y := math.Exp(c.mu + c.sigma*normQuantile(p))
+		y := math.Exp(c.mu + c.sigma*stats.NormalQuantile(p))
 		x = int64(math.Floor(y))
 	} else {
 		t := u * c.total
@@ -629,7 +626,7 @@ func flooredLogNormal(mu, sigma float64, maxL int) *alias {
 		if y <= 0 {
 			return 0
 		}
-		return normCDF((math.Log(y) - mu) / sigma)
+		return stats.NormalCDF((math.Log(y) - mu) / sigma)
 	}
 	for l := range maxL {
 		w[l] = cdf(float64(l+1)) - cdf(float64(l))
