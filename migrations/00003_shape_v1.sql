@@ -38,28 +38,54 @@ COMMENT ON FUNCTION shape.receipt_rows_estimate_v1(timestamptz, timestamptz) IS
 -- +goose StatementEnd
 
 -- +goose StatementBegin
+-- shape.bucket_filters_v1: the SQL text "agg FILTER (WHERE col = 1), …, agg FILTER
+-- (WHERE col = nb)": one aggregate per bucket of a query whose rows carry their
+-- bucket number in col. Only numbers and the callers' constant texts enter it.
+-- Internal, for the passes.
+CREATE OR REPLACE FUNCTION shape.bucket_filters_v1(agg text, col text, nb int) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s FILTER (WHERE %s = %s)', agg, col, i), ', ' ORDER BY i)
+      FROM pg_catalog.generate_series(1, nb) AS i
+$$;
+COMMENT ON FUNCTION shape.bucket_filters_v1(text, text, int) IS
+    'internal: one FILTER aggregate per bucket, as SQL text, for the passes';
+-- +goose StatementEnd
+
+-- +goose StatementBegin
 -- shape.receipt_delays_v1: the delays (read_at − created_at, seconds, float8) of the
--- receipts of window messages read before as_of, sorted, with their count and the
--- number of distinct messages read. RETURN QUERY, so that the join may run in parallel
--- (the sort and the distinct count run in the leader). Internal, for passes_v1.
-CREATE OR REPLACE FUNCTION shape.receipt_delays_v1(lo_ts timestamptz, as_of timestamptz)
-    RETURNS TABLE (delays float8[], n bigint, read_messages bigint)
+-- receipts of window messages read before as_of, sorted, with their count, and by
+-- joint member bucket of the message's conversation (g_jm; no member row: bucket 1)
+-- the receipts and the distinct messages read (the read messages in all are their
+-- sum: a message has one conversation, hence one bucket). RETURN QUERY, so that the
+-- join may run in parallel (the sort and the distinct counts run in the leader).
+-- Internal, for passes_v1.
+CREATE OR REPLACE FUNCTION shape.receipt_delays_v1(lo_ts timestamptz, as_of timestamptz, g_jm float8[])
+    RETURNS TABLE (delays float8[], n bigint, receipts bigint[], read_messages bigint[])
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
     SET parallel_tuple_cost = 0.01
 AS $fn$
 BEGIN
-    RETURN QUERY
-    SELECT pg_catalog.array_agg(x.delay ORDER BY x.delay), pg_catalog.count(*), pg_catalog.count(DISTINCT x.message_id)
-      FROM (SELECT r.message_id,
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+    SELECT pg_catalog.array_agg(x.delay ORDER BY x.delay), pg_catalog.count(*), ARRAY[%s], ARRAY[%s]
+      FROM (SELECT r.message_id, coalesce(mc.b, 1) AS b,
                    pg_catalog.date_part('epoch', r.read_at) - pg_catalog.date_part('epoch', sm.created_at) AS delay
               FROM shape_source.read_receipts r
               JOIN shape_source.messages sm ON sm.message_id = r.message_id
-             WHERE sm.created_at >= lo_ts AND sm.created_at < as_of AND r.read_at < as_of) x;
+              LEFT JOIN (SELECT cm.conversation_id,
+                                GREATEST(pg_catalog.width_bucket(pg_catalog.count(*)::float8, $3), 1) AS b
+                           FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
+                     ON mc.conversation_id = sm.conversation_id
+             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2) x
+    $q$, shape.bucket_filters_v1('pg_catalog.count(*)', 'x.b', pg_catalog.cardinality(g_jm)),
+         shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm)))
+    USING lo_ts, as_of, g_jm;
 END
 $fn$;
-COMMENT ON FUNCTION shape.receipt_delays_v1(timestamptz, timestamptz) IS
-    'internal: sorted read delays of the window''s receipts, their count and the read messages, for shape.passes_v1';
+COMMENT ON FUNCTION shape.receipt_delays_v1(timestamptz, timestamptz, float8[]) IS
+    'internal: sorted read delays of the window''s receipts, their count, and receipts and read messages by member bucket, for shape.passes_v1';
 -- +goose StatementEnd
 
 -- +goose StatementBegin
@@ -178,11 +204,13 @@ BEGIN
                           FROM (SELECT GREATEST(pg_catalog.width_bucket(conv.members::float8, g_member), 1) AS b,
                                        pg_catalog.count(*) AS n
                                   FROM conv GROUP BY 1) s),
+            -- n conversations and m window messages per cell
             'joint', (SELECT pg_catalog.jsonb_build_object('mb', pg_catalog.array_agg(s.mb),
-                          'ab', pg_catalog.array_agg(s.ab), 'n', pg_catalog.array_agg(s.n))
+                          'ab', pg_catalog.array_agg(s.ab), 'n', pg_catalog.array_agg(s.n),
+                          'm', pg_catalog.array_agg(s.m))
                         FROM (SELECT GREATEST(pg_catalog.width_bucket(conv.members::float8, g_jm), 1) AS mb,
                                      GREATEST(pg_catalog.width_bucket(conv.n::float8, g_ja), 1) AS ab,
-                                     pg_catalog.count(*) AS n
+                                     pg_catalog.count(*) AS n, pg_catalog.sum(conv.n) AS m
                                 FROM conv GROUP BY 1, 2) s),
             'active', (SELECT pg_catalog.jsonb_build_object(
                            'n', pg_catalog.count(*),
@@ -206,8 +234,9 @@ BEGIN
 
     IF 'rr' = ANY (passes) OR 'rr_sort' = ANY (passes) THEN
         -- receipts of window messages: one join (parallel where the planner wants), and
-        -- in the leader one sort of the delays into an array and one count(DISTINCT)
-        -- for the read messages (shape.receipt_delays_v1). From the sorted delays,
+        -- in the leader one sort of the delays into an array and, by member bucket of
+        -- the conversation, the receipts and one count(DISTINCT) of the read messages
+        -- (shape.receipt_delays_v1). From the sorted delays,
         -- with n = cardinality:
         --   percentiles exactly as percentile_cont: h = p·(n − 1), the values at ranks
         --   floor(h) and ceil(h), lo + (hi − lo)·(h − floor(h));
@@ -224,6 +253,8 @@ BEGIN
             dl     float8[];
             nd     bigint;
             rm     bigint;
+            rb     bigint[];  -- receipts by joint member bucket
+            rmb    bigint[];  -- read messages by joint member bucket
             use_sort boolean := 'rr_sort' = ANY (passes);
             cum    bigint[] := '{}';
             hist   bigint[] := '{}';
@@ -242,8 +273,9 @@ BEGIN
             END IF;
             IF NOT use_sort THEN
                 BEGIN
-                    SELECT q.delays, q.n, q.read_messages INTO dl, nd, rm
-                      FROM shape.receipt_delays_v1(lo_ts, as_of) q;
+                    SELECT q.delays, q.n, q.receipts, q.read_messages INTO dl, nd, rb, rmb
+                      FROM shape.receipt_delays_v1(lo_ts, as_of, g_jm) q;
+                    rm := (SELECT coalesce(pg_catalog.sum(e), 0) FROM pg_catalog.unnest(rmb) AS e);
                 EXCEPTION WHEN program_limit_exceeded OR out_of_memory THEN
                     use_sort := true;
                 END;
@@ -251,10 +283,11 @@ BEGIN
             IF use_sort THEN
             -- one join, one aggregate: the delay buckets as one FILTER count each (the
             -- bucket computed once per row below the fence), the percentiles from one
-            -- sort, the read messages by count(DISTINCT)
+            -- sort, the read messages by count(DISTINCT), per member bucket as well
             RETURN QUERY EXECUTE pg_catalog.format($q$
             SELECT 'rr', pg_catalog.jsonb_build_object(
                        'read_messages', pg_catalog.count(DISTINCT x.message_id),
+                       'by_member', pg_catalog.jsonb_build_object('receipts', ARRAY[%s], 'read', ARRAY[%s]),
                        'agg', pg_catalog.jsonb_build_object(
                            'n', pg_catalog.count(*),
                            'immediate', pg_catalog.count(*) FILTER (WHERE x.delay < 60),
@@ -265,17 +298,22 @@ BEGIN
                        'hist', pg_catalog.jsonb_build_object(
                            'b', (SELECT pg_catalog.array_agg(i) FROM pg_catalog.generate_series(1, %s) AS i),
                            'n', ARRAY[%s]))
-              FROM (SELECT d.message_id, d.delay, GREATEST(pg_catalog.width_bucket(d.delay / 60, $3), 1) AS db
-                      FROM (SELECT r.message_id,
+              FROM (SELECT d.message_id, d.delay, d.b, GREATEST(pg_catalog.width_bucket(d.delay / 60, $3), 1) AS db
+                      FROM (SELECT r.message_id, coalesce(mc.b, 1) AS b,
                                    pg_catalog.date_part('epoch', r.read_at) - pg_catalog.date_part('epoch', sm.created_at) AS delay
                               FROM shape_source.read_receipts r
                               JOIN shape_source.messages sm ON sm.message_id = r.message_id
+                              LEFT JOIN (SELECT cm.conversation_id,
+                                                GREATEST(pg_catalog.width_bucket(pg_catalog.count(*)::float8, $4), 1) AS b
+                                           FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
+                                     ON mc.conversation_id = sm.conversation_id
                              WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2) d
                     OFFSET 0) x  -- fence: the bucket once per row, not once per FILTER
-            $q$, pg_catalog.cardinality(g_delay),
-                (SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.count(*) FILTER (WHERE x.db = %s)', i), ', ' ORDER BY i)
-                   FROM pg_catalog.generate_series(1, pg_catalog.cardinality(g_delay)) AS i))
-            USING lo_ts, as_of, g_delay;
+            $q$, shape.bucket_filters_v1('pg_catalog.count(*)', 'x.b', pg_catalog.cardinality(g_jm)),
+                 shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm)),
+                 pg_catalog.cardinality(g_delay),
+                 shape.bucket_filters_v1('pg_catalog.count(*)', 'x.db', pg_catalog.cardinality(g_delay)))
+            USING lo_ts, as_of, g_delay, g_jm;
             ELSE
                 -- cum[bi] = number of delays with delay / 60 < g_delay[bi]
                 FOR bi IN 1 .. ng LOOP
@@ -320,6 +358,7 @@ BEGIN
                 pass := 'rr';
                 raw := pg_catalog.jsonb_build_object(
                     'read_messages', rm,
+                    'by_member', pg_catalog.jsonb_build_object('receipts', rb, 'read', rmb),
                     'agg', pg_catalog.jsonb_build_object(
                         'n', nd, 'immediate', below60, 'near', below3600 - below60, 'delayed', nd - below3600),
                     'pct', pcts,
@@ -448,7 +487,8 @@ BEGIN
                          -- len: the message total (read_rate) and media count (per_media_message)
                          CASE WHEN want_msg OR want_rr OR want_att THEN ARRAY['len'] ELSE '{}' END
                                       || CASE WHEN want_msg THEN ARRAY['hours', 'gaps'] ELSE '{}' END
-                                      || CASE WHEN want_conv THEN ARRAY['conv'] ELSE '{}' END
+                                      -- conv: window messages by member bucket (read_receipts)
+                                      || CASE WHEN want_conv OR want_rr THEN ARRAY['conv'] ELSE '{}' END
                                       || CASE WHEN want_rr THEN ARRAY['rr'] ELSE '{}' END
                                       || CASE WHEN want_att THEN ARRAY['att'] ELSE '{}' END) q LOOP
                 CASE p.pass
@@ -720,6 +760,26 @@ BEGIN
             merged := merged + h.merged_buckets;
             pc := shape.percentiles_json(shape.float8_array(r_raw -> 'pct'), total, k);
             nulls := nulls + pc.nulls;
+            -- by member bucket of the conversation (the joint grid): read rate over the
+            -- bucket's window messages (conv pass) and receipts per read message, each
+            -- null below k of its denominator
+            DECLARE
+                wmb bigint[] := shape.bucket_counts(g_jm, shape.int_array(c_raw -> 'joint' -> 'mb'),
+                                                    shape.bigint_array(c_raw -> 'joint' -> 'm'));
+                rb  bigint[] := shape.bigint_array(r_raw -> 'by_member' -> 'receipts');
+                rmb bigint[] := shape.bigint_array(r_raw -> 'by_member' -> 'read');
+                cell jsonb;
+            BEGIN
+                y := '{}'::jsonb;
+                FOR i IN 1 .. pg_catalog.cardinality(g_jm) LOOP
+                    cell := pg_catalog.jsonb_build_object(
+                        'read_rate', CASE WHEN wmb[i] >= k THEN rmb[i]::float8 / wmb[i] END,
+                        'receipts_per_read_message', CASE WHEN rmb[i] >= k THEN rb[i]::float8 / rmb[i] END);
+                    nulls := nulls + (CASE WHEN wmb[i] >= k THEN 0 ELSE 1 END)
+                                   + (CASE WHEN rmb[i] >= k THEN 0 ELSE 1 END);
+                    y := y || pg_catalog.jsonb_build_object(shape.format_key(g_jm[i]), cell);
+                END LOOP;
+            END;
             out := out || pg_catalog.jsonb_build_object('read_receipts', pg_catalog.jsonb_build_object(
                 'total_count', total,
                 'read_rate', read_rate,
@@ -729,6 +789,7 @@ BEGIN
                 'immediate_percentage', imm,
                 'near_term_percentage', near,
                 'delayed_percentage', del,
+                'by_member_count', y,
                 'suppressed', pg_catalog.jsonb_build_object('merged_buckets', merged, 'null_values', nulls)));
         END;
     END IF;
@@ -840,6 +901,7 @@ DROP FUNCTION IF EXISTS shape.conversations_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.users_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.compute_v1(int, int, timestamptz, text[]);
 DROP FUNCTION IF EXISTS shape.passes_v1(timestamptz, timestamptz, text[]);
-DROP FUNCTION IF EXISTS shape.receipt_delays_v1(timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS shape.receipt_delays_v1(timestamptz, timestamptz, float8[]);
+DROP FUNCTION IF EXISTS shape.bucket_filters_v1(text, text, int);
 DROP FUNCTION IF EXISTS shape.receipt_rows_estimate_v1(timestamptz, timestamptz);
 -- +goose StatementEnd

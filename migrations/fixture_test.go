@@ -194,7 +194,24 @@ func TestExportHandFixture(t *testing.T) {
 	wantFloat(t, "delay p50", r.DelayPercentilesSeconds.P50, f64(90))
 	wantFloat(t, "delay p75", r.DelayPercentilesSeconds.P75, nil)
 	wantHist(t, f, "read_receipts", "delay_histogram_minutes", map[string]int64{"0": 2, "0.75": 2, "2": 3})
-	wantSuppressed(t, "read_receipts", r.Suppressed, 28, 4)
+	// By member bucket of the conversation: c1 and c2 have 2 members ("2"), c3 3, c4
+	// none ("0"), c5 25 ("21"). Window messages: "2" 1,2,3,4,5 → 5; "3" 6 → 1; "21"
+	// 7,8,9 → 3; "0" 12 → 1. Read: "2" m1 (2 receipts), m2, m4 → 3 messages, 4
+	// receipts → rate 3/5, 4/3 per read message; "21" m7 (2) → rate 1/3, per read
+	// null (1 read message < k); "0" rate and per read null (1 < k); "3" both null;
+	// "6", "11", "51", "101" have no message: both null. Nulls: 2+0+2+2+2+1+2+2 = 13.
+	wantReaders := map[string][2]*float64{
+		"0": {nil, nil}, "2": {f64(0.6), f64(4.0 / 3)}, "3": {nil, nil}, "6": {nil, nil},
+		"11": {nil, nil}, "21": {f64(1.0 / 3), nil}, "51": {nil, nil}, "101": {nil, nil},
+	}
+	if len(r.ByMemberCount) != len(wantReaders) {
+		t.Errorf("by_member_count has %d buckets, want %d", len(r.ByMemberCount), len(wantReaders))
+	}
+	for b, w := range wantReaders {
+		wantFloat(t, "by_member_count."+b+".read_rate", r.ByMemberCount[b].ReadRate, w[0])
+		wantFloat(t, "by_member_count."+b+".receipts_per_read_message", r.ByMemberCount[b].ReceiptsPerReadMessage, w[1])
+	}
+	wantSuppressed(t, "read_receipts", r.Suppressed, 28, 4+13)
 
 	// attachments of window messages: 1000, 5000 (image), 2e6 (video), 300 (document),
 	// 0 (audio) → 5 (the one on message 10 is outside). Types 2/5, 1/5, 1/5, 1/5, 0.

@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/pgshape/pgshape/internal/testdb"
@@ -18,11 +19,15 @@ func TestReceiptPassesAtBucketEdges(t *testing.T) {
 	db := testdb.Open(t, testdb.Production)
 	dropUserFKs(t, db)
 	exec(t, db, `
-INSERT INTO public.conversations (id, kind, title, created_at) VALUES (1, 'group', NULL, '2025-01-01Z');
+INSERT INTO public.conversations (id, kind, title, created_at) VALUES
+ (1, 'group', NULL, '2025-01-01Z'),       -- no member row: member bucket 1 ("0")
+ (2, 'group', NULL, '2025-01-01Z');       -- 25 members: member bucket 6 ("21")
+INSERT INTO public.conversation_members (conversation_id, user_id, joined_at)
+SELECT 2, u, timestamptz '2025-01-01Z' FROM generate_series(1, 25) u;
 INSERT INTO public.messages (id, conversation_id, sender_id, created_at, media_kind, content) VALUES
  (1, 1, 1, '2025-10-20 09:00:00Z', NULL, 'a'),
  (2, 1, 1, '2025-10-20 10:00:00Z', NULL, 'a'),
- (3, 1, 1, '2025-10-20 11:00:00Z', NULL, 'a'),
+ (3, 2, 1, '2025-10-20 11:00:00Z', NULL, 'a'),   -- in conversation 2
  (4, 1, 1, '2025-10-22 11:00:00Z', NULL, 'a'),   -- read only after as_of
  (5, 1, 1, '2025-10-21 11:00:00Z', NULL, 'a');   -- never read
 INSERT INTO public.read_receipts (message_id, reader_id, read_at) VALUES
@@ -44,6 +49,10 @@ INSERT INTO public.read_receipts (message_id, reader_id, read_at) VALUES
 			Near      int64 `json:"near"`
 			Delayed   int64 `json:"delayed"`
 		} `json:"agg"`
+		ByMember struct {
+			Receipts []int64 `json:"receipts"`
+			Read     []int64 `json:"read"`
+		} `json:"by_member"`
 		Pct  []float64 `json:"pct"`
 		Hist struct {
 			B []int   `json:"b"`
@@ -69,6 +78,12 @@ INSERT INTO public.read_receipts (message_id, reader_id, read_at) VALUES
 		if got.ReadMessages != 3 || got.Agg.N != 8 || got.Agg.Immediate != 3 || got.Agg.Near != 3 || got.Agg.Delayed != 2 {
 			t.Errorf("pass %s: read messages %d, n %d, immediate %d, near %d, delayed %d; want 3, 8, 3, 3, 2",
 				pass, got.ReadMessages, got.Agg.N, got.Agg.Immediate, got.Agg.Near, got.Agg.Delayed)
+		}
+		// by member bucket: m1, m2 (6 receipts) in conversation 1, m3 (2) in 2
+		wantRB, wantRead := []int64{6, 0, 0, 0, 0, 2, 0, 0}, []int64{2, 0, 0, 0, 0, 1, 0, 0}
+		if fmt.Sprint(got.ByMember.Receipts) != fmt.Sprint(wantRB) || fmt.Sprint(got.ByMember.Read) != fmt.Sprint(wantRead) {
+			t.Errorf("pass %s: by member bucket receipts %v, read %v; want %v, %v",
+				pass, got.ByMember.Receipts, got.ByMember.Read, wantRB, wantRead)
 		}
 		if len(got.Hist.B) != 31 || len(got.Hist.N) != 31 {
 			t.Fatalf("pass %s: %d bucket indexes and %d counts, want 31 each", pass, len(got.Hist.B), len(got.Hist.N))

@@ -181,7 +181,13 @@ SELECT i, 2, timestamptz '2025-10-20 00:00:30Z' + make_interval(hours => i - 1) 
 	wantFloat(t, "immediate_percentage", r.ImmediatePercentage, f64(1))
 	wantFloat(t, "delay p50", r.DelayPercentilesSeconds.P50, nil)
 	wantHist(t, f, "read_receipts", "delay_histogram_minutes", map[string]int64{"0": 11})
-	wantSuppressed(t, "read_receipts", r.Suppressed, len(shape.GridDelayMinutes())-1, 5)
+	// by member bucket: the one conversation has 2 members, so "2" holds 12 window
+	// messages and 11 read ones (both ≥ 10): 11/12 and 1; the other 7 buckets have no
+	// message, 2 nulls each.
+	wantFloat(t, "by_member_count.2.read_rate", r.ByMemberCount["2"].ReadRate, f64(11.0/12))
+	wantFloat(t, "by_member_count.2.receipts_per_read_message", r.ByMemberCount["2"].ReceiptsPerReadMessage, f64(1))
+	wantFloat(t, "by_member_count.3.read_rate", r.ByMemberCount["3"].ReadRate, nil)
+	wantSuppressed(t, "read_receipts", r.Suppressed, len(shape.GridDelayMinutes())-1, 5+14)
 
 	// attachments: none → 5 type shares, median and per-media null.
 	a := doc.Attachments

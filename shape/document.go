@@ -144,7 +144,18 @@ type ReadReceipts struct {
 	ImmediatePercentage     *float64    `json:"immediate_percentage"` // a fraction, as every ratio
 	NearTermPercentage      *float64    `json:"near_term_percentage"`
 	DelayedPercentage       *float64    `json:"delayed_percentage"`
-	Suppressed              Suppressed  `json:"suppressed"`
+	// ByMemberCount splits read_rate and receipts_per_read_message by the member-count
+	// bucket of the message's conversation (JointMemberBuckets, as lower bounds); each
+	// value is null below k of its denominator. Absent in documents written before it
+	// existed.
+	ByMemberCount map[string]ReaderCell `json:"by_member_count,omitempty"`
+	Suppressed    Suppressed            `json:"suppressed"`
+}
+
+// ReaderCell is one member-count bucket of ReadReceipts.ByMemberCount.
+type ReaderCell struct {
+	ReadRate               *float64 `json:"read_rate"`
+	ReceiptsPerReadMessage *float64 `json:"receipts_per_read_message"`
 }
 
 // AttachmentTypes lists the type vocabulary; the source contract maps anything else
@@ -276,6 +287,9 @@ func (d *Document) Validate() error {
 		if v != nil && (*v < 0 || *v > 1) {
 			return bad(path, "is %g, want a fraction in [0, 1]", *v)
 		}
+	}
+	if _, err := d.ReadReceipts.ReaderTable(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if n := len(d.Messages.HourlyDistribution); n != 0 && n != 24 {
 		return bad("$.messages.hourly_distribution", "has %d entries, want 24", n)

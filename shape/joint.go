@@ -48,3 +48,46 @@ func bucketIndex(lower []float64) map[string]int {
 	}
 	return m
 }
+
+// ReaderRow is one member-count bucket of ReadReceipts.ByMemberCount as numbers: a
+// suppressed or absent value is NaN.
+type ReaderRow struct {
+	MinMembers             float64 // the bucket's lower bound (JointMemberBuckets)
+	ReadRate               float64
+	ReceiptsPerReadMessage float64
+}
+
+// ReaderTable returns read_receipts.by_member_count in the order of
+// JointMemberBuckets, or nil when the document has none. A key that is not a bucket,
+// a read rate outside [0, 1] or receipts per read message below 1 is an error naming
+// its JSON path.
+func (r *ReadReceipts) ReaderTable() ([]ReaderRow, error) {
+	const path = "$.read_receipts.by_member_count"
+	if len(r.ByMemberCount) == 0 {
+		return nil, nil
+	}
+	rowOf := bucketIndex(JointMemberBuckets)
+	t := make([]ReaderRow, len(JointMemberBuckets))
+	for i, lo := range JointMemberBuckets {
+		t[i] = ReaderRow{MinMembers: lo, ReadRate: math.NaN(), ReceiptsPerReadMessage: math.NaN()}
+	}
+	for k, c := range r.ByMemberCount {
+		i, ok := rowOf[k]
+		if !ok {
+			return nil, fmt.Errorf("%s.%q is not a member-count bucket (want one of %v)", path, k, JointMemberBuckets)
+		}
+		if v := c.ReadRate; v != nil {
+			if !(*v >= 0 && *v <= 1) {
+				return nil, fmt.Errorf("%s.%q.read_rate is %v, want a share in [0, 1]", path, k, *v)
+			}
+			t[i].ReadRate = *v
+		}
+		if v := c.ReceiptsPerReadMessage; v != nil {
+			if !(*v >= 1) || math.IsInf(*v, 0) {
+				return nil, fmt.Errorf("%s.%q.receipts_per_read_message is %v, want a finite mean ≥ 1", path, k, *v)
+			}
+			t[i].ReceiptsPerReadMessage = *v
+		}
+	}
+	return t, nil
+}

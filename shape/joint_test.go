@@ -51,3 +51,53 @@ func TestSizeActivityTable(t *testing.T) {
 		}
 	}
 }
+
+func TestReaderTable(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	r := ReadReceipts{ByMemberCount: map[string]ReaderCell{
+		"2":  {ReadRate: f(0.9), ReceiptsPerReadMessage: f(1)},
+		"21": {ReadRate: f(0.5), ReceiptsPerReadMessage: nil},
+	}}
+	got, err := r.ReaderTable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(JointMemberBuckets) {
+		t.Fatalf("%d rows, want %d", len(got), len(JointMemberBuckets))
+	}
+	for i, row := range got {
+		if row.MinMembers != JointMemberBuckets[i] {
+			t.Errorf("row %d is bucket %v, want %v", i, row.MinMembers, JointMemberBuckets[i])
+		}
+		switch row.MinMembers {
+		case 2:
+			if row.ReadRate != 0.9 || row.ReceiptsPerReadMessage != 1 {
+				t.Errorf("bucket 2 = %+v, want 0.9 and 1", row)
+			}
+		case 21:
+			if row.ReadRate != 0.5 || !math.IsNaN(row.ReceiptsPerReadMessage) {
+				t.Errorf("bucket 21 = %+v, want 0.5 and NaN", row)
+			}
+		default:
+			if !math.IsNaN(row.ReadRate) || !math.IsNaN(row.ReceiptsPerReadMessage) {
+				t.Errorf("bucket %v = %+v, want NaN, NaN", row.MinMembers, row)
+			}
+		}
+	}
+	if got, err := (&ReadReceipts{}).ReaderTable(); got != nil || err != nil {
+		t.Errorf("no by_member_count: %v, %v; want nil, nil", got, err)
+	}
+	for _, bad := range []struct {
+		m    map[string]ReaderCell
+		want string
+	}{
+		{map[string]ReaderCell{"4": {}}, `by_member_count."4" is not a member-count bucket`},
+		{map[string]ReaderCell{"2": {ReadRate: f(1.2)}}, `"2".read_rate is 1.2`},
+		{map[string]ReaderCell{"2": {ReceiptsPerReadMessage: f(0.5)}}, `"2".receipts_per_read_message is 0.5`},
+	} {
+		r := ReadReceipts{ByMemberCount: bad.m}
+		if _, err := r.ReaderTable(); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("ReaderTable(%v) error = %v, want one containing %q", bad.m, err, bad.want)
+		}
+	}
+}
