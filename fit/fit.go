@@ -213,6 +213,9 @@ type ReadTiming struct {
 	DelayedLognormalSigma    float64  `json:"delayed_lognormal_sigma"`
 	ReadRate                 float64  `json:"read_rate"`
 	ExtraReaderProbability   float64  `json:"extra_reader_probability"`
+	// ByMemberCount is the read law by member count the spec carries (the export's,
+	// suppressed values null); empty when the document has none.
+	ByMemberCount []spec.ReaderBucket `json:"by_member_count,omitempty"`
 }
 
 // AttachmentsReport: media and attachment models.
@@ -669,6 +672,30 @@ func (f *fitter) reads() {
 		f.warn("read_timing: $.read_receipts.receipts_per_read_message is suppressed; using the default spec's extra-reader probability")
 	}
 	r.ReadRate, r.ExtraReaderProbability = s.ReadRate, s.ExtraReaderProbability
+
+	// The read law by member count: the export's read rate and receipts per read
+	// message per member bucket, as they are (the generator meets each bucket's mean
+	// per conversation, so nothing is solved here); a suppressed value stays null and
+	// the generator falls back to the global law above for it.
+	tab, err := rr.ReaderTable()
+	if err != nil {
+		f.warn("read_timing: %v; readers by member count not used", err)
+		tab = nil
+	}
+	s.ByMemberCount = nil
+	for _, row := range tab {
+		b := spec.ReaderBucket{MinMembers: int(row.MinMembers)}
+		if !math.IsNaN(row.ReadRate) {
+			b.ReadRate = new(row.ReadRate)
+		}
+		if !math.IsNaN(row.ReceiptsPerReadMessage) {
+			b.ReceiptsPerReadMessage = new(row.ReceiptsPerReadMessage)
+		}
+		if b.ReadRate != nil || b.ReceiptsPerReadMessage != nil {
+			s.ByMemberCount = append(s.ByMemberCount, b)
+		}
+	}
+	r.ByMemberCount = s.ByMemberCount
 }
 
 func (f *fitter) attachments() {

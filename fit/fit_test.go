@@ -250,3 +250,33 @@ func TestHeavyRoomSetChoice(t *testing.T) {
 		t.Errorf("explicit 0.05: heavy rooms %+v, want the top 5%% at 0.8256", hr)
 	}
 }
+
+// The read law by member count passes from the export to the spec as published: the
+// example's seven buckets with both values, "0" (both suppressed) left out; a
+// suppressed value stays null.
+func TestFitReadersByMemberCount(t *testing.T) {
+	t.Parallel()
+	doc := example(t)
+	doc.ReadReceipts.ByMemberCount["51"] = shape.ReaderCell{ReadRate: shape.Float(0.651)}
+	_, sp, err := Fit(doc, Options{Source: "shape-example.json", Now: time.Date(2025, 10, 22, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		min       int
+		rate, per float64 // per 0: null
+	}{{2, 0.843, 1.0}, {3, 0.805, 1.458}, {6, 0.766, 2.179}, {11, 0.728, 3.095}, {21, 0.69, 4.143}, {51, 0.651, 0}, {101, 0.594, 8.203}}
+	got := sp.ReadReceipts.ByMemberCount
+	if len(got) != len(want) {
+		t.Fatalf("%d buckets, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.MinMembers != w.min || g.ReadRate == nil || *g.ReadRate != w.rate {
+			t.Errorf("bucket %d: min %d, rate %v; want %d, %v", i, g.MinMembers, g.ReadRate, w.min, w.rate)
+		}
+		if (w.per == 0) != (g.ReceiptsPerReadMessage == nil) || (w.per != 0 && *g.ReceiptsPerReadMessage != w.per) {
+			t.Errorf("bucket %d+: receipts per read message %v, want %v (0: null)", w.min, g.ReceiptsPerReadMessage, w.per)
+		}
+	}
+}

@@ -200,6 +200,20 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "Read timing: %.1f%% immediate (exponential mean %.1f s), %.1f%% near-term (mean %.0f s), %.1f%% delayed (log-normal μ=%.2f, σ=%.2f); read rate %.1f%%, extra-reader p=%.3f\n",
 		rt.ImmediateShare*100, rt.ImmediateMeanSeconds, rt.NearTermShare*100, rt.NearTermExponentialMean,
 		rt.DelayedShare*100, rt.DelayedLognormalMu, rt.DelayedLognormalSigma, rt.ReadRate*100, rt.ExtraReaderProbability)
+	if len(rt.ByMemberCount) > 0 {
+		cells := make([]string, 0, len(rt.ByMemberCount))
+		for _, b := range rt.ByMemberCount {
+			rate, per := "–", "–"
+			if b.ReadRate != nil {
+				rate = fmt.Sprintf("%.0f%%", *b.ReadRate*100)
+			}
+			if b.ReceiptsPerReadMessage != nil {
+				per = fmt.Sprintf("%.2f", *b.ReceiptsPerReadMessage)
+			}
+			cells = append(cells, fmt.Sprintf("%d+: %s read, %s receipts/read", b.MinMembers, rate, per))
+		}
+		fmt.Fprintf(w, "Readers by member count: %s\n", strings.Join(cells, "; "))
+	}
 	types := make([]string, 0, len(at.TypeDistribution))
 	for t := range at.TypeDistribution {
 		types = append(types, t)

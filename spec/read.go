@@ -279,6 +279,21 @@ func (v *validator) check(s *Spec) {
 		v.fail("$.read_receipts.delayed_lognormal_mu", "is %g, want a finite number", r.DelayedMu)
 	}
 	v.positive("$.read_receipts.delayed_lognormal_sigma", r.DelayedSigma)
+	for i, rb := range r.ByMemberCount {
+		path := fmt.Sprintf("$.read_receipts.by_member_count[%d]", i)
+		if rb.MinMembers < 0 {
+			v.fail(path+".min_members", "is %d, want a member count ≥ 0", rb.MinMembers)
+		}
+		if i > 0 && rb.MinMembers <= r.ByMemberCount[i-1].MinMembers {
+			v.fail(path+".min_members", "is %d, want more than the previous bucket's %d (ascending)", rb.MinMembers, r.ByMemberCount[i-1].MinMembers)
+		}
+		if rb.ReadRate != nil {
+			v.fraction(path+".read_rate", *rb.ReadRate)
+		}
+		if x := rb.ReceiptsPerReadMessage; x != nil && !(*x >= 1 && finite(*x)) {
+			v.fail(path+".receipts_per_read_message", "is %g, want a finite mean ≥ 1 (a read message has at least one receipt)", *x)
+		}
+	}
 
 	a := s.Attachments
 	known := map[string]bool{}

@@ -117,6 +117,15 @@ func TestValidateNamesPath(t *testing.T) {
 		{"$.conversations.heavy_rooms.multiplier", func(s *Spec) { s.Conversations.HeavyRooms.Multiplier = 0 }},
 		{"$.conversations.size_activity_correlation", func(s *Spec) { s.Conversations.SizeActivityCorrelation = 1 }},
 		{"$.conversations.size_activity_correlation", func(s *Spec) { s.Conversations.SizeActivityCorrelation = math.NaN() }},
+		{"$.read_receipts.by_member_count[1].min_members", func(s *Spec) {
+			s.ReadReceipts.ByMemberCount = []ReaderBucket{{MinMembers: 3}, {MinMembers: 3}}
+		}},
+		{"$.read_receipts.by_member_count[0].read_rate", func(s *Spec) {
+			s.ReadReceipts.ByMemberCount = []ReaderBucket{{MinMembers: 2, ReadRate: new(1.5)}}
+		}},
+		{"$.read_receipts.by_member_count[0].receipts_per_read_message", func(s *Spec) {
+			s.ReadReceipts.ByMemberCount = []ReaderBucket{{MinMembers: 2, ReceiptsPerReadMessage: new(0.5)}}
+		}},
 		{"$.messages.per_conversation_distribution.sigma", func(s *Spec) { s.Messages.PerConversationDistribution.Sigma = 0 }},
 		{"$.messages.per_conversation_distribution.alpha", func(s *Spec) {
 			s.Messages.PerConversationDistribution.Distribution = "power_law"

@@ -213,6 +213,23 @@ type ReadReceipts struct {
 	DelayedShare           float64 `json:"delayed_share"`
 	DelayedMu              float64 `json:"delayed_lognormal_mu"`
 	DelayedSigma           float64 `json:"delayed_lognormal_sigma"`
+	// ByMemberCount, when present, sets the read rate and the readers per read message
+	// by the conversation's member count, ascending by MinMembers: a conversation uses
+	// the last bucket whose MinMembers it reaches. A null value falls back to ReadRate
+	// and ExtraReaderProbability. See ReaderBucket.
+	ByMemberCount []ReaderBucket `json:"by_member_count,omitempty"`
+}
+
+// ReaderBucket is the read law of conversations with at least MinMembers members. A
+// message is read with probability ReadRate; a read message gets one receipt and
+// each further candidate reader (the members who had joined by then, less the sender
+// and the first reader, c of them) reads it with probability
+// min(1, (ReceiptsPerReadMessage − 1) / c), so a read message has
+// ReceiptsPerReadMessage receipts on average wherever c allows.
+type ReaderBucket struct {
+	MinMembers             int      `json:"min_members"`
+	ReadRate               *float64 `json:"read_rate"`
+	ReceiptsPerReadMessage *float64 `json:"receipts_per_read_message"`
 }
 
 // Attachments describes attachments of media messages.
