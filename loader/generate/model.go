@@ -81,7 +81,8 @@ type model struct {
 	largeMin     int
 	attachTypes  []string
 	attachCum    []float64
-	extraAttach  float64 // Poisson mean of attachments beyond the first
+	extraAttach  float64   // Poisson mean of attachments beyond the first
+	readLaws     []readLaw // by member count, ascending (spec read_receipts.by_member_count)
 	textBuf      []byte
 	textLen      *alias       // floor(log-normal) text lengths when capped at ≤ aliasMax
 	convCreatedD int64        // conversations open up to this long before the window
@@ -173,6 +174,16 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	}
 	m.attachCum[len(m.attachCum)-1] = math.Inf(1)
 	m.extraAttach = s.Attachments.PerMediaMessage - 1
+	for _, rb := range s.ReadReceipts.ByMemberCount {
+		l := readLaw{minMembers: rb.MinMembers, rate: s.ReadReceipts.ReadRate, perRead: math.NaN()}
+		if rb.ReadRate != nil {
+			l.rate = *rb.ReadRate
+		}
+		if rb.ReceiptsPerReadMessage != nil {
+			l.perRead = *rb.ReceiptsPerReadMessage
+		}
+		m.readLaws = append(m.readLaws, l)
+	}
 	m.textBuf = pseudoWords(m.seed^tagTextBuf, textBufSize)
 	if tl := s.Messages.Content.TextLength; tl.Max > 0 && tl.Max <= aliasMax {
 		m.textLen = flooredLogNormal(tl.Mu, tl.Sigma, int(tl.Max))
@@ -676,4 +687,26 @@ func (a *alias) sample(r *rand.Rand) int {
 		return i
 	}
 	return int(a.other[i])
+}
+
+// readLaw is the read law of conversations with at least minMembers members: read
+// rate, and receipts per read message (NaN: each further candidate reads with the
+// spec's extra-reader probability instead).
+type readLaw struct {
+	minMembers int
+	rate       float64
+	perRead    float64
+}
+
+// readLaw returns the read law of a conversation of the given member count: the last
+// by_member_count bucket it reaches, else the spec's global law.
+func (m *model) readLaw(members int) readLaw {
+	l := readLaw{rate: m.s.ReadReceipts.ReadRate, perRead: math.NaN()}
+	for _, b := range m.readLaws {
+		if members < b.minMembers {
+			break
+		}
+		l = b
+	}
+	return l
 }

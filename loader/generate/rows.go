@@ -71,9 +71,10 @@ func (g *gen) userCreated(uid int64) int64 {
 // loadConversation computes conversation index idx (0-based) and its members.
 // Kind and size come from one uniform through the type mix and then the group-size
 // model of that type (sizes ascend with it: 2, then small groups, then large ones),
-// coupled to the conversation's activity by the size–activity copula (sizeUniform); the conversation opens at the later of a time
-// up to 180 days before the window and its earliest member's account creation; every
-// member joins at the later of that and their own account creation.
+// coupled to the conversation's activity by the size–activity copula (sizeUniform).
+// The conversation opens at the later of a time up to 180 days before the window and
+// its earliest member's account creation (a direct conversation: its later member's);
+// every member joins at the later of that and their own account creation.
 func (g *gen) loadConversation(idx int64) *convState {
 	m, c := g.m, &g.conv
 	c.id = idx + 1
@@ -100,13 +101,18 @@ func (g *gen) loadConversation(idx int64) *convState {
 	g.seed(&g.pr, tagMembers, c.id)
 	c.members = g.pickMembers(c.members[:0], size)
 	c.joined = c.joined[:0]
-	first := m.end
+	first, last := m.end, int64(math.MinInt64)
 	for _, uid := range c.members {
 		t := g.userCreated(uid)
 		c.joined = append(c.joined, t)
-		first = min(first, t)
+		first, last = min(first, t), max(last, t)
 	}
 	c.created = max(c0, first)
+	if c.kind == kindDirect {
+		// a direct conversation opens when both accounts exist: a message nobody
+		// could read would lower its read rate (a group grows as members arrive)
+		c.created = max(c0, last)
+	}
 	c.byJoin = c.byJoin[:0]
 	for i := range c.joined {
 		c.joined[i] = max(c.joined[i], c.created)
@@ -388,15 +394,19 @@ func (g *gen) readDelay() int64 {
 }
 
 // receipts fills g.readers with message i's receipts, ascending by reader: with the
-// read rate the message is read by one member other than the sender who had joined
-// by its time, and each further such member reads it with the extra-reader
-// probability (drawn by geometric skips, so the cost follows the readers, not the
-// members); receipts at or after the window end are not kept (see docs/generate.md).
+// read rate of the conversation's member count (model.readLaw) the message is read by
+// one member other than the sender who had joined by its time, and each further such
+// member reads it with probability q (drawn by geometric skips, so the cost follows
+// the readers, not the members): q = (r − 1)/(c − 1) for the bucket's mean r receipts
+// per read message and c candidates, so that the mean is r wherever c allows, else
+// the spec's extra-reader probability. Receipts at or after the window end are not
+// kept (see docs/generate.md).
 func (g *gen) receipts(c *convState, i int) {
 	rr := &g.m.s.ReadReceipts
 	g.readers = g.readers[:0]
 	cand := int(g.elig[i]) - 1
-	if cand <= 0 || g.rx.Float64() >= rr.ReadRate {
+	law := g.m.readLaw(len(c.members))
+	if cand <= 0 || g.rx.Float64() >= law.rate {
 		return
 	}
 	sender := int(g.snd[i])
@@ -412,7 +422,14 @@ func (g *gen) receipts(c *convState, i int) {
 	}
 	first := g.rx.IntN(cand)
 	add(first)
-	if q := rr.ExtraReaderProbability; q > 0 && cand > 1 {
+	q := rr.ExtraReaderProbability
+	if !math.IsNaN(law.perRead) {
+		q = 0
+		if cand > 1 {
+			q = min(1, max(0, (law.perRead-1)/float64(cand-1)))
+		}
+	}
+	if q > 0 && cand > 1 {
 		// Virtual positions 0…cand−2 are the candidates minus the first reader.
 		lq := math.Log1p(-q)
 		for v := -1; ; {
