@@ -204,6 +204,8 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 		Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
 		b.ReadReceipts.ReadRate, c.ReadReceipts.ReadRate))
 	add(o.delayPercentiles(b.ReadReceipts.DelayPercentilesSeconds, c.ReadReceipts.DelayPercentilesSeconds))
+	add(o.readersByMembers(b, c, true))
+	add(o.readersByMembers(b, c, false))
 
 	add(o.attachmentMix(b.Attachments.TypeDistribution, c.Attachments.TypeDistribution))
 
@@ -342,13 +344,48 @@ func (o Options) sizeActivity(b, c *shape.Document) Check {
 // sides publish.
 func (o Options) delayPercentiles(b, c shape.Percentiles) Check {
 	ch := Check{ID: "read_delay.percentiles", Name: "read-delay percentiles", Group: "Read receipts",
-		Label: "Delay percentiles (worst)", Kind: Relative, Unit: UnitSeconds, Tolerance: o.Tolerance}
-	worst, worstAbs := "", -1.0
+		Kind: Relative, Unit: UnitSeconds, Tolerance: o.Tolerance}
+	return o.worst(ch, []namedPair{{"p50", b.P50, c.P50}, {"p75", b.P75, c.P75}, {"p90", b.P90, c.P90},
+		{"p95", b.P95, c.P95}, {"p99", b.P99, c.P99}},
+		func(at string) string { return "Delay " + at + " (worst of p50…p99)" })
+}
+
+// readersByMembers: the worst relative error, over the member-count buckets both
+// sides publish, of the read rate (rate) or of the receipts per read message: do
+// big rooms fan out to as many readers as in production?
+func (o Options) readersByMembers(b, c *shape.Document, rate bool) Check {
+	ch := Check{ID: "receipts_per_read_message.by_members", Name: "receipts per read message by member count",
+		Group: "Read receipts", Kind: Relative, Unit: UnitRatio, Tolerance: o.Tolerance}
+	what := "Receipts per read message"
+	if rate {
+		ch.ID, ch.Name, ch.Unit, what = "read_rate.by_members", "read rate by member count", UnitShare, "Read rate"
+	}
+	var xs []namedPair
+	for _, lo := range shape.JointMemberBuckets {
+		k := shape.FormatKey(lo)
+		bc, cc := b.ReadReceipts.ByMemberCount[k], c.ReadReceipts.ByMemberCount[k]
+		x := namedPair{k + "+ members", bc.ReceiptsPerReadMessage, cc.ReceiptsPerReadMessage}
+		if rate {
+			x.b, x.c = bc.ReadRate, cc.ReadRate
+		}
+		xs = append(xs, x)
+	}
+	return o.worst(ch, xs, func(at string) string { return what + ", " + at + " (worst bucket)" })
+}
+
+// namedPair is one baseline/candidate value of a worst-of check.
+type namedPair struct {
+	name string
+	b, c *float64
+}
+
+// worst judges the largest relative error over the pairs both sides publish; label
+// names the check after the worst pair. Nothing in the baseline: skipped; nothing the
+// candidate matches: a warning.
+func (o Options) worst(ch Check, xs []namedPair, label func(at string) string) Check {
+	at, worstAbs := "", -1.0
 	var anyBase bool
-	for _, x := range []struct {
-		p    string
-		b, c *float64
-	}{{"p50", b.P50, c.P50}, {"p75", b.P75, c.P75}, {"p90", b.P90, c.P90}, {"p95", b.P95, c.P95}, {"p99", b.P99, c.P99}} {
+	for _, x := range xs {
 		if x.b == nil {
 			continue
 		}
@@ -358,18 +395,19 @@ func (o Options) delayPercentiles(b, c shape.Percentiles) Check {
 		}
 		d := stats.RelativeError(*x.c, *x.b)
 		if a := math.Abs(d); a > worstAbs || math.IsNaN(d) {
-			worst, worstAbs = x.p, a
+			at, worstAbs = x.name, a
 			ch.Baseline, ch.Candidate = x.b, x.c
 		}
 	}
+	ch.Label = label("…")
 	if !anyBase {
 		return mustMissing(ch, nil, shape.Float(0))
 	}
-	if worst == "" {
+	if at == "" {
 		return mustMissing(ch, shape.Float(0), nil)
 	}
-	ch.Label = "Delay " + worst + " (worst of p50…p99)"
-	ch.Note = "worst at " + worst
+	ch.Label = label(at)
+	ch.Note = "worst at " + at
 	return o.judge(ch, stats.RelativeError(*ch.Candidate, *ch.Baseline))
 }
 

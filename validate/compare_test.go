@@ -57,6 +57,12 @@ func baseDoc() *shape.Document {
 		ReadReceipts: shape.ReadReceipts{
 			TotalCount: 40000,
 			ReadRate:   f(0.8),
+			ByMemberCount: map[string]shape.ReaderCell{
+				"2":  {ReadRate: f(0.85), ReceiptsPerReadMessage: f(1)},
+				"3":  {ReadRate: f(0.75), ReceiptsPerReadMessage: f(1.6)},
+				"21": {ReadRate: f(0.6), ReceiptsPerReadMessage: f(4)},
+				"51": {ReadRate: f(0.5), ReceiptsPerReadMessage: nil},
+			},
 			DelayPercentilesSeconds: shape.Percentiles{P50: f(30), P75: f(300), P90: f(3600),
 				P95: f(7200), P99: f(36000)},
 		},
@@ -205,8 +211,8 @@ func TestCompareIdentical(t *testing.T) {
 	t.Parallel()
 	b := baseDoc()
 	r := Compare(b, clone(t, b), Options{})
-	if r.Total != 21 {
-		t.Errorf("total checks = %d, want 21", r.Total)
+	if r.Total != 23 {
+		t.Errorf("total checks = %d, want 23", r.Total)
 	}
 	if r.Passed != r.Total || r.Warnings != 0 || r.Failed != 0 || r.Skipped != 0 {
 		t.Errorf("passed/warnings/failed/skipped = %d/%d/%d/%d, want all %d passed; not passing: %v",
@@ -364,8 +370,8 @@ func TestCompareSuppressed(t *testing.T) {
 	c.ReadReceipts.ReadRate = nil
 	r := Compare(b, c, Options{})
 	wantOnly(t, r, map[string]Status{"messages_per_conversation.p99": Skipped, "read_rate": Warning})
-	if r.Skipped != 1 || r.Total != 21 || !r.GO() {
-		t.Errorf("skipped %d of %d, decision %s; want 1 of 21 and GO", r.Skipped, r.Total, r.Decision)
+	if r.Skipped != 1 || r.Total != 23 || !r.GO() {
+		t.Errorf("skipped %d of %d, decision %s; want 1 of 23 and GO", r.Skipped, r.Total, r.Decision)
 	}
 }
 
@@ -475,8 +481,8 @@ func TestResultJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatalf("result JSON does not parse: %v", err)
 	}
-	if back.Decision != NOGO || len(back.Checks) != 21 {
-		t.Errorf("decision %q with %d checks, want NO-GO with 21", back.Decision, len(back.Checks))
+	if back.Decision != NOGO || len(back.Checks) != 23 {
+		t.Errorf("decision %q with %d checks, want NO-GO with 23", back.Decision, len(back.Checks))
 	}
 	for _, ch := range back.Checks {
 		switch ch.ID {
@@ -501,5 +507,43 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	if err := (Options{Tolerance: 0.15}).Validate(); err != nil {
 		t.Errorf("tolerance 0.15 rejected: %v", err)
+	}
+}
+
+// Readers by member count: the worst relative error over the buckets both sides
+// publish, against ±15 %, not critical; the bucket is named.
+func TestCompareReadersByMembers(t *testing.T) {
+	t.Parallel()
+	f := shape.Float
+	b := baseDoc()
+	cand := clone(t, b)
+	// "21": 4 → 3 receipts per read message is −25 %; "3": 1.6 → 1.7 is +6.25 %.
+	cand.ReadReceipts.ByMemberCount["21"] = shape.ReaderCell{ReadRate: f(0.63), ReceiptsPerReadMessage: f(3)}
+	cand.ReadReceipts.ByMemberCount["3"] = shape.ReaderCell{ReadRate: f(0.75), ReceiptsPerReadMessage: f(1.7)}
+	r := Compare(b, cand, Options{})
+	ch := r.Check("receipts_per_read_message.by_members")
+	if ch == nil || ch.Delta == nil {
+		t.Fatalf("check %+v, want a Δ", ch)
+	}
+	near(t, "Δ", *ch.Delta, -0.25, 1e-12)
+	if ch.Status != Warning || ch.Critical || !strings.HasPrefix(ch.Note, "worst at 21+ members") {
+		t.Errorf("status %s (critical %v), note %q; want warning, not critical, worst at 21+ members", ch.Status, ch.Critical, ch.Note)
+	}
+	// read rate: "21" 0.6 → 0.63 is +5 %, the worst; "51" has no candidate value
+	ch = r.Check("read_rate.by_members")
+	if ch == nil || ch.Delta == nil {
+		t.Fatalf("check %+v, want a Δ", ch)
+	}
+	near(t, "Δ", *ch.Delta, 0.05, 1e-12)
+	if ch.Status != Pass || ch.Note != "worst at 21+ members" {
+		t.Errorf("read rate: status %s, note %q; want pass at 21+ members", ch.Status, ch.Note)
+	}
+	// a candidate without the split: a warning; a baseline without it: skipped
+	cand.ReadReceipts.ByMemberCount = nil
+	if ch := Compare(b, cand, Options{}).Check("read_rate.by_members"); ch.Status != Warning {
+		t.Errorf("candidate without by_member_count: %s, want warning", ch.Status)
+	}
+	if ch := Compare(cand, b, Options{}).Check("receipts_per_read_message.by_members"); ch.Status != Skipped {
+		t.Errorf("baseline without by_member_count: %s, want skipped", ch.Status)
 	}
 }
