@@ -43,6 +43,8 @@ type Change struct {
 //     Newton step in ln κ with e = d ln CV / d ln κ from fit.ChainCV (spacingStep); when
 //     κ sits at its bound [0.05, 50], or the spec uses the renewal start model (no κ),
 //     the continue probability's odds ← odds · target/observed instead;
+//   - readers by member count: each bucket's read rate × target/observed, its
+//     receipts per read message's excess over one × (target − 1)/(observed − 1);
 //   - read delay: the three delay scales × target/observed at the worst percentile;
 //   - conversation sizes: the small-group geometric's mean excess (1−p)/p ← × target /
 //     observed mean excess over 3 members;
@@ -62,6 +64,7 @@ func Adjust(s *spec.Spec, baseline, candidate *shape.Document, res *validate.Res
 	a.heavyRooms()
 	a.contentLength()
 	a.readRate()
+	a.readersByMembers()
 	a.readDelay()
 	a.attachments()
 	a.timeProfile()
@@ -227,6 +230,34 @@ func (a *adjuster) readRate() {
 	if r, ok := ratio(a.b.ReadReceipts.ReadRate, a.c.ReadReceipts.ReadRate); ok {
 		rr := &a.s.ReadReceipts.ReadRate
 		a.set(".read_receipts.read_rate", "read rate", rr, clamp(*rr*r, 1e-4, 1))
+	}
+}
+
+// readersByMembers: each member-count bucket's read rate ← × target/observed (when
+// the global read rate or the per-bucket one missed: the buckets, not the global
+// rate, drive the generator where they are set), and its receipts per read message's
+// excess over one ← × (target − 1)/(observed − 1), the share of further candidates
+// that read. Bucket by bucket, from the two documents' own buckets.
+func (a *adjuster) readersByMembers() {
+	rate := a.any("read_rate", "read_rate.by_members")
+	per := a.missed["receipts_per_read_message.by_members"]
+	if !rate && !per {
+		return
+	}
+	for i := range a.s.ReadReceipts.ByMemberCount {
+		rb := &a.s.ReadReceipts.ByMemberCount[i]
+		k := shape.FormatKey(float64(rb.MinMembers))
+		bc, cc := a.b.ReadReceipts.ByMemberCount[k], a.c.ReadReceipts.ByMemberCount[k]
+		param := fmt.Sprintf(".read_receipts.by_member_count[%d].", i)
+		if r, ok := ratio(bc.ReadRate, cc.ReadRate); ok && rate && rb.ReadRate != nil {
+			a.set(param+"read_rate", "read rate, "+k+"+ members", rb.ReadRate, clamp(*rb.ReadRate*r, 1e-4, 1))
+		}
+		if per && rb.ReceiptsPerReadMessage != nil && bc.ReceiptsPerReadMessage != nil && cc.ReceiptsPerReadMessage != nil &&
+			*cc.ReceiptsPerReadMessage > 1 {
+			x := (*bc.ReceiptsPerReadMessage - 1) / (*cc.ReceiptsPerReadMessage - 1)
+			a.set(param+"receipts_per_read_message", "receipts per read message, "+k+"+ members",
+				rb.ReceiptsPerReadMessage, 1+(*rb.ReceiptsPerReadMessage-1)*x)
+		}
 	}
 }
 

@@ -82,3 +82,39 @@ func TestSizeActivityRule(t *testing.T) {
 		}
 	}
 }
+
+// Readers by member count, by hand: bucket 21+ reads 0.5 in the candidate against the
+// baseline's 0.6, so its rate 0.5 → 0.5·1.2 = 0.6; its receipts per read message are
+// 2.5 against 4, so the excess 3 − 1 = 2 → 2·(4 − 1)/(2.5 − 1) = 4, i.e. 5. Bucket 2+
+// matches and a null value stays null; nothing moves when the checks pass.
+func TestReadersByMembersRule(t *testing.T) {
+	t.Parallel()
+	f := shape.Float
+	b, c := &shape.Document{}, &shape.Document{}
+	b.ReadReceipts.ByMemberCount = map[string]shape.ReaderCell{
+		"2": {ReadRate: f(0.8), ReceiptsPerReadMessage: f(1)}, "21": {ReadRate: f(0.6), ReceiptsPerReadMessage: f(4)}}
+	c.ReadReceipts.ByMemberCount = map[string]shape.ReaderCell{
+		"2": {ReadRate: f(0.8), ReceiptsPerReadMessage: f(1)}, "21": {ReadRate: f(0.5), ReceiptsPerReadMessage: f(2.5)}}
+	for _, status := range []validate.Status{validate.Warning, validate.Pass} {
+		s := spec.Default()
+		s.ReadReceipts.ByMemberCount = []spec.ReaderBucket{
+			{MinMembers: 2, ReadRate: new(0.8), ReceiptsPerReadMessage: new(1.0)},
+			{MinMembers: 21, ReadRate: new(0.5), ReceiptsPerReadMessage: new(3.0)},
+			{MinMembers: 51, ReadRate: nil, ReceiptsPerReadMessage: nil},
+		}
+		res := &validate.Result{Checks: []validate.Check{
+			{ID: "read_rate.by_members", Status: status}, {ID: "receipts_per_read_message.by_members", Status: status}}}
+		changes := Adjust(s, b, c, res)
+		rb := s.ReadReceipts.ByMemberCount
+		wantRate, wantPer := 0.5, 3.0
+		if status == validate.Warning {
+			wantRate, wantPer = 0.6, 5
+		}
+		if math.Abs(*rb[1].ReadRate-wantRate) > 1e-12 || math.Abs(*rb[1].ReceiptsPerReadMessage-wantPer) > 1e-12 {
+			t.Errorf("%s: bucket 21+ → rate %g, receipts %g; want %g, %g (changes %+v)", status, *rb[1].ReadRate, *rb[1].ReceiptsPerReadMessage, wantRate, wantPer, changes)
+		}
+		if *rb[0].ReadRate != 0.8 || *rb[0].ReceiptsPerReadMessage != 1 || rb[2].ReadRate != nil || rb[2].ReceiptsPerReadMessage != nil {
+			t.Errorf("%s: buckets 2+ and 51+ moved: %+v %+v", status, rb[0], rb[2])
+		}
+	}
+}
