@@ -22,8 +22,10 @@
 --   media ratio                        0.163 (media messages have NULL content)
 --   attachment types                   image .67, video .14, document .13, audio .06
 --   attachment size                    exp(N(12.5, 1.5²)) bytes; 10% of media messages have 2
---   read rate                          0.82 of messages; 1 reader + geometric extra readers
---                                      (geometric, p = 2/3, mean 0.5, ≤ members − 2)
+--   read rate                          by the room's m members: 0.86 − 0.04·ln(m/2) (0.86 in
+--                                      1:1 chats, 0.70 at 100 members); 1 reader + extra
+--                                      readers, geometric with mean 0.3·√(m − 1), ≤ m − 2
+--                                      (bigger rooms fan out to more readers, sublinearly)
 --   read delay                         0.35 Exp(mean 15 s) | 0.45 Exp(mean 600 s) |
 --                                      0.20 log-normal(μ = 9.0, σ = 1.2) seconds
 --   size × activity                    Gaussian copula, ρ = 0.5: activity from a latent
@@ -180,8 +182,9 @@ BEGIN
                       least(2000, floor(exp(4.2 + 0.9 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))))::int) END
     FROM demo_msg;
 
-    -- Read receipts: the message is read with probability 0.82; readers are the members
-    -- after the sender in membership order (never the sender).
+    -- Read receipts: the message is read with probability 0.86 − 0.04·ln(m/2); readers
+    -- are the members after the sender in membership order (never the sender), 1 plus a
+    -- geometric number with mean μ = 0.3·√(m − 1): floor(ln(1 − U)/ln(q)), q = μ/(1 + μ).
     INSERT INTO read_receipts (message_id, reader_id, read_at)
     SELECT x.id, 1 + ((x.conv * 7919 + ((x.s_idx + 1 + k) % x.m) * 104729) % n_users),
            x.at2 + make_interval(secs =>
@@ -189,10 +192,11 @@ BEGIN
                     WHEN x.u < 0.80 THEN -600 * ln(1 - random())
                     ELSE exp(9.0 + 1.2 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) END)
     FROM (SELECT id, conv, m, s_idx, at2, random() AS u, random() AS readp,
-                 least(20, floor(ln(1 - random()) / ln(1.0 / 3)))::int AS extra
+                 least(200, floor(ln(1 - random())
+                                  / ln(0.3 * sqrt(m - 1) / (1 + 0.3 * sqrt(m - 1)))))::int AS extra
           FROM demo_msg) x
     CROSS JOIN LATERAL generate_series(0, least(x.extra, x.m - 2)) AS k
-    WHERE x.readp < 0.82
+    WHERE x.readp < 0.86 - 0.04 * ln(x.m / 2.0)
     ON CONFLICT DO NOTHING;
 
     INSERT INTO attachments (id, message_id, type, size_bytes)

@@ -37,6 +37,21 @@ func TestDemoFillFollowsItsParameters(t *testing.T) {
 	q(`SELECT count(*), count(*) FILTER (WHERE created_at >= '2025-09-22' AND created_at < '2025-10-22'),
 	          avg((media_kind IS NOT NULL)::int) FROM messages`, &msgs, &inWindow, &media)
 	q(`SELECT avg((EXISTS (SELECT 1 FROM read_receipts r WHERE r.message_id = m.id))::int) FROM messages m`, &read)
+	// The read law by room size, against its formulas (not the SQL that draws it): a
+	// message in a room of m members is read with probability 0.86 − 0.04·ln(m/2), and
+	// a read one has 1 + min(G, m − 2) receipts with G geometric, P(G ≥ j) = q^j,
+	// q = μ/(1 + μ), μ = 0.3·√(m − 1): E[min(G, c)] = q(1 − q^c)/(1 − q). Small rooms
+	// (m < 21) and large ones apart; the expectations average over the actual messages.
+	var readSmall, wantReadSmall, readLarge, wantReadLarge, perSmall, wantPerSmall, perLarge, wantPerLarge float64
+	q(`WITH mm AS (SELECT m.id, (SELECT count(*) FROM conversation_members c WHERE c.conversation_id = m.conversation_id)::float8 AS n,
+	                      (SELECT count(*) FROM read_receipts r WHERE r.message_id = m.id)::float8 AS k
+	                 FROM messages m),
+	        law AS (SELECT n, k, 0.86 - 0.04 * ln(n / 2) AS p, 0.3 * sqrt(n - 1) / (1 + 0.3 * sqrt(n - 1)) AS q FROM mm)
+	   SELECT avg((k > 0)::int) FILTER (WHERE n < 21), avg(p) FILTER (WHERE n < 21),
+	          avg((k > 0)::int) FILTER (WHERE n >= 21), avg(p) FILTER (WHERE n >= 21),
+	          avg(k) FILTER (WHERE n < 21 AND k > 0), sum(p * (1 + q * (1 - power(q, n - 2)) / (1 - q))) FILTER (WHERE n < 21) / sum(p) FILTER (WHERE n < 21),
+	          avg(k) FILTER (WHERE n >= 21 AND k > 0), sum(p * (1 + q * (1 - power(q, n - 2)) / (1 - q))) FILTER (WHERE n >= 21) / sum(p) FILTER (WHERE n >= 21)
+	     FROM law`, &readSmall, &wantReadSmall, &readLarge, &wantReadLarge, &perSmall, &wantPerSmall, &perLarge, &wantPerLarge)
 	q(`SELECT avg((n = 2)::int), avg((n > 20)::int) FROM (SELECT count(*) n FROM conversation_members GROUP BY conversation_id) s`, &twoShare, &large)
 	q(`SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM conversation_members c
 	     WHERE c.conversation_id = m.conversation_id AND c.user_id = m.sender_id)`, &orphanSender)
@@ -58,7 +73,13 @@ func TestDemoFillFollowsItsParameters(t *testing.T) {
 		}
 	}
 	within("media ratio", media, 0.163, 0.015)
-	within("read rate", read, 0.82, 0.015)
+	within("read rate", read, 0.81, 0.015)
+	t.Logf("read rate small rooms %.4f (law %.4f), large %.4f (law %.4f); receipts per read message small %.3f (law %.3f), large %.3f (law %.3f)",
+		readSmall, wantReadSmall, readLarge, wantReadLarge, perSmall, wantPerSmall, perLarge, wantPerLarge)
+	within("read rate, rooms < 21 members", readSmall, wantReadSmall, 0.015)
+	within("read rate, rooms ≥ 21 members", readLarge, wantReadLarge, 0.03)
+	within("receipts per read message, rooms < 21 members", perSmall, wantPerSmall, 0.03)
+	within("receipts per read message, rooms ≥ 21 members", perLarge, wantPerLarge, 0.05*wantPerLarge)
 	// Type mix over conversations: 0.68 two-member, 0.05 large (binomial se ≈ 0.01 / 0.005 at ~900 conversations).
 	within("one-to-one share", twoShare, 0.68, 0.05)
 	within("large-group share", large, 0.05, 0.025)
