@@ -62,7 +62,8 @@ var families = []family{
 
 // Pictures draws every picture into dir (created if needed) and returns them in page
 // order: one histogram-and-CDF picture per histogram family both sides publish, the
-// hourly profile, the two 7×24 heat maps and the two size × activity tables.
+// hourly profile, the two 7×24 heat maps, the two size × activity tables and the
+// readers by room size.
 func Pictures(dir string, baseline, candidate *shape.Document) ([]Picture, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("error creating the plots directory %s: %w", dir, err)
@@ -111,7 +112,74 @@ func Pictures(dir string, baseline, candidate *shape.Document) ([]Picture, error
 		}
 		out = append(out, pic)
 	}
+	rb, errB := baseline.ReadReceipts.ReaderTable()
+	rc, errC := candidate.ReadReceipts.ReaderTable()
+	if errB == nil && errC == nil && rb != nil && rc != nil {
+		pic := Picture{File: "readers.png", Title: "Readers by room size",
+			Caption: "Left: share of the window's messages read, by the member count of their conversation. Right: receipts per read message, the same way: do big rooms fan out to more readers? Buckets under k on a side are left out of its line."}
+		if err := save(filepath.Join(dir, pic.File), 10*vg.Inch, 3.6*vg.Inch, readers(rb, rc)); err != nil {
+			return nil, err
+		}
+		out = append(out, pic)
+	}
 	return out, nil
+}
+
+// readers draws the read rate and the receipts per read message of each member-count
+// bucket, baseline against synthetic, one panel each; a bucket a side does not
+// publish (NaN) is left out of that side's line.
+func readers(b, c []shape.ReaderRow) func(draw.Canvas) {
+	return func(dc draw.Canvas) {
+		pts := func(rows []shape.ReaderRow, v func(shape.ReaderRow) float64) plotter.XYs {
+			var out plotter.XYs
+			for i, r := range rows {
+				if y := v(r); !math.IsNaN(y) && !math.IsInf(y, 0) {
+					out = append(out, plotter.XY{X: float64(i), Y: y})
+				}
+			}
+			return out
+		}
+		panel := func(title, y string, v func(shape.ReaderRow) float64) *gplot.Plot {
+			p := newPlot(title, "members", y, false)
+			p.NominalX(bucketLabels(shape.JointMemberBuckets)...)
+			p.Add(plotter.NewGrid())
+			addPoints(p, pts(b, v), pts(c, v))
+			return p
+		}
+		left := panel("Read rate", "share of messages read", func(r shape.ReaderRow) float64 { return r.ReadRate })
+		left.Y.Min, left.Y.Max = 0, 1
+		left.Legend.Top, left.Legend.Left = false, true
+		right := panel("Receipts per read message", "receipts", func(r shape.ReaderRow) float64 { return r.ReceiptsPerReadMessage })
+		right.Y.Min = 0
+		right.Legend.Left = true
+		tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 6, PadTop: vg.Millimeter * 2,
+			PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
+		cs := gplot.Align([][]*gplot.Plot{{left, right}}, tiles, dc)
+		left.Draw(cs[0][0])
+		right.Draw(cs[0][1])
+	}
+}
+
+// addPoints is addLines with a marker on every point (a side may have one point only).
+func addPoints(p *gplot.Plot, b, c plotter.XYs) {
+	for i, side := range []plotter.XYs{b, c} {
+		if len(side) == 0 {
+			continue
+		}
+		l, s, err := plotter.NewLinePoints(side)
+		if err != nil {
+			panic("plot: " + err.Error()) // finite by construction
+		}
+		col, name := baselineColor, "production baseline"
+		if i == 1 {
+			col, name = candidateColor, "synthetic"
+			l.Dashes = candidateDash
+		}
+		l.Color, l.Width = col, vg.Points(1.8)
+		s.Color, s.Shape = col, draw.CircleGlyph{}
+		p.Add(l, s)
+		p.Legend.Add(name, l, s)
+	}
 }
 
 // save renders draw onto a PNG canvas of the given size and writes it.

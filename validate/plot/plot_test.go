@@ -46,9 +46,9 @@ func TestWrite(t *testing.T) {
 	}
 	imgs := regexp.MustCompile(`<img src="([^"]+)"`).FindAllStringSubmatch(string(html), -1)
 	// Eight histogram families in the example, the hourly profile, the weekday × hour
-	// heat maps, the size × activity tables.
-	if len(imgs) != 11 {
-		t.Errorf("page shows %d pictures, want 11", len(imgs))
+	// heat maps, the size × activity tables, the readers by room size.
+	if len(imgs) != 12 {
+		t.Errorf("page shows %d pictures, want 12", len(imgs))
 	}
 	for _, m := range imgs {
 		if strings.ContainsAny(m[1], "/\\") {
