@@ -17,9 +17,11 @@
 -- +goose Up
 -- +goose StatementBegin
 -- shape.receipt_rows_estimate_v1: the planner's estimate of the receipts of window
--- messages read before as_of (EXPLAIN, which reads no rows; EXPLAIN is not allowed in a
--- STABLE function, hence VOLATILE). Internal, for passes_v1.
-CREATE OR REPLACE FUNCTION shape.receipt_rows_estimate_v1(lo_ts timestamptz, as_of timestamptz) RETURNS float8
+-- messages read before as_of, whose message ids lie in [lo_id, hi_id] (EXPLAIN, which
+-- reads no rows; EXPLAIN is not allowed in a STABLE function, hence VOLATILE).
+-- Internal, for passes_v1.
+CREATE OR REPLACE FUNCTION shape.receipt_rows_estimate_v1(lo_ts timestamptz, as_of timestamptz,
+                                                         lo_id bigint, hi_id bigint) RETURNS float8
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -28,12 +30,13 @@ DECLARE
 BEGIN
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM shape_source.read_receipts r
                JOIN shape_source.messages sm ON sm.message_id = r.message_id
-              WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2'
-       INTO plan USING lo_ts, as_of;
+              WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2
+                AND r.message_id BETWEEN $3 AND $4'
+       INTO plan USING lo_ts, as_of, lo_id, hi_id;
     RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
 END
 $fn$;
-COMMENT ON FUNCTION shape.receipt_rows_estimate_v1(timestamptz, timestamptz) IS
+COMMENT ON FUNCTION shape.receipt_rows_estimate_v1(timestamptz, timestamptz, bigint, bigint) IS
     'internal: planner estimate of the window''s receipts, for shape.passes_v1';
 -- +goose StatementEnd
 
@@ -58,10 +61,12 @@ COMMENT ON FUNCTION shape.bucket_filters_v1(text, text, int) IS
 -- receipts of window messages read before as_of, sorted, with their count, and by
 -- joint member bucket of the message's conversation (g_jm; no member row: bucket 1)
 -- the receipts and the distinct messages read (the read messages in all are their
--- sum: a message has one conversation, hence one bucket). RETURN QUERY, so that the
--- join may run in parallel (the sort and the distinct counts run in the leader).
--- Internal, for passes_v1.
-CREATE OR REPLACE FUNCTION shape.receipt_delays_v1(lo_ts timestamptz, as_of timestamptz, g_jm float8[])
+-- sum: a message has one conversation, hence one bucket). [lo_id, hi_id] is the range
+-- of the window's message ids (see passes_v1). RETURN QUERY, so that the join may run
+-- in parallel (the sort and the distinct counts run in the leader). Internal, for
+-- passes_v1.
+CREATE OR REPLACE FUNCTION shape.receipt_delays_v1(lo_ts timestamptz, as_of timestamptz, g_jm float8[],
+                                                  lo_id bigint, hi_id bigint)
     RETURNS TABLE (delays float8[], n bigint, receipts bigint[], read_messages bigint[])
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -78,13 +83,14 @@ BEGIN
                                 GREATEST(pg_catalog.width_bucket(pg_catalog.count(*)::float8, $3), 1) AS b
                            FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
                      ON mc.conversation_id = sm.conversation_id
-             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2) x
+             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2
+               AND r.message_id BETWEEN $4 AND $5) x
     $q$, shape.bucket_filters_v1('pg_catalog.count(*)', 'x.b', pg_catalog.cardinality(g_jm)),
          shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm)))
-    USING lo_ts, as_of, g_jm;
+    USING lo_ts, as_of, g_jm, lo_id, hi_id;
 END
 $fn$;
-COMMENT ON FUNCTION shape.receipt_delays_v1(timestamptz, timestamptz, float8[]) IS
+COMMENT ON FUNCTION shape.receipt_delays_v1(timestamptz, timestamptz, float8[], bigint, bigint) IS
     'internal: sorted read delays of the window''s receipts, their count, and receipts and read messages by member bucket, for shape.passes_v1';
 -- +goose StatementEnd
 
@@ -103,7 +109,17 @@ COMMENT ON FUNCTION shape.receipt_delays_v1(timestamptz, timestamptz, float8[]) 
 --   rr     receipts ⋈ window messages, one join: counts, delay buckets, percentiles,
 --          read messages
 --   att    attachments ⋈ window messages
-CREATE OR REPLACE FUNCTION shape.passes_v1(lo_ts timestamptz, as_of timestamptz, passes text[])
+-- Receipts and attachments are read only within [lo_id, hi_id], the least and the
+-- greatest message id of the window (the len pass returns them; a caller that passes
+-- NULL gets them computed here): a row of a window message lies there by definition,
+-- so the predicate changes no result. Where message ids grow with time
+-- (a sequence, a snowflake or time-ordered id), it lets the planner range-scan the
+-- (message_id, …) keys over the window's rows instead of reading every receipt and
+-- attachment of the whole history; where they do not, the range covers the table and
+-- the plan stays a sequential scan. Both queries are planned with the actual bounds
+-- (EXECUTE … USING), never a generic plan that would guess the range's size.
+CREATE OR REPLACE FUNCTION shape.passes_v1(lo_ts timestamptz, as_of timestamptz, passes text[],
+                                           lo_id bigint DEFAULT NULL, hi_id bigint DEFAULT NULL)
     RETURNS TABLE (pass text, raw jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -118,11 +134,24 @@ DECLARE
     g_jm     float8[] := shape.grid_joint_member();
     g_ja     float8[] := shape.grid_joint_activity();
 BEGIN
+    IF lo_id IS NULL AND ('rr' = ANY (passes) OR 'rr_sort' = ANY (passes) OR 'att' = ANY (passes)) THEN
+        -- the window's message id range (NULL when it has no message: then no receipt
+        -- or attachment row qualifies, as it should). "+ 0" keeps the planner from
+        -- answering min() by walking the id index from its start until it meets the
+        -- window, which for the last month of a year-long table reads eleven months of
+        -- index first; this way it reads the window's rows through created_at.
+        SELECT pg_catalog.min(sm.message_id + 0), pg_catalog.max(sm.message_id + 0) INTO lo_id, hi_id
+          FROM shape_source.messages sm
+         WHERE sm.created_at >= lo_ts AND sm.created_at < as_of;
+    END IF;
+
     IF 'len' = ANY (passes) THEN
         -- totals derive from the per-length counts: sums of integers in float8 are
-        -- exact (below 2^53), so sumlen equals sum(content_length::float8)
+        -- exact (below 2^53), so sumlen equals sum(content_length::float8); lo_id and
+        -- hi_id are the window's least and greatest message id (for rr and att)
         RETURN QUERY
         SELECT 'len', pg_catalog.jsonb_build_object(
+                   'lo_id', pg_catalog.min(s.lo_id), 'hi_id', pg_catalog.max(s.hi_id),
                    'total', coalesce(pg_catalog.sum(s.n), 0),
                    'media', coalesce(pg_catalog.sum(s.media), 0),
                    'nlen', coalesce(pg_catalog.sum(s.n) FILTER (WHERE s.content_length IS NOT NULL), 0),
@@ -130,7 +159,8 @@ BEGIN
                    'len', pg_catalog.array_agg(s.content_length) FILTER (WHERE s.content_length IS NOT NULL),
                    'lenn', pg_catalog.array_agg(s.n) FILTER (WHERE s.content_length IS NOT NULL))
           FROM (SELECT sm.content_length, pg_catalog.count(*) AS n,
-                       pg_catalog.count(*) FILTER (WHERE sm.has_media) AS media
+                       pg_catalog.count(*) FILTER (WHERE sm.has_media) AS media,
+                       pg_catalog.min(sm.message_id) AS lo_id, pg_catalog.max(sm.message_id) AS hi_id
                   FROM shape_source.messages sm
                  WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
                  GROUP BY sm.content_length) s;
@@ -269,12 +299,12 @@ BEGIN
             ng     int := pg_catalog.cardinality(g_delay);
         BEGIN
             IF NOT use_sort THEN
-                use_sort := shape.receipt_rows_estimate_v1(lo_ts, as_of) > 16e6;
+                use_sort := shape.receipt_rows_estimate_v1(lo_ts, as_of, lo_id, hi_id) > 16e6;
             END IF;
             IF NOT use_sort THEN
                 BEGIN
                     SELECT q.delays, q.n, q.receipts, q.read_messages INTO dl, nd, rb, rmb
-                      FROM shape.receipt_delays_v1(lo_ts, as_of, g_jm) q;
+                      FROM shape.receipt_delays_v1(lo_ts, as_of, g_jm, lo_id, hi_id) q;
                     rm := (SELECT coalesce(pg_catalog.sum(e), 0) FROM pg_catalog.unnest(rmb) AS e);
                 EXCEPTION WHEN program_limit_exceeded OR out_of_memory THEN
                     use_sort := true;
@@ -307,13 +337,14 @@ BEGIN
                                                 GREATEST(pg_catalog.width_bucket(pg_catalog.count(*)::float8, $4), 1) AS b
                                            FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
                                      ON mc.conversation_id = sm.conversation_id
-                             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2) d
+                             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2
+                               AND r.message_id BETWEEN $5 AND $6) d
                     OFFSET 0) x  -- fence: the bucket once per row, not once per FILTER
             $q$, shape.bucket_filters_v1('pg_catalog.count(*)', 'x.b', pg_catalog.cardinality(g_jm)),
                  shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm)),
                  pg_catalog.cardinality(g_delay),
                  shape.bucket_filters_v1('pg_catalog.count(*)', 'x.db', pg_catalog.cardinality(g_delay)))
-            USING lo_ts, as_of, g_delay, g_jm;
+            USING lo_ts, as_of, g_delay, g_jm, lo_id, hi_id;
             ELSE
                 -- cum[bi] = number of delays with delay / 60 < g_delay[bi]
                 FOR bi IN 1 .. ng LOOP
@@ -371,13 +402,13 @@ BEGIN
     END IF;
 
     IF 'att' = ANY (passes) THEN
-        RETURN QUERY
+        RETURN QUERY EXECUTE $q$
         WITH att AS MATERIALIZED (
             SELECT CASE WHEN a.type IN ('image', 'video', 'audio', 'document') THEN a.type ELSE 'other' END AS type,
                    a.size_bytes
               FROM shape_source.attachments a
               JOIN shape_source.messages sm ON sm.message_id = a.message_id
-             WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND a.message_id BETWEEN $4 AND $5
         )
         SELECT 'att', pg_catalog.jsonb_build_object(
             'agg', (SELECT pg_catalog.jsonb_build_object(
@@ -390,13 +421,14 @@ BEGIN
                         'other', pg_catalog.count(*) FILTER (WHERE att.type = 'other'))
                       FROM att),
             'hist', (SELECT pg_catalog.jsonb_build_object('b', pg_catalog.array_agg(s.b), 'n', pg_catalog.array_agg(s.n))
-                       FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, g_size), 1) AS b,
+                       FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, $3), 1) AS b,
                                     pg_catalog.count(*) AS n
-                               FROM att GROUP BY 1) s));
+                               FROM att GROUP BY 1) s))
+        $q$ USING lo_ts, as_of, g_size, lo_id, hi_id;
     END IF;
 END
 $fn$;
-COMMENT ON FUNCTION shape.passes_v1(timestamptz, timestamptz, text[]) IS
+COMMENT ON FUNCTION shape.passes_v1(timestamptz, timestamptz, text[], bigint, bigint) IS
     'internal: the heavy passes of shape.compute_v1 (len, gaps, conv, rr, att) as raw aggregates, run with RETURN QUERY so that they may use parallel workers';
 -- +goose StatementEnd
 
@@ -483,16 +515,20 @@ BEGIN
             h_raw jsonb;
             l_raw jsonb;
         BEGIN
+            -- len first, alone: the message total (read_rate), the media count
+            -- (per_media_message) and the window's message id range, which bounds the
+            -- receipts and attachments the rr and att passes read
+            IF want_msg OR want_rr OR want_att THEN
+                SELECT q.raw INTO l_raw FROM shape.passes_v1(lo_ts, as_of, ARRAY['len']) q;
+            END IF;
             FOR p IN SELECT q.pass, q.raw FROM shape.passes_v1(lo_ts, as_of,
-                         -- len: the message total (read_rate) and media count (per_media_message)
-                         CASE WHEN want_msg OR want_rr OR want_att THEN ARRAY['len'] ELSE '{}' END
-                                      || CASE WHEN want_msg THEN ARRAY['hours', 'gaps'] ELSE '{}' END
+                         CASE WHEN want_msg THEN ARRAY['hours', 'gaps'] ELSE '{}' END
                                       -- conv: window messages by member bucket (read_receipts)
                                       || CASE WHEN want_conv OR want_rr THEN ARRAY['conv'] ELSE '{}' END
                                       || CASE WHEN want_rr THEN ARRAY['rr'] ELSE '{}' END
-                                      || CASE WHEN want_att THEN ARRAY['att'] ELSE '{}' END) q LOOP
+                                      || CASE WHEN want_att THEN ARRAY['att'] ELSE '{}' END,
+                         (l_raw ->> 'lo_id')::bigint, (l_raw ->> 'hi_id')::bigint) q LOOP
                 CASE p.pass
-                    WHEN 'len' THEN l_raw := p.raw;
                     WHEN 'hours' THEN h_raw := p.raw;
                     WHEN 'gaps' THEN g_raw := p.raw;
                     WHEN 'conv' THEN c_raw := p.raw;
@@ -900,8 +936,8 @@ DROP FUNCTION IF EXISTS shape.messages_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.conversations_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.users_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.compute_v1(int, int, timestamptz, text[]);
-DROP FUNCTION IF EXISTS shape.passes_v1(timestamptz, timestamptz, text[]);
-DROP FUNCTION IF EXISTS shape.receipt_delays_v1(timestamptz, timestamptz, float8[]);
+DROP FUNCTION IF EXISTS shape.passes_v1(timestamptz, timestamptz, text[], bigint, bigint);
+DROP FUNCTION IF EXISTS shape.receipt_delays_v1(timestamptz, timestamptz, float8[], bigint, bigint);
 DROP FUNCTION IF EXISTS shape.bucket_filters_v1(text, text, int);
-DROP FUNCTION IF EXISTS shape.receipt_rows_estimate_v1(timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS shape.receipt_rows_estimate_v1(timestamptz, timestamptz, bigint, bigint);
 -- +goose StatementEnd
