@@ -125,7 +125,7 @@ func TestSampleFixture(t *testing.T) {
 		t.Errorf("files %v", names)
 	}
 
-	// The assembled document equals shape.export for the same arguments.
+	// The written document equals a separate shape.export for the same arguments.
 	doc, err := shape.ReadFile(docPath)
 	if err != nil {
 		t.Fatal(err)
