@@ -212,7 +212,9 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 	fmt.Fprintf(out, "[%s] %s...\n", families[0].label, families[0].doing)
 	eo := opts.export()
 	eo.AsOf = res.asOf
+	tk := startTicker(out, "exporting the shape (one statement)", 30*time.Second)
 	doc, err := Export(ctx, tx, eo)
+	tk.stop()
 	if err != nil {
 		return nil, err
 	}
