@@ -101,3 +101,26 @@ INSERT INTO public.read_receipts (message_id, reader_id, read_at) VALUES
 		}
 	}
 }
+
+// The passes plan without nested loops: the planner cannot see that the window's id
+// range and its created_at filter select the same rows, multiplies their
+// selectivities and may expect one joined row; a nested loop over the member counts
+// then ran once per receipt (19 s on the demo's unanalyzed database). The settings
+// are the guard, so the test pins them on both functions that join.
+func TestPassesPlanWithoutNestedLoops(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	for _, fn := range []string{
+		"shape.passes_v1(timestamptz, timestamptz, text[], bigint, bigint)",
+		"shape.receipt_delays_v1(timestamptz, timestamptz, float8[], bigint, bigint)",
+	} {
+		var off bool
+		if err := db.QueryRowContext(context.Background(),
+			`SELECT 'enable_nestloop=off' = ANY (proconfig) FROM pg_proc WHERE oid = $1::regprocedure`, fn).Scan(&off); err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		if !off {
+			t.Errorf("%s does not set enable_nestloop = off", fn)
+		}
+	}
+}
