@@ -17,8 +17,9 @@
 // # Sampling
 //
 // Export runs shape.export on any database and returns the parsed shape document.
-// Sample is `loader sample`: one READ ONLY, REPEATABLE READ transaction, the family
-// functions one by one, atomic 0600 output, and the mapping manifest (HMAC-SHA-256
+// Sample is `loader sample`: one READ ONLY, REPEATABLE READ transaction, one
+// shape.export (the families share its passes), atomic 0600 output, and the mapping
+// manifest (HMAC-SHA-256
 // tokens of the source views and a PBKDF2 salt fingerprint; the salt never reaches the
 // database).
 //
