@@ -192,6 +192,11 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 	if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, timeout); err != nil {
 		return nil, fmt.Errorf("error setting the statement timeout: %w", err)
 	}
+	// before any progress line, so that a replica without the layer gets its one line
+	// alone (Export checks again: two small catalogue queries)
+	if err := checkShapeSchema(ctx, tx); err != nil {
+		return nil, err
+	}
 	var asOfArg *time.Time
 	if !opts.AsOf.IsZero() {
 		asOfArg = &opts.AsOf
