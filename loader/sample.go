@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pgshape/pgshape/internal/status"
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -217,9 +218,15 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 	fmt.Fprintf(out, "[%s] %s...\n", families[0].label, families[0].doing)
 	eo := opts.export()
 	eo.AsOf = res.asOf
-	tk := startTicker(out, "exporting the shape (one statement)", 30*time.Second)
+	// one statement reports no rows while it runs: elapsed time is all there is to show
+	line := status.Start(out, 30*time.Second, func(el time.Duration, tty bool) string {
+		if tty {
+			return fmt.Sprintf("[ShapeSampler] exporting the shape (one statement)… %s", el.Round(time.Second))
+		}
+		return fmt.Sprintf("[ShapeSampler] exporting the shape (one statement): still running after %s", el.Round(time.Second))
+	})
 	doc, err := Export(ctx, tx, eo)
-	tk.stop()
+	line.Stop(false)
 	if err != nil {
 		return nil, err
 	}

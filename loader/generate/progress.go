@@ -3,66 +3,31 @@ package generate
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/term"
+	"github.com/pgshape/pgshape/internal/status"
 )
 
 // progress reports per-table rows, rows/s and (where the total is known) the ETA: a
-// line redrawn in place on a terminal, a plain log line every few seconds otherwise.
+// line redrawn in place on a terminal, a plain log line every few seconds otherwise
+// (package status).
 type progress struct {
-	w     io.Writer
-	tty   bool
 	stats map[string]*tableStat
-	start time.Time
-	done  chan struct{}
-	once  sync.Once
-	wg    sync.WaitGroup
+	line  *status.Line
 }
 
 func startProgress(w io.Writer, stats map[string]*tableStat) *progress {
-	p := &progress{w: w, stats: stats, start: time.Now(), done: make(chan struct{})}
-	if w == nil {
-		return p
-	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.tty = true
-	}
-	every := 5 * time.Second
-	if p.tty {
-		every = 250 * time.Millisecond
-	}
-	p.wg.Go(func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				p.print()
-			case <-p.done:
-				return
-			}
-		}
-	})
+	p := &progress{stats: stats}
+	p.line = status.Start(w, 5*time.Second, p.text)
 	return p
 }
 
-func (p *progress) stop() {
-	p.once.Do(func() {
-		close(p.done)
-		p.wg.Wait()
-		if p.w != nil && p.tty {
-			p.print()
-			fmt.Fprintln(p.w)
-		}
-	})
-}
+// stop ends the reports; a terminal keeps the last line.
+func (p *progress) stop() { p.line.Stop(true) }
 
-func (p *progress) print() {
-	el := time.Since(p.start).Seconds()
+func (p *progress) text(elapsed time.Duration, tty bool) string {
+	el := elapsed.Seconds()
 	var parts []string
 	for _, t := range []string{tMessages, tReceipts, tAttachments, tMembers, tConversations, tUsers} {
 		st := p.stats[t]
@@ -82,13 +47,12 @@ func (p *progress) print() {
 		parts = append(parts, part)
 	}
 	if len(parts) == 0 {
-		return
+		return ""
 	}
-	if p.tty {
-		fmt.Fprintf(p.w, "\r\033[K[Generate] %s", strings.Join(parts, " | "))
-		return
+	if tty {
+		return "[Generate] " + strings.Join(parts, " | ")
 	}
-	fmt.Fprintf(p.w, "[Generate] copy %.0fs: %s\n", el, strings.Join(parts, "; "))
+	return fmt.Sprintf("[Generate] copy %.0fs: %s", el, strings.Join(parts, "; "))
 }
 
 // count writes n with a k/M suffix.

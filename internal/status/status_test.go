@@ -1,4 +1,4 @@
-package loader
+package status
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// syncBuffer is a bytes.Buffer safe for the ticker's goroutine and the test.
+// syncBuffer is a bytes.Buffer safe for the line's goroutine and the test.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -26,16 +26,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// Not a terminal: plain lines, one per period, nothing after stop.
-func TestTickerLogLines(t *testing.T) {
+// Not a terminal: plain lines, one per period, nothing after Stop; an empty text
+// writes nothing.
+func TestLogLines(t *testing.T) {
 	t.Parallel()
 	var buf syncBuffer
-	tk := startTicker(&buf, "exporting the shape", 5*time.Millisecond)
+	tk := Start(&buf, 5*time.Millisecond, func(el time.Duration, tty bool) string {
+		if tty {
+			return "tty"
+		}
+		return "[ShapeSampler] exporting the shape: still running after " + el.Round(time.Second).String()
+	})
 	deadline := time.Now().Add(5 * time.Second)
 	for strings.Count(buf.String(), "\n") < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	tk.stop()
+	tk.Stop(true)
 	got := buf.String()
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 	if len(lines) < 2 {
@@ -49,8 +55,16 @@ func TestTickerLogLines(t *testing.T) {
 	n := len(got)
 	time.Sleep(20 * time.Millisecond)
 	if len(buf.String()) != n {
-		t.Errorf("the ticker wrote after stop")
+		t.Errorf("the line was written after Stop")
 	}
-	tk.stop() // a second stop is harmless
-	startTicker(nil, "nothing", time.Millisecond).stop()
+	tk.Stop(false) // a second Stop is harmless
+	Start(nil, time.Millisecond, func(time.Duration, bool) string { return "x" }).Stop(true)
+
+	var quiet syncBuffer
+	q := Start(&quiet, time.Millisecond, func(time.Duration, bool) string { return "" })
+	time.Sleep(20 * time.Millisecond)
+	q.Stop(true)
+	if quiet.String() != "" {
+		t.Errorf("an empty text wrote %q", quiet.String())
+	}
 }
