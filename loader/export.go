@@ -91,6 +91,12 @@ func Export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document
 	if err := checkShapeSchema(ctx, q); err != nil {
 		return nil, err
 	}
+	return export(ctx, q, opts)
+}
+
+// export is Export after the checks (Sample checks the layer before its first
+// progress line, and runs this).
+func export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document, error) {
 	var asOf *time.Time
 	if !opts.AsOf.IsZero() {
 		asOf = &opts.AsOf

@@ -194,7 +194,7 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 		return nil, fmt.Errorf("error setting the statement timeout: %w", err)
 	}
 	// before any progress line, so that a replica without the layer gets its one line
-	// alone (Export checks again: two small catalogue queries)
+	// alone
 	if err := checkShapeSchema(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 		}
 		return fmt.Sprintf("[ShapeSampler] exporting the shape (one statement): still running after %s", el.Round(time.Second))
 	})
-	doc, err := Export(ctx, tx, eo)
+	doc, err := export(ctx, tx, eo) // Sample validated opts, sampleSnapshot checked the layer
 	line.Stop(false)
 	if err != nil {
 		return nil, err
