@@ -58,6 +58,7 @@ type convState struct {
 	joined  []int64 // joined_at of members[i]
 	byJoin  []int32 // member indexes ordered by (joined_at, user id)
 	joinAt  []int64 // joined_at in byJoin order
+	law     readLaw // the read law of its member count (model.readLaw)
 }
 
 // userCreated is a user's created_at: window end minus an account age drawn from the
@@ -131,6 +132,7 @@ func (g *gen) loadConversation(idx int64) *convState {
 	for _, i := range c.byJoin {
 		c.joinAt = append(c.joinAt, c.joined[i])
 	}
+	c.law = m.readLaw(len(c.members))
 	return c
 }
 
@@ -394,7 +396,7 @@ func (g *gen) readDelay() int64 {
 }
 
 // receipts fills g.readers with message i's receipts, ascending by reader: with the
-// read rate of the conversation's member count (model.readLaw) the message is read by
+// read rate of the conversation's member count (c.law) the message is read by
 // one member other than the sender who had joined by its time, and each further such
 // member reads it with probability q (drawn by geometric skips, so the cost follows
 // the readers, not the members): q = (r − 1)/(c − 1) for the bucket's mean r receipts
@@ -405,7 +407,7 @@ func (g *gen) receipts(c *convState, i int) {
 	rr := &g.m.s.ReadReceipts
 	g.readers = g.readers[:0]
 	cand := int(g.elig[i]) - 1
-	law := g.m.readLaw(len(c.members))
+	law := &c.law
 	if cand <= 0 || g.rx.Float64() >= law.rate {
 		return
 	}
