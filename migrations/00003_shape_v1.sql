@@ -41,18 +41,48 @@ COMMENT ON FUNCTION shape.receipt_rows_estimate_v1(timestamptz, timestamptz) IS
 
 -- +goose StatementBegin
 -- shape.bucket_filters_v1: the SQL text "agg FILTER (WHERE col = 1), …, agg FILTER
--- (WHERE col = nb)": one aggregate per bucket of a query whose rows carry their
--- bucket number in col. Only numbers and the callers' constant texts enter it.
--- Internal, for the passes.
-CREATE OR REPLACE FUNCTION shape.bucket_filters_v1(agg text, col text, nb int) RETURNS text
+-- (WHERE col = nb)", joined by sep: one aggregate per bucket of a query whose rows
+-- carry their bucket number in col (sep ' + ' adds them up; PostgreSQL computes an
+-- aggregate written twice in one query once). Only numbers and the callers' constant
+-- texts enter it. Internal, for the passes.
+CREATE OR REPLACE FUNCTION shape.bucket_filters_v1(agg text, col text, nb int, sep text DEFAULT ', ') RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.string_agg(pg_catalog.format('%s FILTER (WHERE %s = %s)', agg, col, i), ', ' ORDER BY i)
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s FILTER (WHERE %s = %s)', agg, col, i), sep ORDER BY i)
       FROM pg_catalog.generate_series(1, nb) AS i
 $$;
-COMMENT ON FUNCTION shape.bucket_filters_v1(text, text, int) IS
+COMMENT ON FUNCTION shape.bucket_filters_v1(text, text, int, text) IS
     'internal: one FILTER aggregate per bucket, as SQL text, for the passes';
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- shape.window_receipts_sql_v1: the SQL text of the receipts of window messages read
+-- before as_of, one row each: message_id, b (the joint member bucket of the message's
+-- conversation; no member row: 1) and delay (read_at − created_at, float8 seconds).
+-- Parameters: $1 lo_ts, $2 as_of, $3 the joint member grid, $4 and $5 the window's
+-- least and greatest message id (see passes_v1). The one definition behind both
+-- receipts statements (receipt_delays_v1, and passes_v1's sorting fallback).
+-- Internal, for the passes.
+CREATE OR REPLACE FUNCTION shape.window_receipts_sql_v1() RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT $q$
+    SELECT r.message_id, coalesce(mc.b, 1) AS b,
+           pg_catalog.date_part('epoch', r.read_at) - pg_catalog.date_part('epoch', sm.created_at) AS delay
+      FROM shape_source.read_receipts r
+      JOIN shape_source.messages sm ON sm.message_id = r.message_id
+      LEFT JOIN (SELECT cm.conversation_id,
+                        GREATEST(pg_catalog.width_bucket(pg_catalog.count(*)::float8, $3), 1) AS b
+                   FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
+             ON mc.conversation_id = sm.conversation_id
+     WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2
+       AND r.message_id BETWEEN $4 AND $5
+    $q$
+$$;
+COMMENT ON FUNCTION shape.window_receipts_sql_v1() IS
+    'internal: SQL text of the window''s receipts with their member bucket and delay, for the receipts passes';
 -- +goose StatementEnd
 
 -- +goose StatementBegin
@@ -75,18 +105,10 @@ AS $fn$
 BEGIN
     RETURN QUERY EXECUTE pg_catalog.format($q$
     SELECT pg_catalog.array_agg(x.delay ORDER BY x.delay), pg_catalog.count(*), ARRAY[%s], ARRAY[%s]
-      FROM (SELECT r.message_id, coalesce(mc.b, 1) AS b,
-                   pg_catalog.date_part('epoch', r.read_at) - pg_catalog.date_part('epoch', sm.created_at) AS delay
-              FROM shape_source.read_receipts r
-              JOIN shape_source.messages sm ON sm.message_id = r.message_id
-              LEFT JOIN (SELECT cm.conversation_id,
-                                GREATEST(pg_catalog.width_bucket(pg_catalog.count(*)::float8, $3), 1) AS b
-                           FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
-                     ON mc.conversation_id = sm.conversation_id
-             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2
-               AND r.message_id BETWEEN $4 AND $5) x
+      FROM (%s) x
     $q$, shape.bucket_filters_v1('pg_catalog.count(*)', 'x.b', pg_catalog.cardinality(g_jm)),
-         shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm)))
+         shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm)),
+         shape.window_receipts_sql_v1())
     USING lo_ts, as_of, g_jm, lo_id, hi_id;
 END
 $fn$;
@@ -320,10 +342,11 @@ BEGIN
             IF use_sort THEN
             -- one join, one aggregate: the delay buckets as one FILTER count each (the
             -- bucket computed once per row below the fence), the percentiles from one
-            -- sort, the read messages by count(DISTINCT), per member bucket as well
+            -- sort, the read messages by count(DISTINCT) per member bucket, and their sum
+            -- (the same aggregates, computed once)
             RETURN QUERY EXECUTE pg_catalog.format($q$
             SELECT 'rr', pg_catalog.jsonb_build_object(
-                       'read_messages', pg_catalog.count(DISTINCT x.message_id),
+                       'read_messages', %s,
                        'by_member', pg_catalog.jsonb_build_object('receipts', ARRAY[%s], 'read', ARRAY[%s]),
                        'agg', pg_catalog.jsonb_build_object(
                            'n', pg_catalog.count(*),
@@ -335,23 +358,16 @@ BEGIN
                        'hist', pg_catalog.jsonb_build_object(
                            'b', (SELECT pg_catalog.array_agg(i) FROM pg_catalog.generate_series(1, %s) AS i),
                            'n', ARRAY[%s]))
-              FROM (SELECT d.message_id, d.delay, d.b, GREATEST(pg_catalog.width_bucket(d.delay / 60, $3), 1) AS db
-                      FROM (SELECT r.message_id, coalesce(mc.b, 1) AS b,
-                                   pg_catalog.date_part('epoch', r.read_at) - pg_catalog.date_part('epoch', sm.created_at) AS delay
-                              FROM shape_source.read_receipts r
-                              JOIN shape_source.messages sm ON sm.message_id = r.message_id
-                              LEFT JOIN (SELECT cm.conversation_id,
-                                                GREATEST(pg_catalog.width_bucket(pg_catalog.count(*)::float8, $4), 1) AS b
-                                           FROM shape_source.conversation_members cm GROUP BY cm.conversation_id) mc
-                                     ON mc.conversation_id = sm.conversation_id
-                             WHERE sm.created_at >= $1 AND sm.created_at < $2 AND r.read_at < $2
-                               AND r.message_id BETWEEN $5 AND $6) d
+              FROM (SELECT d.message_id, d.delay, d.b, GREATEST(pg_catalog.width_bucket(d.delay / 60, $6), 1) AS db
+                      FROM (%s) d
                     OFFSET 0) x  -- fence: the bucket once per row, not once per FILTER
-            $q$, shape.bucket_filters_v1('pg_catalog.count(*)', 'x.b', pg_catalog.cardinality(g_jm)),
+            $q$, shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm), ' + '),
+                 shape.bucket_filters_v1('pg_catalog.count(*)', 'x.b', pg_catalog.cardinality(g_jm)),
                  shape.bucket_filters_v1('pg_catalog.count(DISTINCT x.message_id)', 'x.b', pg_catalog.cardinality(g_jm)),
                  pg_catalog.cardinality(g_delay),
-                 shape.bucket_filters_v1('pg_catalog.count(*)', 'x.db', pg_catalog.cardinality(g_delay)))
-            USING lo_ts, as_of, g_delay, g_jm, lo_id, hi_id;
+                 shape.bucket_filters_v1('pg_catalog.count(*)', 'x.db', pg_catalog.cardinality(g_delay)),
+                 shape.window_receipts_sql_v1())
+            USING lo_ts, as_of, g_jm, lo_id, hi_id, g_delay;
             ELSE
                 -- cum[bi] = number of delays with delay / 60 < g_delay[bi]
                 FOR bi IN 1 .. ng LOOP
@@ -945,6 +961,7 @@ DROP FUNCTION IF EXISTS shape.users_v1(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.compute_v1(int, int, timestamptz, text[]);
 DROP FUNCTION IF EXISTS shape.passes_v1(timestamptz, timestamptz, text[], bigint, bigint);
 DROP FUNCTION IF EXISTS shape.receipt_delays_v1(timestamptz, timestamptz, float8[], bigint, bigint);
-DROP FUNCTION IF EXISTS shape.bucket_filters_v1(text, text, int);
+DROP FUNCTION IF EXISTS shape.window_receipts_sql_v1();
+DROP FUNCTION IF EXISTS shape.bucket_filters_v1(text, text, int, text);
 DROP FUNCTION IF EXISTS shape.receipt_rows_estimate_v1(timestamptz, timestamptz);
 -- +goose StatementEnd
