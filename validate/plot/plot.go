@@ -142,7 +142,6 @@ func readers(b, c []shape.ReaderRow) func(draw.Canvas) {
 		panel := func(title, y string, v func(shape.ReaderRow) float64) *gplot.Plot {
 			p := newPlot(title, "members", y, false)
 			p.NominalX(bucketLabels(shape.JointMemberBuckets)...)
-			p.Add(plotter.NewGrid())
 			addPoints(p, pts(b, v), pts(c, v))
 			return p
 		}
@@ -157,28 +156,6 @@ func readers(b, c []shape.ReaderRow) func(draw.Canvas) {
 		cs := gplot.Align([][]*gplot.Plot{{left, right}}, tiles, dc)
 		left.Draw(cs[0][0])
 		right.Draw(cs[0][1])
-	}
-}
-
-// addPoints is addLines with a marker on every point (a side may have one point only).
-func addPoints(p *gplot.Plot, b, c plotter.XYs) {
-	for i, side := range []plotter.XYs{b, c} {
-		if len(side) == 0 {
-			continue
-		}
-		l, s, err := plotter.NewLinePoints(side)
-		if err != nil {
-			panic("plot: " + err.Error()) // finite by construction
-		}
-		col, name := baselineColor, "production baseline"
-		if i == 1 {
-			col, name = candidateColor, "synthetic"
-			l.Dashes = candidateDash
-		}
-		l.Color, l.Width = col, vg.Points(1.8)
-		s.Color, s.Shape = col, draw.CircleGlyph{}
-		p.Add(l, s)
-		p.Legend.Add(name, l, s)
 	}
 }
 
@@ -285,20 +262,43 @@ func newPlot(title, x, y string, log bool) *gplot.Plot {
 }
 
 // addLines draws the baseline solid blue and the candidate dashed orange.
-func addLines(p *gplot.Plot, b, c plotter.XYs) {
-	lb, err := plotter.NewLine(b)
-	if err != nil {
-		panic("plot: " + err.Error()) // the points are finite by construction
+func addLines(p *gplot.Plot, b, c plotter.XYs) { addSides(p, b, c, false) }
+
+// addPoints is addLines with a marker on every point (a side may have one point
+// only); a side without points is left out.
+func addPoints(p *gplot.Plot, b, c plotter.XYs) { addSides(p, b, c, true) }
+
+func addSides(p *gplot.Plot, b, c plotter.XYs, points bool) {
+	for i, side := range []plotter.XYs{b, c} {
+		if points && len(side) == 0 {
+			continue
+		}
+		var l *plotter.Line
+		var s *plotter.Scatter
+		var err error
+		if points {
+			l, s, err = plotter.NewLinePoints(side)
+		} else {
+			l, err = plotter.NewLine(side)
+		}
+		if err != nil {
+			panic("plot: " + err.Error()) // the points are finite by construction
+		}
+		col, name := baselineColor, "production baseline"
+		if i == 1 {
+			col, name = candidateColor, "synthetic"
+			l.Dashes = candidateDash
+		}
+		l.Color, l.Width = col, vg.Points(1.8)
+		if s == nil {
+			p.Add(l)
+			p.Legend.Add(name, l)
+			continue
+		}
+		s.Color, s.Shape = col, draw.CircleGlyph{}
+		p.Add(l, s)
+		p.Legend.Add(name, l, s)
 	}
-	lb.Color, lb.Width = baselineColor, vg.Points(1.8)
-	lc, err := plotter.NewLine(c)
-	if err != nil {
-		panic("plot: " + err.Error())
-	}
-	lc.Color, lc.Width, lc.Dashes = candidateColor, vg.Points(1.8), candidateDash
-	p.Add(lb, lc)
-	p.Legend.Add("production baseline", lb)
-	p.Legend.Add("synthetic", lc)
 }
 
 func hourly(b, c []*int64) func(draw.Canvas) {
