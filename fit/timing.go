@@ -182,7 +182,8 @@ func ProfileRatios(w [7][24]float64) (peakTrough, weekdayWeekend float64) {
 // (E S = W/B, E S² = W²(κ+1)/(B(Bκ+1)), E S³ = W³(κ+1)(κ+2)/(B(Bκ+1)(Bκ+2))). κ = 1 is
 // B uniform starts, W·Beta(1, B) gaps: mean W/(B+1), E X² = 2W²/((B+1)(B+2)). The
 // profile's modulation and the conversation's created_at are ignored. The expectation
-// over B is exact for n ≤ 64 and uses E[B] above, where B is concentrated.
+// over B is exact for n ≤ 64 and uses E[B] above, where B is concentrated; counts
+// above countAtomsExact are summed in bins of 0.1% (countAtoms).
 func ChainCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, kappa, window float64) float64 {
 	return newChainMoments(count, xmin, xmax, heavy, mult, eta, gap).cv(kappa, window)
 }
@@ -195,9 +196,7 @@ type chainMoments struct {
 }
 
 func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap float64) *chainMoments {
-	surv := survivalOf(count)
-	n := 2*(xmax-xmin+1) + 66 // each x adds its light and its heavy-room part
-	c := &chainMoments{b: make([]float64, 0, n), w: make([]float64, 0, n)}
+	c := &chainMoments{}
 	exact := make([]float64, 66) // weight of B = k for the conversations with n ≤ 65
 	add := func(n, p float64) {
 		if n < 2 || !(p > 0) {
@@ -219,25 +218,10 @@ func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, g
 		c.in2 += p * g * eta * 2 * gap * gap
 		c.ng += p * g
 	}
-	sPrev := surv(float64(xmin))
-	for x := xmin; x <= xmax; x++ {
-		sNext := surv(float64(x + 1))
-		p := sPrev - sNext
-		sPrev = sNext
-		if !(p > 1e-18) {
-			continue
-		}
-		// The busiest pct: everything above Q and a fraction of the atom at Q.
-		var heavyP float64
-		switch {
-		case float64(x) > heavy.Q:
-			heavyP = p
-		case float64(x) == heavy.Q:
-			heavyP = math.Max(heavy.Pct-heavy.Above, 0)
-		}
-		add(float64(x), p-heavyP)
-		add(math.Max(1, math.Round(float64(x)*mult)), heavyP)
-	}
+	countAtoms(count, xmin, xmax, heavy, func(mid, light, heavyP float64) {
+		add(mid, light)
+		add(math.Max(1, math.Round(mid*mult)), heavyP)
+	})
 	for k, p := range exact {
 		if k >= 2 && p > 0 {
 			c.b = append(c.b, float64(k))
@@ -245,6 +229,49 @@ func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, g
 		}
 	}
 	return c
+}
+
+// countAtomsExact: countAtoms takes the counts below it one by one, above it in bins
+// of 0.1% of n.
+const countAtomsExact = 4096
+
+// countAtoms calls fn, in increasing n, for each atom of the count model on
+// xmin…xmax: its midpoint and its mass split into the light part and the heavy part
+// (the busiest pct that HeavyShare multiplies: all of an atom above the quantile Q,
+// and the fraction Pct − Above of the atom at Q). Counts below countAtomsExact are an
+// atom each; above, atoms are bins of 0.1% of n at their midpoint that never straddle
+// Q, so a count model reaching millions costs a few thousand survival evaluations.
+// The sums over the atoms (ChainCV, RenewalCV) are smooth in n there: the midpoint
+// moves a bin's terms by a relative O(10⁻⁷). Atoms of mass ≤ 10⁻¹⁸ are skipped.
+func countAtoms(count Model, xmin, xmax int, heavy HeavyShare, fn func(mid, light, heavy float64)) {
+	surv := survivalOf(count)
+	sPrev := surv(float64(xmin))
+	for x := xmin; x <= xmax; {
+		step := 1
+		if x >= countAtomsExact && float64(x) != heavy.Q {
+			step = x / 1000
+			if float64(x) < heavy.Q && float64(x+step) > heavy.Q {
+				step = int(heavy.Q) - x
+			}
+		}
+		step = min(step, xmax-x+1)
+		sNext := surv(float64(x + step))
+		p := sPrev - sNext
+		sPrev = sNext
+		mid := float64(x) + float64(step-1)/2
+		x += step
+		if !(p > 1e-18) {
+			continue
+		}
+		var heavyP float64
+		switch {
+		case mid > heavy.Q:
+			heavyP = p
+		case mid == heavy.Q:
+			heavyP = math.Max(heavy.Pct-heavy.Above, 0)
+		}
+		fn(mid, p-heavyP, heavyP)
+	}
 }
 
 // cv is the pooled gap CV with spacing shape kappa over a window of window seconds.
@@ -299,8 +326,6 @@ func SolveSpacingShape(target float64, count Model, xmin, xmax int, heavy HeavyS
 const (
 	renewalStrata = 256
 	renewalCap    = 1024
-	// renewalExactN: counts below it are taken one by one, above it in bins of 0.1%.
-	renewalExactN = 4096
 )
 
 // RenewalCV returns the pooled gap CV of the generator's chain under the renewal start
@@ -326,48 +351,20 @@ func RenewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu
 
 func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
 	// The gap-weighted law's atoms: the light conversations in increasing n, then the
-	// heavy ones (multiplied counts), each with weight P·(n−1). Above renewalExactN the
-	// counts are taken in bins of 0.1% of n (at their midpoint), never straddling the
-	// heavy-room quantile Q, so that a count model reaching millions costs a few
-	// thousand survival evaluations.
+	// heavy ones (multiplied counts), each with weight P·(n−1), from countAtoms.
 	type atom struct{ n, w float64 }
-	surv := survivalOf(count)
 	var light, heavyA []atom
 	var total float64
-	sPrev := surv(float64(xmin))
-	for x := xmin; x <= xmax; {
-		step := 1
-		if x >= renewalExactN && float64(x) != heavy.Q {
-			step = x / 1000
-			if float64(x) < heavy.Q && float64(x+step) > heavy.Q {
-				step = int(heavy.Q) - x
-			}
-		}
-		step = min(step, xmax-x+1)
-		sNext := surv(float64(x + step))
-		p := sPrev - sNext
-		sPrev = sNext
-		mid := float64(x) + float64(step-1)/2
-		x += step
-		if !(p > 1e-18) {
-			continue
-		}
-		var heavyP float64
-		switch {
-		case mid > heavy.Q:
-			heavyP = p
-		case mid == heavy.Q:
-			heavyP = math.Max(heavy.Pct-heavy.Above, 0)
-		}
-		if n := math.Round(mid); n >= 2 && p > heavyP {
-			light = append(light, atom{n, (p - heavyP) * (n - 1)})
+	countAtoms(count, xmin, xmax, heavy, func(mid, lightP, heavyP float64) {
+		if n := math.Round(mid); n >= 2 && lightP > 0 {
+			light = append(light, atom{n, lightP * (n - 1)})
 			total += light[len(light)-1].w
 		}
 		if n := math.Max(1, math.Round(mid*mult)); n >= 2 && heavyP > 0 {
 			heavyA = append(heavyA, atom{n, heavyP * (n - 1)})
 			total += heavyA[len(heavyA)-1].w
 		}
-	}
+	})
 	if !(total > 0) {
 		return math.NaN()
 	}
@@ -412,6 +409,7 @@ func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu
 			span = pos + off
 		}
 		if span < w {
+			// the chain is in time order already
 			shift := r.Float64() * (w - span)
 			for i := range ts {
 				ts[i] += shift
@@ -421,8 +419,8 @@ func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu
 			for i := range ts {
 				ts[i] = math.Mod(ts[i]+shift, w)
 			}
+			slices.Sort(ts)
 		}
-		slices.Sort(ts)
 		var s1, s2 float64
 		for i := 1; i < len(ts); i++ {
 			d := ts[i] - ts[i-1]
