@@ -11,7 +11,7 @@ import (
 // message weighs by its conversation) under the spec's size model, count model,
 // heavy rooms and size–activity copula, as the generator draws them with many
 // conversations: the active conversation at activity quantile p has count n(p) (the
-// count model's quantile, times the heavy-room multiplier above 1 − percentage) and
+// count model's quantile, scaled by the heavy-room multiplier above 1 − percentage) and
 // activity uniform u = i + (1 − i)·p (i the inactive ratio); its size is above x with
 // probability Φ((ρ·Φ⁻¹(u) − τ_x)/√(1 − ρ²)), τ_x = Φ⁻¹(P(size ≤ x)). So
 //
@@ -65,6 +65,7 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 	}
 	i := c.InactiveRatio
 	heavyP := 1 - c.HeavyRooms.Percentage
+	heavy := HeavyShare{Q: QuantileInt(count, heavyP, cm.XMin, cm.XMax)}
 	const dt, tMax = 1.0 / 32, 30.0
 	var num, den float64
 	for tt := dt / 2; tt < tMax; tt += dt {
@@ -72,7 +73,7 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 		p := -math.Expm1(-tt)
 		n := QuantileInt(count, p, cm.XMin, cm.XMax)
 		if p >= heavyP && c.HeavyRooms.Multiplier != 1 {
-			n = math.Max(1, math.Round(n*c.HeavyRooms.Multiplier))
+			n = heavy.Scale(n, c.HeavyRooms.Multiplier)
 		}
 		num += w * n * e(stats.NormalQuantile(i+(1-i)*p))
 		den += w * n

@@ -15,8 +15,14 @@ func DiscreteMean(m Model, xmin, xmax int) float64 {
 // HeavyShare describes the busiest share pct of the conversations under a discrete count
 // model: the (1 − pct) quantile Q, P(X > Q), and the message mass of the busiest pct
 // (Top = E[X; X > Q] + (pct − P(X > Q))·Q: all conversations above Q and the fraction
-// of those at Q that completes pct) and of the rest (Rest = E[X] − Top). The generator
-// multiplies the counts of exactly that busiest pct of its stratified conversations.
+// of those at Q that completes pct) and of the rest (Rest = E[X] − Top).
+//
+// The heavy-room multiplier m scales the busiest pct's excess over Q: a count n above Q
+// becomes Q + m·(n − Q) (Scale), one at Q stays. So the top set keeps its edge: the
+// (1 − pct) quantile, the exported p99 when pct is 1%, and everything below it are the
+// count model's whatever m is, and the order of the rooms does not change. The top
+// set's mass becomes pct·Q + m·Excess with Excess = Top − pct·Q = E[X − Q; X > Q].
+// The generator scales exactly that busiest pct of its stratified conversations.
 type HeavyShare struct {
 	Pct, Q, Above float64
 	Top, Rest     float64
@@ -45,22 +51,42 @@ func NewHeavyShare(m Model, xmin, xmax int, pct float64) HeavyShare {
 	return h
 }
 
-// Share returns the share of all messages carried by the busiest pct of conversations
-// after their counts are multiplied by mult: share(m) = m·Top / (m·Top + Rest).
-func (h HeavyShare) Share(mult float64) float64 {
-	return mult * h.Top / (mult*h.Top + h.Rest)
+// Excess is the busiest pct's mass above Q: Top − pct·Q = E[X − Q; X > Q].
+func (h HeavyShare) Excess() float64 { return h.Top - h.Pct*h.Q }
+
+// Scale returns a heavy room's count n after the multiplier: Q + mult·(n − Q), rounded
+// to a whole message, at least 1 (n at Q stays at Q).
+func (h HeavyShare) Scale(n, mult float64) float64 {
+	return math.Max(1, math.Round(h.Q+mult*(n-h.Q)))
 }
 
-// Mean returns the model's mean count after the multiplier: Rest + m·Top.
-func (h HeavyShare) Mean(mult float64) float64 { return h.Rest + mult*h.Top }
+// Share returns the share of all messages carried by the busiest pct of conversations
+// after the multiplier: (pct·Q + m·Excess) / (Rest + pct·Q + m·Excess).
+func (h HeavyShare) Share(mult float64) float64 {
+	top := h.Pct*h.Q + mult*h.Excess()
+	return top / (h.Rest + top)
+}
 
-// Multiplier solves Share(m) = share for m (closed form): m = share·Rest / ((1 − share)·Top).
-// It returns NaN when no positive m exists (share outside (0, 1), or no mass on top).
+// Mean returns the model's mean count after the multiplier: Rest + pct·Q + m·Excess.
+func (h HeavyShare) Mean(mult float64) float64 { return h.Rest + h.Pct*h.Q + mult*h.Excess() }
+
+// Multiplier solves Share(m) = share for m (closed form):
+//
+//	m = (share·Rest − (1 − share)·pct·Q) / ((1 − share)·Excess).
+//
+// It returns NaN when no positive m exists: share outside (0, 1), no mass above Q, or
+// a share at or below pct·Q / (Rest + pct·Q), what the top set carries with every room
+// at Q.
 func (h HeavyShare) Multiplier(share float64) float64 {
-	if !(h.Top > 0) || !(share > 0 && share < 1) {
+	e := h.Excess()
+	if !(e > 0) || !(share > 0 && share < 1) {
 		return math.NaN()
 	}
-	return share * h.Rest / ((1 - share) * h.Top)
+	m := (share*h.Rest - (1-share)*h.Pct*h.Q) / ((1 - share) * e)
+	if !(m > 0) {
+		return math.NaN()
+	}
+	return m
 }
 
 // tabulated is a discrete model on xmin…xmax with its survival function evaluated once

@@ -167,8 +167,8 @@ func ProfileRatios(w [7][24]float64) (peakTrough, weekdayWeekend float64) {
 
 // ChainCV returns the coefficient of variation of the within-conversation gaps that the
 // generator's self-exciting chain produces, pooled over conversations as the shape SQL
-// pools them. A conversation with n messages (drawn from count, with the counts above
-// the heavy-room quantile multiplied by mult, as HeavyShare splits them) has
+// pools them. A conversation with n messages (drawn from count, the busiest ones scaled
+// by the heavy-room multiplier mult as HeavyShare.Scale does) has
 // B = 1 + Binomial(n−1, 1−η) bursts; its n − B in-burst gaps are exponential with mean
 // g (E X = g, E X² = 2g²), and its B − 1 gaps between bursts are the spacings of B
 // burst starts spread over the window W: Dirichlet(κ, …, κ) spacings S₁…S_B of a circle
@@ -220,7 +220,7 @@ func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, g
 	}
 	countAtoms(count, xmin, xmax, heavy, func(mid, light, heavyP float64) {
 		add(mid, light)
-		add(math.Max(1, math.Round(mid*mult)), heavyP)
+		add(heavy.Scale(mid, mult), heavyP)
 	})
 	for k, p := range exact {
 		if k >= 2 && p > 0 {
@@ -237,7 +237,7 @@ const countAtomsExact = 4096
 
 // countAtoms calls fn, in increasing n, for each atom of the count model on
 // xmin…xmax: its midpoint and its mass split into the light part and the heavy part
-// (the busiest pct that HeavyShare multiplies: all of an atom above the quantile Q,
+// (the busiest pct that HeavyShare scales: all of an atom above the quantile Q,
 // and the fraction Pct − Above of the atom at Q). Counts below countAtomsExact are an
 // atom each; above, atoms are bins of 0.1% of n at their midpoint that never straddle
 // Q, so a count model reaching millions costs a few thousand survival evaluations.
@@ -336,7 +336,7 @@ const (
 // closed form is known once the starts wrap around the window, so it is a small
 // deterministic Monte Carlo with fixed seeds. The pooled moments are
 // E[X^k] = E_q[Σ gaps^k / (n−1)] under the gap-weighted law q(n) ∝ P(n)·(n−1) of the
-// count model (heavy rooms multiplied as in ChainCV), so the busy rooms that hold most
+// count model (heavy rooms scaled as in ChainCV), so the busy rooms that hold most
 // gaps get most of the effort: q is cut into renewalStrata equal-weight strata, and one
 // conversation is simulated at each stratum's midpoint. A conversation of n >
 // renewalCap messages is simulated as renewalCap messages over a window of W·cap/n:
@@ -351,7 +351,7 @@ func RenewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu
 
 func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
 	// The gap-weighted law's atoms: the light conversations in increasing n, then the
-	// heavy ones (multiplied counts), each with weight P·(n−1), from countAtoms.
+	// heavy ones (scaled counts), each with weight P·(n−1), from countAtoms.
 	type atom struct{ n, w float64 }
 	var light, heavyA []atom
 	var total float64
@@ -360,7 +360,7 @@ func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu
 			light = append(light, atom{n, lightP * (n - 1)})
 			total += light[len(light)-1].w
 		}
-		if n := math.Max(1, math.Round(mid*mult)); n >= 2 && heavyP > 0 {
+		if n := heavy.Scale(mid, mult); n >= 2 && heavyP > 0 {
 			heavyA = append(heavyA, atom{n, heavyP * (n - 1)})
 			total += heavyA[len(heavyA)-1].w
 		}

@@ -76,9 +76,11 @@ type PowerLaw struct {
 }
 
 // HeavyRooms: the busiest Percentage of active conversations carry TrafficShare of
-// the messages. The generator scales the per-conversation counts above the
-// (1 − Percentage) quantile by Multiplier, which fit solves so that the model's share
-// equals TrafficShare (1 means the fitted model already carries it).
+// the messages. The generator scales those conversations' excess over the count
+// model's (1 − Percentage) quantile Q by Multiplier: a count n > Q becomes
+// Q + Multiplier·(n − Q), so Q and every count below it stay the model's. fit solves
+// Multiplier so that the model's share equals TrafficShare (1 means the fitted model
+// already carries it).
 type HeavyRooms struct {
 	Percentage   float64 `json:"percentage"`
 	TrafficShare float64 `json:"traffic_share"`

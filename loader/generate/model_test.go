@@ -3,10 +3,12 @@ package generate
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pgshape/pgshape/fit"
 	"github.com/pgshape/pgshape/spec"
 )
 
@@ -166,6 +168,56 @@ func TestFlooredLogNormalAlias(t *testing.T) {
 	for l, p := range want {
 		if se := math.Sqrt(p * (1 - p) / n); math.Abs(got[l]/n-p) > 4*se+1e-5 {
 			t.Errorf("P(L = %d) = %.5f, want %.5f ± %.5f", l, got[l]/n, p, 4*se)
+		}
+	}
+}
+
+// TestHeavyRoomsKeepTheirEdge: the default spec's heavy rooms (the busiest 2% of the
+// strata, their excess over the count model's 98th percentile Q scaled by the
+// multiplier) carry the share fit.HeavyShare predicts for the multiplier, 30% at the
+// default's 2.751443; and a shrinking multiplier, as a document whose model is too
+// heavy at the top gets, lowers the top counts without moving Q or anything below it:
+// the strata's own 98th percentile stays Q, where multiplying whole counts by 0.5
+// would put half of the top rooms under it.
+func TestHeavyRoomsKeepTheirEdge(t *testing.T) {
+	t.Parallel()
+	s := spec.Default()
+	cm, hr := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms
+	count := fit.CountModelOf(cm)
+	h := fit.NewHeavyShare(count, cm.XMin, cm.XMax, hr.Percentage)
+	for _, mult := range []float64{hr.Multiplier, 0.5} {
+		sp := *s
+		sp.Conversations.HeavyRooms.Multiplier = mult
+		m, err := newModel(&sp, "heavy", 5_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.heavyQ != h.Q {
+			t.Fatalf("generator pivot %g, fit's (1 − pct) quantile %g", m.heavyQ, h.Q)
+		}
+		a := m.active
+		counts := make([]int64, a)
+		var total, top int64
+		for st := range a {
+			counts[st] = m.stratumCount(st, a, m.heavyFrom)
+			total += counts[st]
+			if st >= m.heavyFrom {
+				top += counts[st]
+				if float64(counts[st]) < h.Q {
+					t.Fatalf("multiplier %g: heavy stratum %d holds %d messages, under Q = %g", mult, st, counts[st], h.Q)
+				}
+			}
+		}
+		got, want := float64(top)/float64(total), h.Share(mult)
+		if math.Abs(got-want) > 0.01 {
+			t.Errorf("multiplier %g: the busiest 2%% of %d conversations carry %.4f, fit predicts %.4f", mult, a, got, want)
+		}
+		if mult == hr.Multiplier && math.Abs(got-0.30) > 0.01 {
+			t.Errorf("default multiplier: the busiest 2%% carry %.4f, want 0.30", got)
+		}
+		slices.Sort(counts)
+		if q := counts[int64(math.Ceil(0.98*float64(a)))-1]; float64(q) != h.Q {
+			t.Errorf("multiplier %g: the strata's 98th percentile is %d, want Q = %g", mult, q, h.Q)
 		}
 	}
 }

@@ -192,7 +192,28 @@ func (a *adjuster) heavyRooms() {
 	}
 	h := &a.s.Conversations.HeavyRooms
 	a.set(".conversations.heavy_rooms.multiplier", "heavy-room share", &h.Multiplier,
-		clamp(h.Multiplier*odds(*t)/odds(*o), 0.05, 50))
+		clamp(heavyMultiplierStep(a.s, *t, *o), 0.05, 50))
+}
+
+// heavyMultiplierStep returns the multiplier that moves the top set's share from
+// observed to target. Under the count model the share's odds are linear in the
+// multiplier m, odds(m) = (pct·Q + m·Excess)/Rest (fit.HeavyShare), and the pilot's
+// odds are taken to be the model's times a factor that the step keeps: the new m
+// solves odds(m′) = odds(m)·odds(target)/odds(observed). Without a count model (or
+// with no mass above Q) it scales m by the odds ratio, as if pct·Q were 0.
+func heavyMultiplierStep(s *spec.Spec, target, observed float64) float64 {
+	h, m := s.Conversations.HeavyRooms, s.Conversations.HeavyRooms.Multiplier
+	r := odds(target) / odds(observed)
+	cm := s.Messages.PerConversationDistribution
+	if cm.Distribution == "" {
+		return m * r
+	}
+	hs := fit.NewHeavyShare(fit.CountModelOf(cm), cm.XMin, cm.XMax, h.Percentage)
+	e, base := hs.Excess(), h.Percentage*hs.Q
+	if !(e > 0) || !(hs.Rest > 0) {
+		return m * r
+	}
+	return ((base+m*e)*r - base) / e
 }
 
 func (a *adjuster) sizeActivity() {

@@ -75,7 +75,7 @@ func TestCalibrateRecoversKnownParameters(t *testing.T) {
 	rel("media ratio", got.Messages.Content.MediaRatio, truth.Messages.Content.MediaRatio, 0.05)
 	rel("read rate", got.ReadReceipts.ReadRate, truth.ReadReceipts.ReadRate, 0.10)
 	rel("content length median exp(mu)", math.Exp(got.Messages.Content.TextLength.Mu), math.Exp(truth.Messages.Content.TextLength.Mu), 0.15)
-	rel("heavy-room multiplier", got.Conversations.HeavyRooms.Multiplier, truth.Conversations.HeavyRooms.Multiplier, 0.35)
+	rel("heavy-room multiplier", got.Conversations.HeavyRooms.Multiplier, truth.Conversations.HeavyRooms.Multiplier, 0.15)
 	// The day is no longer flat: the hourly profile of the weights (summed over the
 	// week) has the default's peak/trough ratio (3 busiest over 3 quietest hours) within
 	// 20%.
