@@ -139,13 +139,19 @@ func Open(t testing.TB, kind Kind) *sql.DB {
 // connection of its own, failing the test on error.
 func Exec(t testing.TB, url, sql string) {
 	t.Helper()
+	if err := TryExec(url, sql); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+}
+
+// TryExec is Exec returning the error, for tests that expect one (or retry).
+func TryExec(url, sql string) error {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		t.Fatalf("testdb: connecting: %v", err)
+		return fmt.Errorf("connecting: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("testdb: %v", err)
-	}
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
