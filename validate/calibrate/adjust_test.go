@@ -118,3 +118,35 @@ func TestReadersByMembersRule(t *testing.T) {
 		}
 	}
 }
+
+// heavyMultiplierStep inverts the count model: on the default spec (busiest 2%, Q = 165,
+// Excess 2.38, Rest 23.0), a pilot at multiplier 0.5 whose top share is exactly the
+// model's ((3.3 + 0.5·2.38)/(23.0 + 3.3 + 0.5·2.38) = 0.1634) and the target the model
+// gives at 2.751443 (0.30) get 2.751443 back in one step; a pilot carrying twice the
+// model's odds at the same multiplier gets the multiplier whose model odds are half the
+// target's. The old odds-ratio step, m × odds(target)/odds(observed), would have given
+// 0.5 × 2.195 = 1.10.
+func TestHeavyMultiplierStep(t *testing.T) {
+	t.Parallel()
+	s := spec.Default()
+	cm, hr := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms
+	h := fit.NewHeavyShare(fit.CountModelOf(cm), cm.XMin, cm.XMax, hr.Percentage)
+	s.Conversations.HeavyRooms.Multiplier = 0.5
+	target := h.Share(hr.Multiplier)
+	if math.Abs(target-0.30) > 1e-6 {
+		t.Fatalf("default share %g, want 0.30", target)
+	}
+	if got := h.Share(0.5); math.Abs(got-0.16337) > 1e-5 {
+		t.Errorf("model share at 0.5: %.6f, want 0.16337 (by hand)", got)
+	}
+	if got := heavyMultiplierStep(s, target, h.Share(0.5)); math.Abs(got-hr.Multiplier) > 1e-9 {
+		t.Errorf("step from 0.5 on a pilot that is the model: %.9g, want %.9g", got, hr.Multiplier)
+	}
+	// A pilot whose odds are twice the model's: the step keeps that factor, so it aims
+	// the model at half the target's odds.
+	o := fromOdds(2 * odds(h.Share(0.5)))
+	want := h.Multiplier(fromOdds(odds(target) / 2))
+	if got := heavyMultiplierStep(s, target, o); math.Abs(got-want) > 1e-9 {
+		t.Errorf("step on a pilot at twice the model's odds: %.9g, want %.9g", got, want)
+	}
+}
