@@ -109,26 +109,39 @@ const (
 	tabulateStride = 8
 )
 
-// tabulate evaluates m's survival function on xmin…xmax+1.
+// tabulate evaluates m's survival function on xmin…xmax+1. The evaluations (the
+// special functions, nearly all of the cost) run on all CPUs, each into its own slot,
+// so the table does not depend on the number of CPUs; every Model here is a plain
+// value whose functions are safe to call concurrently.
 func tabulate(m Model, xmin, xmax int) tabulated {
 	surv := survivalOf(m)
 	t := tabulated{xmin: xmin, xmax: xmax, s: make([]float64, xmax-xmin+2)}
 	last := len(t.s) - 1
-	for i := 0; i <= last; {
-		if i <= tabulateExact {
-			t.s[i] = surv(float64(xmin + i)) // beyond, t.s[i] was set as the last stride's end
+	// The evaluated indexes: every one up to tabulateExact, then every
+	// tabulateStride-th, and the last.
+	at := func(k int) int { // k-th evaluated index
+		if k <= tabulateExact {
+			return k
 		}
-		if i < tabulateExact || i == last {
-			i++
-			continue
+		return min(tabulateExact+(k-tabulateExact)*tabulateStride, last)
+	}
+	nEval := min(last, tabulateExact) + 1
+	if last > tabulateExact {
+		nEval += (last - tabulateExact + tabulateStride - 1) / tabulateStride
+	}
+	eachShare(nEval, func(c, w int) { // one contiguous run of k per CPU
+		for k := c * nEval / w; k < (c+1)*nEval/w; k++ {
+			i := at(k)
+			t.s[i] = surv(float64(xmin + i))
 		}
-		j := min(i+tabulateStride, last)
-		t.s[j] = surv(float64(xmin + j))
-		for k := i + 1; k < j; k++ {
-			f := float64(k-i) / float64(j-i)
-			t.s[k] = t.s[i] + f*(t.s[j]-t.s[i])
+	})
+	// Linear interpolation between the strided evaluations.
+	for k := tabulateExact + 1; k < nEval; k++ {
+		i, j := at(k-1), at(k)
+		for x := i + 1; x < j; x++ {
+			f := float64(x-i) / float64(j-i)
+			t.s[x] = t.s[i] + f*(t.s[j]-t.s[i])
 		}
-		i = j
 	}
 	t.s[0], t.s[last] = 1, 0
 	return t

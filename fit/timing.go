@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/pgshape/pgshape/shape"
@@ -381,55 +383,93 @@ func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu
 	for len(ns) < strata { // rounding at the top
 		ns = append(ns, ns[len(ns)-1])
 	}
+	// The strata are independent (each has its own seeded generator), so they run
+	// on all CPUs; their moments are summed in stratum order afterwards, so the
+	// result does not depend on the number of CPUs.
+	e1, e2 := make([]float64, len(ns)), make([]float64, len(ns))
+	eachShare(len(ns), func(first, step int) {
+		ts := make([]float64, 0, maxN)
+		for j := first; j < len(ns); j += step {
+			e1[j], e2[j] = renewalChain(ts, j, ns[j], maxN, eta, gap, mu, sigma, window)
+		}
+	})
 	var m1, m2 float64
-	ts := make([]float64, 0, maxN)
-	for j, n := range ns {
-		r := rand.New(rand.NewPCG(0x72656e6577616c, uint64(j)))
-		k, w := int(n), window
-		if k > maxN {
-			k, w = maxN, window*float64(maxN)/n
-		}
-		// The chain from 0: each burst a log-normal gap after the previous one's last
-		// message; then shifted so that it fits the window when it can, else turned
-		// by a uniform offset and wrapped around it.
-		ts = ts[:0]
-		var pos, off, span float64
-		for i := range k {
-			if i == 0 || r.Float64() >= eta {
-				if i > 0 {
-					pos += off + math.Exp(mu+sigma*r.NormFloat64())
-				}
-				off = 0
-				ts = append(ts, pos)
-				span = pos
-				continue
-			}
-			off += r.ExpFloat64() * gap
-			ts = append(ts, pos+off)
-			span = pos + off
-		}
-		if span < w {
-			// the chain is in time order already
-			shift := r.Float64() * (w - span)
-			for i := range ts {
-				ts[i] += shift
-			}
-		} else {
-			shift := r.Float64() * w
-			for i := range ts {
-				ts[i] = math.Mod(ts[i]+shift, w)
-			}
-			slices.Sort(ts)
-		}
-		var s1, s2 float64
-		for i := 1; i < len(ts); i++ {
-			d := ts[i] - ts[i-1]
-			s1 += d
-			s2 += d * d
-		}
-		m1 += s1 / float64(k-1)
-		m2 += s2 / float64(k-1)
+	for j := range ns {
+		m1 += e1[j]
+		m2 += e2[j]
 	}
 	m1, m2 = m1/float64(strata), m2/float64(strata)
 	return math.Sqrt(m2/(m1*m1) - 1)
+}
+
+// renewalChain simulates stratum j's conversation of n messages (at most maxN, over a
+// window shrunk in proportion) and returns Σ gaps / (k − 1) and Σ gaps² / (k − 1) of
+// its k messages; ts is scratch space.
+func renewalChain(ts []float64, j int, n float64, maxN int, eta, gap, mu, sigma, window float64) (a1, a2 float64) {
+	r := rand.New(rand.NewPCG(0x72656e6577616c, uint64(j)))
+	k, w := int(n), window
+	if k > maxN {
+		k, w = maxN, window*float64(maxN)/n
+	}
+	// The chain from 0: each burst a log-normal gap after the previous one's last
+	// message; then shifted so that it fits the window when it can, else turned by a
+	// uniform offset and wrapped around it.
+	ts = ts[:0]
+	var pos, off, span float64
+	for i := range k {
+		if i == 0 || r.Float64() >= eta {
+			if i > 0 {
+				pos += off + math.Exp(mu+sigma*r.NormFloat64())
+			}
+			off = 0
+			ts = append(ts, pos)
+			span = pos
+			continue
+		}
+		off += r.ExpFloat64() * gap
+		ts = append(ts, pos+off)
+		span = pos + off
+	}
+	if span < w {
+		// the chain is in time order already
+		shift := r.Float64() * (w - span)
+		for i := range ts {
+			ts[i] += shift
+		}
+	} else {
+		shift := r.Float64() * w
+		for i := range ts {
+			ts[i] = math.Mod(ts[i]+shift, w)
+		}
+		slices.Sort(ts)
+	}
+	var s1, s2 float64
+	for i := 1; i < len(ts); i++ {
+		d := ts[i] - ts[i-1]
+		s1 += d
+		s2 += d * d
+	}
+	return s1 / float64(k-1), s2 / float64(k-1)
+}
+
+// eachShare runs fn(first, step) once per CPU (at most n times), concurrently, with
+// first = 0, 1, … and step the number of calls: each call takes the indexes first,
+// first + step, … of 0…n−1, so work that grows with the index is shared evenly. It
+// returns when all are done. Callers write results by index, so the outcome does not
+// depend on the number of CPUs.
+func eachShare(n int, fn func(first, step int)) {
+	w := min(runtime.GOMAXPROCS(0), n)
+	if w <= 1 {
+		fn(0, 1)
+		return
+	}
+	var wg sync.WaitGroup
+	for c := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(c, w)
+		}()
+	}
+	wg.Wait()
 }
