@@ -65,7 +65,7 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 	}
 	i := c.InactiveRatio
 	heavyP := 1 - c.HeavyRooms.Percentage
-	heavy := HeavyShare{Q: QuantileInt(count, heavyP, cm.XMin, cm.XMax)}
+	heavyQ := QuantileInt(count, heavyP, cm.XMin, cm.XMax)
 	const dt, tMax = 1.0 / 32, 30.0
 	var num, den float64
 	for tt := dt / 2; tt < tMax; tt += dt {
@@ -73,7 +73,7 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 		p := -math.Expm1(-tt)
 		n := QuantileInt(count, p, cm.XMin, cm.XMax)
 		if p >= heavyP && c.HeavyRooms.Multiplier != 1 {
-			n = heavy.Scale(n, c.HeavyRooms.Multiplier)
+			n = c.HeavyRooms.Count(n, heavyQ)
 		}
 		num += w * n * e(stats.NormalQuantile(i+(1-i)*p))
 		den += w * n

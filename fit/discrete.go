@@ -1,6 +1,10 @@
 package fit
 
-import "math"
+import (
+	"math"
+
+	"github.com/pgshape/pgshape/spec"
+)
 
 // DiscreteMean returns E[X] of a discrete model on xmin…xmax, as xmin + Σ_{x>xmin} P(X ≥ x).
 func DiscreteMean(m Model, xmin, xmax int) float64 {
@@ -54,10 +58,10 @@ func NewHeavyShare(m Model, xmin, xmax int, pct float64) HeavyShare {
 // Excess is the busiest pct's mass above Q: Top − pct·Q = E[X − Q; X > Q].
 func (h HeavyShare) Excess() float64 { return h.Top - h.Pct*h.Q }
 
-// Scale returns a heavy room's count n after the multiplier: Q + mult·(n − Q), rounded
-// to a whole message, at least 1 (n at Q stays at Q).
+// Scale returns a heavy room's count n after the multiplier mult, pivoting on Q
+// (spec.HeavyRooms.Count): Q + mult·(n − Q), rounded, at least 1; n at Q stays.
 func (h HeavyShare) Scale(n, mult float64) float64 {
-	return math.Max(1, math.Round(h.Q+mult*(n-h.Q)))
+	return spec.HeavyRooms{Multiplier: mult}.Count(n, h.Q)
 }
 
 // Share returns the share of all messages carried by the busiest pct of conversations

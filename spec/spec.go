@@ -6,6 +6,7 @@
 package spec
 
 import (
+	"math"
 	"time"
 
 	"github.com/pgshape/pgshape/shape"
@@ -85,6 +86,14 @@ type HeavyRooms struct {
 	Percentage   float64 `json:"percentage"`
 	TrafficShare float64 `json:"traffic_share"`
 	Multiplier   float64 `json:"multiplier"`
+}
+
+// Count is a heavy room's message count: n, at or above the pivot q (the count
+// model's (1 − Percentage) quantile), becomes q + Multiplier·(n − q), rounded to a
+// whole message, at least 1. The one definition the generator draws with and fit
+// predicts with.
+func (h HeavyRooms) Count(n, q float64) float64 {
+	return math.Max(1, math.Round(q+h.Multiplier*(n-q)))
 }
 
 // Conversations describes conversations and their members.

@@ -69,7 +69,7 @@ type model struct {
 	perm      feistel
 	counts    countModel
 	heavyFrom int64 // strata s ≥ heavyFrom are heavy rooms (scaled)
-	heavyMult float64
+	heavy     spec.HeavyRooms
 	heavyQ    float64 // the count model's (1 − percentage) quantile, the scaling's pivot
 
 	slots        slotTable
@@ -112,7 +112,7 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 		return nil, err
 	}
 	hr := s.Conversations.HeavyRooms
-	m.heavyMult = hr.Multiplier
+	m.heavy = hr
 	m.heavyQ = float64(m.counts.quantile(1 - hr.Percentage))
 
 	// Active conversations: start from the mean on a fine grid, then correct with the
@@ -223,12 +223,12 @@ func heavyFrom(a int64, pct float64) int64 {
 // stratumCount is the message count of the active conversation in stratum s of a:
 // the count model's quantile n at (s + ½)/a; in the top strata, whose n is at least
 // the (1 − percentage) quantile Q, the heavy-room multiplier scales the excess over
-// Q: Q + multiplier·(n − Q), rounded (fit.HeavyShare.Scale), so Q and every count
-// below it stay the model's and the busiest rooms stay the busiest.
+// Q (spec.HeavyRooms.Count), so Q and every count below it stay the model's and the
+// busiest rooms stay the busiest.
 func (m *model) stratumCount(s, a, heavyFrom int64) int64 {
 	n := m.counts.quantile((float64(s) + 0.5) / float64(a))
-	if s >= heavyFrom && m.heavyMult != 1 {
-		n = max(1, int64(math.Round(m.heavyQ+m.heavyMult*(float64(n)-m.heavyQ))))
+	if s >= heavyFrom && m.heavy.Multiplier != 1 {
+		n = int64(m.heavy.Count(float64(n), m.heavyQ))
 	}
 	return n
 }

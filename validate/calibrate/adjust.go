@@ -202,7 +202,8 @@ func (a *adjuster) heavyRooms() {
 // solves odds(m′) = odds(m)·odds(target)/odds(observed). Without a count model (or
 // with no mass above Q) it scales m by the odds ratio, as if pct·Q were 0.
 func heavyMultiplierStep(s *spec.Spec, target, observed float64) float64 {
-	h, m := s.Conversations.HeavyRooms, s.Conversations.HeavyRooms.Multiplier
+	h := s.Conversations.HeavyRooms
+	m := h.Multiplier
 	r := odds(target) / odds(observed)
 	cm := s.Messages.PerConversationDistribution
 	if cm.Distribution == "" {
