@@ -10,8 +10,12 @@ DEMO_OUT  := demo-out
 build:
 	$(GO) build -o $(BIN) ./cmd/loader
 
+# vet: go vet, gofmt, staticcheck (a tool dependency in go.mod: `go tool staticcheck`)
+# and `go mod tidy -diff` (go.mod lists exactly what the code imports).
 vet:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) mod tidy -diff
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 test: vet

@@ -156,14 +156,6 @@ func clone(t *testing.T, d *shape.Document) *shape.Document {
 	return out
 }
 
-func statuses(r *Result) map[string]Status {
-	m := map[string]Status{}
-	for _, c := range r.Checks {
-		m[c.ID] = c.Status
-	}
-	return m
-}
-
 // notPassing lists the checks that did not pass.
 func notPassing(r *Result) map[string]Status {
 	m := map[string]Status{}

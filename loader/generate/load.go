@@ -316,10 +316,9 @@ type copyTask struct {
 }
 
 type tableStat struct {
-	rows, bytes  atomic.Int64
-	expected     int64 // 0: unknown
-	first, last  atomic.Int64
-	runningTasks atomic.Int64
+	rows, bytes atomic.Int64
+	expected    int64 // 0: unknown
+	first, last atomic.Int64
 }
 
 // copyAll streams every table of the run into the staging schema over opts.Workers

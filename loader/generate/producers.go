@@ -174,11 +174,10 @@ type msgWalker struct {
 	g        *gen
 	next, hi int64 // conversation indexes still to visit
 	conv     *convState
-	n        int64 // messages of the current conversation
-	i        int64 // next message within it
-	firstID  int64 // id of the current conversation's first message
-	nextID   int64 // id of the next conversation's first message
-	needTime bool
+	n        int64  // messages of the current conversation
+	i        int64  // next message within it
+	firstID  int64  // id of the current conversation's first message
+	nextID   int64  // id of the next conversation's first message
 	begin    func() // called after a conversation is loaded, before its messages
 }
 
