@@ -13,7 +13,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +30,7 @@ import (
 
 	"github.com/pgshape/pgshape/internal/pgcluster"
 	"github.com/pgshape/pgshape/internal/testdb"
+	"github.com/pgshape/pgshape/loader"
 	"github.com/pgshape/pgshape/loader/generate"
 )
 
@@ -260,6 +263,7 @@ func runLoader(t *testing.T, bin string, env []string, args ...string) {
 type matrix struct {
 	bin   string
 	clean map[string]dbState
+	known string // a target holding seed "a", the template of each case's target
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -270,7 +274,7 @@ func TestFaultMatrix(t *testing.T) {
 		t.Fatalf("go build: %v: %s", err, out)
 	}
 	m := &matrix{bin: bin, clean: map[string]dbState{}}
-	urls := map[string]string{"b": testdb.New(t, testdb.Target), "c": testdb.New(t, testdb.Target)}
+	urls := map[string]string{"a": testdb.New(t, testdb.Target), "b": testdb.New(t, testdb.Target), "c": testdb.New(t, testdb.Target)}
 	var wg sync.WaitGroup
 	for seed, url := range urls {
 		p := start(t, bin, "", nil, loadArgs(url, seed)...)
@@ -287,6 +291,7 @@ func TestFaultMatrix(t *testing.T) {
 	for seed, url := range urls {
 		m.clean[seed] = readState(t, url)
 	}
+	m.known = urls["a"]
 	if m.clean["b"].tables["messages"] == m.clean["c"].tables["messages"] {
 		t.Fatal("seeds b and c load the same messages: the race case could not tell them apart")
 	}
@@ -314,17 +319,51 @@ func TestFaultMatrix(t *testing.T) {
 	cw.Wait()
 }
 
-// known returns a target holding the dataset of seed "a" and its state.
-func (m *matrix) known(t *testing.T) (string, dbState) {
-	url := testdb.New(t, testdb.Target)
-	runLoader(t, m.bin, nil, loadArgs(url, "a")...)
-	return url, readState(t, url)
+// target returns a new target holding the dataset of seed "a" (a copy of m.known made
+// with CREATE DATABASE … TEMPLATE, dropped when t passes) and its state.
+func (m *matrix) target(t *testing.T) (string, dbState) {
+	ctx := context.Background()
+	kc, err := pgx.ParseConfig(m.known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the server's own user (the test role may not create databases)
+	adminURL := loader.ResolveURL("")
+	admin, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	name := fmt.Sprintf("pgshape_fault_%d_", os.Getpid()) + strings.NewReplacer("/", "_", "-", "_").Replace(strings.ToLower(t.Name()[len("TestFaultMatrix/"):]))
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{kc.Database}.Sanitize()+
+		" OWNER "+pgx.Identifier{kc.User}.Sanitize()); err != nil {
+		t.Fatalf("error copying the known target: %v", err)
+	}
+	u, err := url.Parse(m.known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the target is kept: %s", u)
+			return
+		}
+		if err := testdb.TryExec(adminURL, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Logf("error dropping %s: %v", name, err)
+		}
+	})
+	st := readState(t, u.String())
+	if !maps(st.tables, m.clean["a"].tables) {
+		t.Fatalf("the copy of the known target differs from it: %v", st.tables)
+	}
+	return u.String(), st
 }
 
 // processFault loads seed "b" with --truncate over seed "a", stops it at phase with
 // fault, and checks the target and a rerun.
 func (m *matrix) processFault(t *testing.T, fault, phase string, extra ...string) {
-	url, before := m.known(t)
+	url, before := m.target(t)
 	args := loadArgs(url, "b", append([]string{"--truncate"}, extra...)...)
 	p := start(t, m.bin, phase, nil, args...)
 	p.waitPaused(t, phase)
@@ -430,7 +469,7 @@ func (m *matrix) serverRestart(t *testing.T, phase string) {
 // race starts two loads of different seeds over the known dataset at once: each
 // succeeds or refuses, and the target ends holding one of them whole.
 func (m *matrix) race(t *testing.T) {
-	url, before := m.known(t)
+	url, before := m.target(t)
 	b := start(t, m.bin, "", nil, loadArgs(url, "b", "--truncate")...)
 	c := start(t, m.bin, "", nil, loadArgs(url, "c", "--truncate")...)
 	cb, cc := b.wait(t), c.wait(t)
