@@ -266,6 +266,9 @@ type matrix struct {
 	known string // a target holding seed "a", the template of each case's target
 }
 
+// TestFaultMatrix builds the loader, loads seeds a, b and c cleanly once (a: the known
+// dataset every case starts from; b, c: what a rerun must equal), then runs every case
+// of the matrix at once. docs/generate.md "Faults" is its table.
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
