@@ -311,6 +311,7 @@ func TestFaultMatrix(t *testing.T) {
 	for _, phase := range []string{"copy", "keys", "swap"} {
 		cases["fast-restart/"+phase] = func(t *testing.T) { m.serverRestart(t, phase) }
 	}
+	cases["kill/keys-statement"] = m.killMidStatement
 	cases["two-loads-at-once"] = m.race
 	for _, fault := range []string{"kill", "sigint"} {
 		cases["sample/"+fault] = func(t *testing.T) { m.sampleFault(t, fault) }
@@ -435,6 +436,83 @@ func (m *matrix) checkRerun(t *testing.T, url string, before dbState, args ...st
 	if !slices.Equal(after.objects, before.objects) {
 		t.Errorf("objects after the rerun:\n%s\nwant:\n%s", strings.Join(after.objects, "\n"), strings.Join(before.objects, "\n"))
 	}
+}
+
+// killMidStatement kills the loader while one of its key statements runs (waits on a
+// lock the test holds on the staging tables): the statement's session must end while
+// the lock is still held, not run on once it gets it.
+func (m *matrix) killMidStatement(t *testing.T) {
+	ctx := context.Background()
+	url, before := m.target(t)
+	args := loadArgs(url, "b", "--truncate")
+	p := start(t, m.bin, "keys", nil, args...)
+	p.waitPaused(t, "keys")
+	lock, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(ctx)
+	watch, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	var stg string
+	if err := lock.QueryRow(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pgshape\_gen\_%'`).Scan(&stg); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	var locked []string
+	for _, tb := range generate.Tables {
+		locked = append(locked, pgx.Identifier{stg, tb}.Sanitize())
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE `+strings.Join(locked, ", ")+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.WriteString(p.stdin, "\n")
+	waiting := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !waiting; time.Sleep(20 * time.Millisecond) {
+		if err := watch.QueryRow(ctx, `SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database()
+			AND pid <> $1 AND wait_event_type = 'Lock'`, lock.PgConn().PID()).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !waiting {
+		t.Fatalf("no key statement waited on the lock: %s", p.stderr())
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	if code := p.wait(t); code != -1 {
+		t.Fatalf("exit %d after SIGKILL", code)
+	}
+	var left []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		rows, err := watch.Query(ctx, `SELECT format('pid %s %s: %s', pid, state, left(query, 60)) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1 AND backend_type = 'client backend'`, lock.PgConn().PID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if left, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 0 {
+			break
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("the killed loader's statements outlived it: %v", left)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lock.Close(ctx)
+	watch.Close(ctx)
+	quiet(t, url)
+	m.checkUnchanged(t, before, readState(t, url), true)
+	m.checkRerun(t, url, before, args...)
 }
 
 // serverRestart shuts a private cluster down fast (and starts it again) while a load
