@@ -275,46 +275,65 @@ func Thousands(n int64) string {
 }
 
 // pendingFile is an output written atomically: a temporary file in the destination's
-// directory (mode 0600), fsynced, then renamed over the destination.
+// directory (mode 0600), fsynced, then renamed over the destination. The temporary file
+// exists only from write to commit, so a process killed while it exports leaves none.
 type pendingFile struct {
-	f     *os.File
 	final string
+	tmp   string
 	done  bool
 }
 
-// createPending creates the temporary file now, so an unwritable destination is
-// reported before any work is done.
+// createPending checks now that the destination's directory takes a file, so an
+// unwritable destination is reported before any work is done.
 func createPending(path string) (*pendingFile, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("error preparing the output %s: it is a directory: pass a file path with --output", path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	p := &pendingFile{final: path}
+	f, err := p.create()
 	if err != nil {
-		return nil, fmt.Errorf("error preparing the output %s: %v: pass an --output path in a writable directory", path, unwrapPath(err))
+		return nil, err
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return p, nil
+}
+
+func (p *pendingFile) create() (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(p.final), "."+filepath.Base(p.final)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("error preparing the output %s: %v: pass an --output path in a writable directory", p.final, unwrapPath(err))
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		os.Remove(f.Name())
-		return nil, fmt.Errorf("error preparing the output %s: %v", path, unwrapPath(err))
+		return nil, fmt.Errorf("error preparing the output %s: %v", p.final, unwrapPath(err))
 	}
-	return &pendingFile{f: f, final: path}, nil
+	return f, nil
 }
 
 func (p *pendingFile) write(data []byte) error {
-	if _, err := p.f.Write(data); err != nil {
+	f, err := p.create()
+	if err != nil {
+		return err
+	}
+	p.tmp = f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
-	if err := p.f.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
+		f.Close()
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
-	if err := p.f.Close(); err != nil {
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
 	return nil
 }
 
 func (p *pendingFile) commit() error {
-	if err := os.Rename(p.f.Name(), p.final); err != nil {
+	if err := os.Rename(p.tmp, p.final); err != nil {
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
 	p.done = true
@@ -327,9 +346,8 @@ func (p *pendingFile) commit() error {
 
 // discard removes the temporary file unless it was committed.
 func (p *pendingFile) discard() {
-	if !p.done {
-		p.f.Close()
-		os.Remove(p.f.Name())
+	if !p.done && p.tmp != "" {
+		os.Remove(p.tmp)
 	}
 }
 
