@@ -43,6 +43,7 @@ type Decoder struct {
 	abortedSub int64
 	streamedN  int64
 	lastLSN    pglogrepl.LSN
+	tap        func([]byte) // tests only: sees every message fed
 }
 
 // streamed is a streamed transaction not yet committed: one delta per xid (the
@@ -66,6 +67,9 @@ func (d *Decoder) Aggregator() *Aggregator { return d.agg }
 func (d *Decoder) Feed(data []byte) error {
 	if len(data) == 0 {
 		return errors.New("error decoding a pgoutput message: empty")
+	}
+	if d.tap != nil {
+		d.tap(data)
 	}
 	switch pglogrepl.MessageType(data[0]) {
 	case pglogrepl.MessageTypeInsert:
