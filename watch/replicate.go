@@ -93,7 +93,7 @@ func startSession(ctx context.Context, url, slot, publication string) (*session,
 	// publication_names is parsed as a list of identifiers: quote it as one.
 	pubArg := "'" + pgx.Identifier{publication}.Sanitize() + "'"
 	err = pglogrepl.StartReplication(ctx, conn, ident, lsn, pglogrepl.StartReplicationOptions{
-		Mode: pglogrepl.LogicalReplication,
+		Mode:       pglogrepl.LogicalReplication,
 		PluginArgs: []string{"proto_version '2'", "publication_names " + pubArg, "streaming 'on'"},
 	})
 	if err != nil {
