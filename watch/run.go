@@ -133,8 +133,8 @@ type Snapshot struct {
 // Run watches the publication until ctx ends (or for Duration with Once): every Every
 // it writes the shape document of what it saw (watch-shape-<time>.json, a shape
 // document `loader validate --dataset` reads), the snapshot with its coverage and the
-// drift report (watch-<time>.json), and the drift lines on out. It returns the last
-// report. Nothing row-level is written: only the counters' renderings.
+// drift report (watch-<time>.json), and the drift lines on out. When ctx ends it
+// writes a final report; it returns the last report. Nothing row-level is written: only the counters' renderings.
 func Run(ctx context.Context, opts Options, out io.Writer) (*Snapshot, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -210,8 +210,9 @@ func (w *watcher) run(ctx context.Context) (*Snapshot, error) {
 			w.dec = nil // discard every counter: nothing of this watch is written
 			return nil, err
 		case ctx.Err() != nil:
+			// stopped (a signal, a cancelled context): one final report of what was seen
 			s.close()
-			return last, nil
+			return w.report(time.Now())
 		default:
 			// a dropped connection: resume with a new slot and record the gap
 			s.close()
