@@ -188,14 +188,18 @@ func (a *Aggregator) release(d *delta) {
 	d.rows = [numTables]int64{}
 	d.messages = 0
 	d.created = [7][24]int64{}
-	d.convGap.reset()
+	if d.gapMom.N > 0 {
+		d.convGap.reset()
+	}
 	d.gapMom = moments{}
 	clear(d.convs)
 	clear(d.msgs)
 	clear(d.readMain)
+	if d.matched > 0 {
+		d.delay.reset()
+		d.sketch.reset()
+	}
 	d.receipts, d.matched, d.unmatched, d.readMsgs = 0, 0, 0, 0
-	d.delay.reset()
-	d.sketch.reset()
 	clear(d.createdAt)
 	d.res = second
 	clear(d.days)
@@ -401,8 +405,10 @@ func (a *Aggregator) mergeDelta(d *delta, commitTime micros) {
 		}
 		a.commitLag.add(float64(lag)/float64(second), n)
 	}
-	a.convGap.merge(&d.convGap)
-	a.convGapMoments.merge(d.gapMom)
+	if d.gapMom.N > 0 {
+		a.convGap.merge(&d.convGap)
+		a.convGapMoments.merge(d.gapMom)
+	}
 	for id, cd := range d.convs {
 		c, ok := a.convs[id]
 		if !ok && len(a.convs) >= a.lim.Conversations {
@@ -439,8 +445,10 @@ func (a *Aggregator) mergeDelta(d *delta, commitTime micros) {
 	a.matchedReceipts += d.matched
 	a.unmatchedReceipts += d.unmatched
 	a.readMessages += d.readMsgs
-	a.delay.merge(&d.delay)
-	a.delaySketch.merge(&d.sketch)
+	if d.matched > 0 { // the histograms are long: merge only what was touched
+		a.delay.merge(&d.delay)
+		a.delaySketch.merge(&d.sketch)
+	}
 	a.unparsed += d.unparsed
 }
 
