@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,6 +212,70 @@ func TestGates(t *testing.T) {
 		Once: true, Duration: time.Second}, io.Discard)
 	if !errors.Is(err, ErrGate) {
 		t.Fatalf("Run on p_nolist: %v", err)
+	}
+	waitSlots(t, conn, 0)
+}
+
+// TestWatchResumesAfterDrop: a terminated walsender (a dropped connection) resumes
+// with a new temporary slot and a recorded gap, and what commits afterwards is counted.
+func TestWatchResumesAfterDrop(t *testing.T) {
+	t.Parallel()
+	url, conn := liveDB(t)
+	ctx := context.Background()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	opts := Options{DatabaseURL: url, Publication: "pub", Baseline: exampleBaseline, Output: t.TempDir(),
+		Every: time.Hour, K: 2, Slot: "watch_gap"}
+	var commits atomic.Int64
+	opts.tap = func(b []byte) {
+		if b[0] == 'C' {
+			commits.Add(1)
+		}
+	}
+	type result struct {
+		snap *Snapshot
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := Run(wctx, opts, io.Discard)
+		done <- result{s, err}
+	}()
+	waitSlots(t, conn, 1)
+	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_replication`); err != nil {
+		t.Fatal(err)
+	}
+	// the new slot
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'watch_gap_r1' AND active`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no new slot after the connection dropped")
+		}
+	}
+	for _, s := range referenceWorkload[:2] {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); commits.Load() < 2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watch saw %d of 2 transactions after resuming", commits.Load())
+		}
+	}
+	stop()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	cov := r.snap.Coverage
+	if len(cov.Gaps) != 1 || cov.Gaps[0].ResumeLSN == "" || cov.Counts.Rows["messages"] != 6 || cov.Counts.Transactions != 2 {
+		t.Fatalf("coverage %+v", cov)
 	}
 	waitSlots(t, conn, 0)
 }
