@@ -165,8 +165,9 @@ func (a *Aggregator) ShapeDocument(k int, windowDays int, at time.Time) *shape.D
 
 	r := &d.ReadReceipts
 	r.TotalCount = a.matchedReceipts
-	if a.messages >= kk && a.readMessages >= kk {
-		r.ReadRate = shape.Float(float64(a.readMessages) / float64(a.messages-a.untrackedMessages))
+	// the read rate's denominator is the messages a receipt could be matched with
+	if tracked := a.messages - a.untrackedMessages; tracked >= kk && a.readMessages >= kk {
+		r.ReadRate = shape.Float(min(float64(a.readMessages)/float64(tracked), 1))
 		r.ReceiptsPerReadMessage = shape.Float(float64(a.matchedReceipts) / float64(a.readMessages))
 	}
 	r.DelayHistogramMinutes = kAnon(a.delay.histogram(), kk, &r.Suppressed)
