@@ -13,7 +13,6 @@ import (
 
 	"github.com/pgshape/pgshape/internal/pgcluster"
 	refschema "github.com/pgshape/pgshape/sql"
-	"github.com/pgshape/pgshape/watch"
 )
 
 // TestWatchChild is the watch process TestWatchKillLeavesNoSlot kills; it runs only
@@ -41,14 +40,17 @@ func TestWatchKillLeavesNoSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	setup, err := watch.WatchSetupSQL("pub", "public")
-	if err != nil {
+	if _, err := conn.Exec(ctx, refschema.Schema); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{refschema.Schema, setup} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatal(err)
-		}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"loader", "watch-setup", "--database-url", url, "--publication", "pub"}, &out, &errOut); code != 0 {
+		t.Fatalf("watch-setup: exit %d: %s", code, errOut.String())
+	}
+	var pubinsert, pubupdate bool
+	if err := conn.QueryRow(ctx, "SELECT pubinsert, pubupdate FROM pg_publication WHERE pubname = 'pub'").Scan(&pubinsert, &pubupdate); err != nil ||
+		!pubinsert || pubupdate {
+		t.Fatalf("publication after watch-setup: insert %v update %v (%v)", pubinsert, pubupdate, err)
 	}
 	args := strings.Join([]string{"watch", "--database-url", url, "--publication", "pub",
 		"--baseline", "../../testdata/shape-example.json", "--output", t.TempDir()}, "\x1f")
