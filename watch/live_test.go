@@ -279,3 +279,31 @@ func TestWatchResumesAfterDrop(t *testing.T) {
 	}
 	waitSlots(t, conn, 0)
 }
+
+// TestWatchRechecksPublication: a publication changed without any traffic (no
+// Relation message shows it) is caught before the next report.
+func TestWatchRechecksPublication(t *testing.T) {
+	t.Parallel()
+	url, conn := liveDB(t)
+	ctx := context.Background()
+	opts := Options{DatabaseURL: url, Publication: "pub", Baseline: exampleBaseline, Output: t.TempDir(), Once: true,
+		Duration: time.Minute, Every: 2 * time.Second, Slot: "watch_recheck"}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, opts, io.Discard)
+		done <- err
+	}()
+	waitSlots(t, conn, 1)
+	if _, err := conn.Exec(ctx, `ALTER PUBLICATION pub SET (publish = 'insert, update')`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrPrivacy) || !strings.Contains(err.Error(), "inserts only") {
+			t.Fatalf("error %v, want a privacy stop naming inserts only", err)
+		}
+	case <-time.After(45 * time.Second):
+		t.Fatal("the watch did not notice the changed publication")
+	}
+	waitSlots(t, conn, 0)
+}

@@ -116,6 +116,9 @@ type Coverage struct {
 	At           time.Time `json:"at"`
 	SlotLagBytes int64     `json:"slot_lag_bytes"`
 	Gaps         []Gap     `json:"gaps"`
+	// PublicationCheckedAt is when the publication last passed the gates (at the
+	// start and before every report).
+	PublicationCheckedAt time.Time `json:"publication_checked_at"`
 	// DiscardedOpen counts transactions open when a connection dropped.
 	DiscardedOpen int    `json:"discarded_open_transactions"`
 	Counts        Counts `json:"counts"`
@@ -192,7 +195,7 @@ func (w *watcher) run(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.cov = Coverage{StartLSN: s.startLSN.String(), StartTime: start.UTC(), Gaps: []Gap{}}
+	w.cov = Coverage{StartLSN: s.startLSN.String(), StartTime: start.UTC(), Gaps: []Gap{}, PublicationCheckedAt: start.UTC()}
 	w.st = loopState{processed: s.startLSN, lastStatus: time.Now()}
 	reconnects := 0
 	var last *Snapshot
@@ -261,6 +264,11 @@ func (w *watcher) run(ctx context.Context) (*Snapshot, error) {
 
 // report renders, writes and prints one snapshot.
 func (w *watcher) report(now time.Time) (*Snapshot, error) {
+	// the publication again: a widening without traffic shows no Relation message
+	if err := w.recheck(); err != nil {
+		w.dec = nil // discard every counter: nothing of this watch is written
+		return nil, err
+	}
 	agg := w.dec.Aggregator()
 	doc := agg.ShapeDocument(w.o.K, w.baseline.SampleWindowDays, now)
 	w.cov.At = now.UTC()
@@ -281,6 +289,26 @@ func (w *watcher) report(now time.Time) (*Snapshot, error) {
 	}
 	snap.Drift.WriteText(w.out)
 	return snap, nil
+}
+
+// recheck runs the publication gates again before a report. A refusal is a privacy
+// stop (ErrPrivacy); a failed connection only leaves PublicationCheckedAt as it was.
+func (w *watcher) recheck() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, w.o.DatabaseURL)
+	if err != nil {
+		return nil
+	}
+	defer conn.Close(context.Background())
+	if err := CheckPublication(ctx, conn, w.o.Publication, ReferenceAllowlist); err != nil {
+		if errors.Is(err, ErrGate) {
+			return fmt.Errorf("%w: the publication changed while watching: %v", ErrPrivacy, err)
+		}
+		return nil
+	}
+	w.cov.PublicationCheckedAt = time.Now().UTC()
+	return nil
 }
 
 func writeJSON(path string, v any) error {
