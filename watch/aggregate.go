@@ -184,7 +184,12 @@ func (a *Aggregator) newDelta() *delta {
 }
 
 // release clears d and keeps it for reuse; a discarded delta leaves nothing behind.
+// A delta whose maps grew large (a big transaction) is dropped instead, so the pool
+// does not keep their memory.
 func (a *Aggregator) release(d *delta) {
+	if len(d.msgs) > 1<<12 || len(d.convs) > 1<<12 || len(d.readMain) > 1<<12 {
+		return
+	}
 	d.rows = [numTables]int64{}
 	d.messages = 0
 	d.created = [7][24]int64{}
