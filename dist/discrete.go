@@ -71,6 +71,34 @@ func quantile(surv func(float64) float64, p float64, lo, hi int) int {
 	return lo
 }
 
+// settle returns the smallest x in lo…hi with 1 − S(x + 1) ≥ p, walking from a guess
+// x (a closed form's, off by at most a step or two from rounding); a guess that is
+// not a number, or far off, is left to the bisection.
+func settle(surv func(float64) float64, p float64, x float64, lo, hi int) int {
+	cdf := func(x int) float64 { return 1 - surv(float64(x)+1) }
+	if !(x >= float64(lo) && x <= float64(hi)) {
+		x = math.Max(math.Min(x, float64(hi)), float64(lo)) // clamps ±Inf; NaN stays
+		if math.IsNaN(x) {
+			return quantile(surv, p, lo, hi)
+		}
+	}
+	k := int(x)
+	for range 4 {
+		switch {
+		case cdf(k) < p && k < hi:
+			k++
+		case k > lo && cdf(k-1) >= p:
+			k--
+		default:
+			return k
+		}
+	}
+	return quantile(surv, p, lo, hi)
+}
+
+// CDF returns P(X ≤ x) = 1 − S(⌊x⌋ + 1) of d.
+func CDF(d Discrete, x float64) float64 { return 1 - d.SurvivalFunc()(math.Floor(x)+1) }
+
 // Mean returns E[X] of d as lo + Σ_{x>lo} P(X ≥ x), a sum over the whole support.
 func Mean(d Discrete) float64 {
 	surv := d.SurvivalFunc()

@@ -7,18 +7,22 @@
 //
 // Each law is a value type with exported parameters and the formula (with its source)
 // in its doc comment. It has the methods of a law on the integers of its support
-// [lo, hi]:
+// [lo, hi] (the Discrete interface and more):
 //
-//   - Prob(x): P(X = x);
+//   - Support(): lo and hi;
+//   - SurvivalFunc(): S(x) = P(X ≥ x), and ProbFunc(): P(X = x), as functions with the
+//     parameter-only constants (normalisers, special functions) computed once, for
+//     loops over many points;
 //   - Mass(lo, hi): P(lo ≤ X < hi) over real edges, what a histogram bucket holds;
-//   - Survival(x): P(X ≥ x), and CDF(x): P(X ≤ x);
-//   - Quantile(p): the smallest integer x with CDF(x) ≥ p, found by bisection over the
-//     support, so a support of millions costs about twenty evaluations;
-//   - Mean(): E[X];
+//   - Quantile(p): the smallest integer x with CDF(x) ≥ p, exactly: a closed form
+//     settled against the survival function (log-normal, geometric) or bisection over
+//     the support (power law), so a support of millions costs a few evaluations;
+//   - Mean(): E[X].
 //
-// and, for loops over many points, SurvivalFunc and ProbFunc, which compute the
-// parameter-only constants (normalisers, special functions) once. Inverse precomputes
-// a law's quantile function for many draws (the generator's one per conversation).
+// The package functions CDF, Quantile (bisection) and Mean (a sum over the support)
+// work on any Discrete. Inverse precomputes a law's quantile function for many draws
+// (the generator's one per conversation). HeavyCount and HeavyShare are the
+// heavy-room transform of a count law and what it does to the busiest rooms' share.
 //
 // A malformed law (an empty support, a power law or log-normal from below 1, p outside
 // [0, 1]) is a programmer error and panics with a "dist: " prefix; a law that a

@@ -43,22 +43,18 @@ func (g TruncatedGeometric) ProbFunc() func(int) float64 {
 	}
 }
 
-// Prob returns P(X = x).
-func (g TruncatedGeometric) Prob(x int) float64 { return g.ProbFunc()(x) }
-
-// Survival returns P(X ≥ x).
-func (g TruncatedGeometric) Survival(x float64) float64 { return g.SurvivalFunc()(x) }
-
-// CDF returns P(X ≤ x) = 1 − S(⌊x⌋ + 1).
-func (g TruncatedGeometric) CDF(x float64) float64 { return 1 - g.Survival(math.Floor(x)+1) }
-
 // Mass returns P(lo ≤ X < hi) = S(lo) − S(hi); hi may be +Inf.
 func (g TruncatedGeometric) Mass(lo, hi float64) float64 { return mass(g.SurvivalFunc(), lo, hi) }
 
-// Quantile returns the smallest integer x with CDF(x) ≥ p, by bisection (Quantile).
+// Quantile returns the smallest integer x with CDF(x) ≥ p. CDF(x) ≥ p is
+// S(x+1) ≤ 1 − p, q^(x+1−Min) ≤ qⁿ + (1 − p)(1 − qⁿ), so
+// x = Min + ⌈ln(qⁿ + (1 − p)(1 − qⁿ)) / ln q⌉ − 1; the closed form's rounding is
+// settled against the survival function itself.
 func (g TruncatedGeometric) Quantile(p float64) int {
 	checkP("TruncatedGeometric", p)
-	return quantile(g.SurvivalFunc(), p, g.Min, g.Max)
+	q, tail := 1-g.P, g.tail()
+	x := float64(g.Min) + math.Ceil(math.Log(tail+(1-p)*(1-tail))/math.Log(q)) - 1
+	return settle(g.SurvivalFunc(), p, x, g.Min, g.Max)
 }
 
 // Mean returns E[X] = Min + Σ_{k=1}^{n−1} S(Min+k) = Min + (q(1 − q^(n−1))/(1 − q) − (n−1)qⁿ) / (1 − qⁿ).

@@ -40,7 +40,7 @@ func NewInverse(d Discrete) (*Inverse, error) {
 	for i := range n {
 		p := prob(lo + i)
 		if !(p >= 0) || p > 1 {
-			return nil, fmt.Errorf("P(X = %d) is %g: the law has no mass on %d…%d", lo+i, p, lo, hi)
+			return nil, fmt.Errorf("the law has no mass on %d…%d (P(X = %d) is %g)", lo, hi, lo+i, p)
 		}
 		t := acc + p
 		if acc >= p {

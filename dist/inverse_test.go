@@ -32,7 +32,7 @@ func TestInverse(t *testing.T) {
 		}
 		lo, _ := c.law.Support()
 		for x := lo; x < lo+50; x++ { // just below and above the first steps
-			f := c.law.CDF(float64(x))
+			f := CDF(c.law, float64(x))
 			ps = append(ps, f*(1-1e-12), math.Min(f*(1+1e-12), 1))
 		}
 		for _, p := range ps {

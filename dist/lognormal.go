@@ -1,6 +1,10 @@
 package dist
 
-import "math"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+)
 
 // DiscreteLogNormal is ⌊Y⌋ for Y log-normal, ln Y ~ N(μ, σ²), conditioned on
 // XMin ≤ ⌊Y⌋ ≤ XMax (the spec's "discrete_lognormal"):
@@ -51,22 +55,19 @@ func (d DiscreteLogNormal) ProbFunc() func(int) float64 {
 	}
 }
 
-// Prob returns P(X = x).
-func (d DiscreteLogNormal) Prob(x int) float64 { return d.ProbFunc()(x) }
-
-// Survival returns P(X ≥ x).
-func (d DiscreteLogNormal) Survival(x float64) float64 { return d.SurvivalFunc()(x) }
-
-// CDF returns P(X ≤ x) = 1 − S(⌊x⌋ + 1).
-func (d DiscreteLogNormal) CDF(x float64) float64 { return 1 - d.Survival(math.Floor(x)+1) }
-
 // Mass returns P(lo ≤ X < hi) = S(lo) − S(hi); hi may be +Inf.
 func (d DiscreteLogNormal) Mass(lo, hi float64) float64 { return mass(d.SurvivalFunc(), lo, hi) }
 
-// Quantile returns the smallest integer x with CDF(x) ≥ p, by bisection (Quantile).
+// Quantile returns the smallest integer x with CDF(x) ≥ p. CDF(x) ≥ p is
+// S(x+1) ≤ 1 − p, Q(z(x+1)) ≤ t with t = Q(z(XMax+1)) + (1 − p)·(Q(z(XMin)) −
+// Q(z(XMax+1))), so x = ⌈exp(μ − σ·Φ⁻¹(t))⌉ − 1 (Q⁻¹(t) = −Φ⁻¹(t)); the closed form's
+// rounding is settled against the survival function itself.
 func (d DiscreteLogNormal) Quantile(p float64) int {
 	checkP("DiscreteLogNormal", p)
-	return quantile(d.SurvivalFunc(), p, d.XMin, d.XMax)
+	top, norm := d.norm()
+	t := min(max(top+(1-p)*norm, 0), 1)
+	x := math.Ceil(math.Exp(d.Mu-d.Sigma*mathext.NormalQuantile(t))) - 1
+	return settle(d.SurvivalFunc(), p, x, d.XMin, d.XMax)
 }
 
 // Mean returns E[X] = XMin + Σ_{x>XMin} S(x), summed over the support (no closed form:

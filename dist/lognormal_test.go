@@ -12,7 +12,7 @@ import (
 func TestDiscreteLogNormal(t *testing.T) {
 	t.Parallel()
 	d := DiscreteLogNormal{Mu: 0, Sigma: 1, XMin: 1, XMax: 1_000_000}
-	near(t, "P(1)", d.Prob(1), (0.7558914-0.5)/0.5, 1e-6)
+	near(t, "P(1)", d.ProbFunc()(1), (0.7558914-0.5)/0.5, 1e-6)
 	near(t, "P(1) by Mass", d.Mass(1, 2), (0.7558914-0.5)/0.5, 1e-6)
 	checkLaw(t, "μ = 1.93, σ = 1.59 on 1…3170", DiscreteLogNormal{Mu: 1.9252537738689042, Sigma: 1.5877455856154121, XMin: 1, XMax: 3170}, 1e-12)
 	checkLaw(t, "μ = 2.64, σ = 1.2 on 3…100000", DiscreteLogNormal{Mu: 2.64, Sigma: 1.2, XMin: 3, XMax: 100_000}, 1e-12)

@@ -48,15 +48,6 @@ func (p PowerLaw) ProbFunc() func(int) float64 {
 	}
 }
 
-// Prob returns P(X = x).
-func (p PowerLaw) Prob(x int) float64 { return p.ProbFunc()(x) }
-
-// Survival returns P(X ≥ x).
-func (p PowerLaw) Survival(x float64) float64 { return p.SurvivalFunc()(x) }
-
-// CDF returns P(X ≤ x) = 1 − S(⌊x⌋ + 1).
-func (p PowerLaw) CDF(x float64) float64 { return 1 - p.Survival(math.Floor(x)+1) }
-
 // Mass returns P(lo ≤ X < hi) = S(lo) − S(hi); hi may be +Inf.
 func (p PowerLaw) Mass(lo, hi float64) float64 { return mass(p.SurvivalFunc(), lo, hi) }
 

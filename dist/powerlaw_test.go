@@ -11,7 +11,7 @@ import (
 func TestPowerLaw(t *testing.T) {
 	t.Parallel()
 	p := PowerLaw{Alpha: 2, XMin: 1, XMax: 10_000_000}
-	near(t, "P(1)", p.Prob(1), 6/(math.Pi*math.Pi), 1e-6)
+	near(t, "P(1)", p.ProbFunc()(1), 6/(math.Pi*math.Pi), 1e-6)
 	near(t, "P([2, 4))", p.Mass(2, 4), (0.25+1.0/9)*6/(math.Pi*math.Pi), 1e-6)
 	near(t, "mean α = 3", PowerLaw{Alpha: 3, XMin: 1, XMax: 10_000_000}.Mean(), math.Pi*math.Pi/6/1.2020569031595942, 1e-6)
 	// Both branches of Mean (the zeta difference above α = 2, the sum below) and every
@@ -24,15 +24,8 @@ func TestPowerLaw(t *testing.T) {
 // P(1) = 36/49 = 0.7347, CDF(2) = 45/49 = 0.9184.
 func TestPowerLawQuantileByHand(t *testing.T) {
 	t.Parallel()
-	p := PowerLaw{Alpha: 2, XMin: 1, XMax: 3}
-	for _, c := range []struct {
-		p    float64
-		want int
-	}{{0, 1}, {0.5, 1}, {36.0/49 - 1e-12, 1}, {36.0/49 + 1e-12, 2}, {0.9, 2}, {45.0/49 + 1e-12, 3}, {1, 3}} {
-		if got := p.Quantile(c.p); got != c.want {
-			t.Errorf("Quantile(%.15g) = %d, want %d", c.p, got, c.want)
-		}
-	}
+	checkQuantiles(t, "α = 2 on 1…3", PowerLaw{Alpha: 2, XMin: 1, XMax: 3}, []quantileAt{
+		{0, 1}, {0.5, 1}, {36.0/49 - 1e-12, 1}, {36.0/49 + 1e-12, 2}, {0.9, 2}, {45.0/49 + 1e-12, 3}, {1, 3}})
 }
 
 // TestPowerLawQuantileLargeSupport: on 1…10⁹ the bisection still lands on the step:
@@ -44,8 +37,8 @@ func TestPowerLawQuantileLargeSupport(t *testing.T) {
 	p := PowerLaw{Alpha: 2, XMin: 1, XMax: 1_000_000_000}
 	for _, prob := range []float64{0.5, 0.99, 1 - 1e-6, 1 - 1e-8} {
 		x := p.Quantile(prob)
-		if !(p.CDF(float64(x)) >= prob && p.CDF(float64(x-1)) < prob) {
-			t.Errorf("Quantile(%g) = %d: CDF(%d) = %.17g, CDF(%d) = %.17g", prob, x, x-1, p.CDF(float64(x-1)), x, p.CDF(float64(x)))
+		if !(CDF(p, float64(x)) >= prob && CDF(p, float64(x-1)) < prob) {
+			t.Errorf("Quantile(%g) = %d: CDF(%d) = %.17g, CDF(%d) = %.17g", prob, x, x-1, CDF(p, float64(x-1)), x, CDF(p, float64(x)))
 		}
 		if prob == 1-1e-6 {
 			z2, top := math.Pi*math.Pi/6, 1/(1e9+0.5)
@@ -56,7 +49,7 @@ func TestPowerLawQuantileLargeSupport(t *testing.T) {
 
 func TestPowerLawPanics(t *testing.T) {
 	t.Parallel()
-	wantPanic(t, "XMin 0", func() { PowerLaw{Alpha: 2, XMin: 0, XMax: 10}.Prob(1) })
+	wantPanic(t, "XMin 0", func() { PowerLaw{Alpha: 2, XMin: 0, XMax: 10}.ProbFunc() })
 	wantPanic(t, "empty support", func() { PowerLaw{Alpha: 2, XMin: 5, XMax: 4}.Mean() })
 	wantPanic(t, "p > 1", func() { PowerLaw{Alpha: 2, XMin: 1, XMax: 10}.Quantile(1.5) })
 	wantPanic(t, "p NaN", func() { PowerLaw{Alpha: 2, XMin: 1, XMax: 10}.Quantile(math.NaN()) })
