@@ -156,14 +156,10 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 
 	sg := s.Conversations.SmallGroup
 	m.smallMin = sg.Min
-	m.smallCum = cdf(sg.Min, min(int64(sg.Max), m.users), func(x int) float64 {
-		return math.Pow(1-sg.P, float64(x-sg.Min))
-	})
+	m.smallCum = cdf(sg.Min, min(int64(sg.Max), m.users), sg.Law().ProbFunc())
 	lg := s.Conversations.LargeGroup
 	m.largeMin = lg.XMin
-	m.largeCum = cdf(lg.XMin, min(int64(lg.XMax), m.users), func(x int) float64 {
-		return math.Pow(float64(x), -lg.Alpha)
-	})
+	m.largeCum = cdf(lg.XMin, min(int64(lg.XMax), m.users), lg.Law().ProbFunc())
 
 	for _, t := range shape.AttachmentTypes {
 		if w := s.Attachments.TypeDistribution[t]; w > 0 {
