@@ -1,6 +1,9 @@
 package dist
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // HeavyCount is the heavy-room transform of a count: the busiest rooms, those with a
 // count n at or above the pivot q (the count law's (1 − pct) quantile), have their
@@ -33,7 +36,9 @@ type HeavyShare struct {
 // NewHeavyShare computes HeavyShare for the busiest pct of d's draws, with one
 // survival evaluation per value of the support. 0 ≤ pct ≤ 1.
 func NewHeavyShare(d Discrete, pct float64) HeavyShare {
-	checkP("HeavyShare", 1-pct)
+	if !(pct >= 0 && pct <= 1) {
+		panic(fmt.Sprintf("dist: NewHeavyShare: pct = %g is outside [0, 1]", pct))
+	}
 	surv := d.SurvivalFunc()
 	xmin, xmax := d.Support()
 	q := float64(quantile(surv, 1-pct, xmin, xmax))
