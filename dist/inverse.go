@@ -8,17 +8,17 @@ import (
 // Bounds of Inverse's table: it holds the CDF at every integer from the law's lo up to
 // where no more than inverseTailMass is left above, or inverseMaxTable values.
 const (
-	inverseTailMass = 1e-9
+	inverseTailMass = 1e-6
 	inverseMaxTable = 1 << 20
 )
 
 // Inverse is a discrete law's quantile function precomputed for many calls: the CDF
-// at every integer of the body of the support (from lo until at most 10⁻⁹ of the mass
+// at every integer of the body of the support (from lo until at most 10⁻⁶ of the mass
 // is left above, at most 2²⁰ values), summed from the point masses, and a guide table
 // that sends p to the few table entries its answer lies between (Devroye 1986,
 // Non-Uniform Random Variate Generation, §III.2.4, the guide table of the inversion
 // method), so a quantile costs a table look-up and a short binary search. Beyond the
-// table, where at most 10⁻⁹ of the mass (or, on a power law's long support, the mass
+// table, where at most 10⁻⁶ of the mass (or, on a power law's long support, the mass
 // above its 2²⁰-th value) lies, it bisects the law's survival function as Quantile
 // does. The answer is Quantile's, the smallest integer x with CDF(x) ≥ p, up to the
 // rounding of the summed CDF (a few 10⁻¹⁶) at a p that falls on a step.
@@ -36,6 +36,7 @@ func NewInverse(d Discrete) (*Inverse, error) {
 	prob := d.ProbFunc()
 	v := &Inverse{lo: lo, hi: hi, surv: d.SurvivalFunc()}
 	n := min(hi-lo+1, inverseMaxTable)
+	v.cdf = make([]float64, 0, n)
 	var acc, carry float64 // Neumaier's compensated sum: carry holds what acc lost
 	for i := range n {
 		p := prob(lo + i)
@@ -53,6 +54,9 @@ func NewInverse(d Discrete) (*Inverse, error) {
 		if 1-acc < inverseTailMass {
 			break
 		}
+	}
+	if len(v.cdf) < cap(v.cdf)/2 { // stopped early: keep only what is used
+		v.cdf = append([]float64(nil), v.cdf...)
 	}
 	acc += carry
 	if !(acc > 0) {

@@ -8,7 +8,7 @@ import (
 
 // TestInverse: the tabulated quantile function gives the law's own Quantile, at the
 // steps and between them, on a support the table covers, one whose tail it leaves to
-// bisection (the log-normal's last 10⁻⁹), and one longer than the table (a power law
+// bisection (the log-normal's last 10⁻⁶), and one longer than the table (a power law
 // to 10⁸, whose values above 2²⁰ hold 2·10⁻⁴ of the mass).
 func TestInverse(t *testing.T) {
 	t.Parallel()
