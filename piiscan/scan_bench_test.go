@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/pgshape/pgshape/piiscan"
@@ -33,6 +34,25 @@ func BenchmarkScan(b *testing.B) {
 			for b.Loop() {
 				fs, err := piiscan.Scan(doc, piiscan.Options{DenyList: []string{"acme-internal"}})
 				if err != nil || len(fs) != 0 {
+					b.Fatalf("%v %v", fs, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkScanLongString scans one string value holding n copies of an address and an
+// email: the cost per byte must stay flat as n grows (it grew with n while claimed
+// spans were compared pairwise).
+func BenchmarkScanLongString(b *testing.B) {
+	for _, n := range []int{1000, 4000, 16000} {
+		doc := []byte(`"` + strings.Repeat("1.2.3.4 a@b.co ", n) + `"`)
+		b.Run(fmt.Sprintf("copies=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				fs, err := piiscan.Scan(doc, piiscan.Options{})
+				if err != nil || len(fs) != 2 {
 					b.Fatalf("%v %v", fs, err)
 				}
 			}
