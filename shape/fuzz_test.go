@@ -50,6 +50,9 @@ func FuzzParseDocument(f *testing.F) {
 			t.Fatalf("extracted_at %v read back as %v", d.ExtractedAt, d2.ExtractedAt)
 		}
 		d2.ExtractedAt = d.ExtractedAt // same instant; the *time.Location differs
+		if len(d.ReadReceipts.ByMemberCount) == 0 && len(d2.ReadReceipts.ByMemberCount) == 0 {
+			d2.ReadReceipts.ByMemberCount = d.ReadReceipts.ByMemberCount // {} is written as nothing (omitempty)
+		}
 		if !reflect.DeepEqual(d, d2) {
 			t.Fatalf("round trip changed the document:\n first %+v\nsecond %+v", d, d2)
 		}
