@@ -59,3 +59,23 @@ func BenchmarkScanLongString(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScanDeep scans a document nested depth levels deep under 1000-character
+// keys, a finding at the bottom: the cost per byte must stay flat as depth grows (it
+// grew with depth while every level's path was joined; depth 1000 took 25 s).
+func BenchmarkScanDeep(b *testing.B) {
+	key := `"` + strings.Repeat("a", 1000) + `":`
+	for _, depth := range []int{250, 500, 1000} {
+		doc := []byte(strings.Repeat("{"+key, depth) + `"4111 1111 1111 1111"` + strings.Repeat("}", depth))
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				fs, err := piiscan.Scan(doc, piiscan.Options{})
+				if err != nil || len(fs) != 1 || len(fs[0].Path) != 1+depth*1001 {
+					b.Fatalf("%d findings, %v", len(fs), err)
+				}
+			}
+		})
+	}
+}
