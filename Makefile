@@ -5,7 +5,7 @@ WITH_PG   := scripts/with-postgres
 BIN       := bin/loader
 DEMO_OUT  := demo-out
 
-.PHONY: build test demo bench vet clean clean-db
+.PHONY: build test demo bench vet fuzz clean clean-db
 
 build:
 	$(GO) build -o $(BIN) ./cmd/loader
@@ -26,6 +26,22 @@ demo: build
 
 bench: build
 	$(WITH_PG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+# fuzz: run every fuzz target (func Fuzz* in FUZZPKGS) for FUZZTIME each, one after
+# the other; a failing input is written to the package's testdata/fuzz/<Fuzz…>/ and
+# stops the run. `make test` runs only the committed seed corpora. Example:
+# make fuzz FUZZTIME=3m FUZZFLAGS='-parallel 1'. See docs/testing.md.
+FUZZTIME  ?= 10s
+FUZZPKGS  ?= ./...
+FUZZFLAGS ?=
+
+fuzz:
+	@for pkg in $$($(GO) list $(FUZZPKGS)); do \
+		for name in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg || exit 1; \
+		done; \
+	done
 
 clean:
 	rm -rf bin $(DEMO_OUT)
