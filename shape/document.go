@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -194,7 +195,9 @@ func Parse(data []byte) (*Document, error) {
 	} else {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil || s != Version {
-			return nil, fmt.Errorf("%w: $.shape_version is %s, this loader reads %q", ErrInvalid, string(v), Version)
+			var one bytes.Buffer
+			_ = json.Compact(&one, v) // v is valid JSON: it was just decoded
+			return nil, fmt.Errorf("%w: $.shape_version is %s, this loader reads %q", ErrInvalid, one.Bytes(), Version)
 		}
 	}
 	for _, k := range []string{"users", "conversations", "messages", "read_receipts", "attachments"} {
@@ -239,13 +242,24 @@ func locate(top map[string]json.RawMessage, err error) string {
 				inner, _ := json.Marshal(map[string]json.RawMessage{fname: fraw})
 				wrapped, _ := json.Marshal(map[string]json.RawMessage{name: inner})
 				if ferr := strict(wrapped, &Document{}); ferr != nil {
-					return fmt.Sprintf("$.%s.%s: %v", name, fname, ferr)
+					return fmt.Sprintf("%s: %v", member(member("$", name), fname), ferr)
 				}
 			}
 		}
-		return fmt.Sprintf("$.%s: %v", name, err)
+		return fmt.Sprintf("%s: %v", member("$", name), err)
 	}
-	return err.Error()
+	return fmt.Sprintf("$: %v", err) // no field fails alone (a key given twice, the first one bad)
+}
+
+// member is the JSON path of key in the object at path: .key for an identifier, else
+// ["key"] quoted, so that a key holding a newline keeps the error one line.
+func member(path, key string) string {
+	for i, r := range key {
+		if !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9') {
+			return path + "[" + strconv.Quote(key) + "]"
+		}
+	}
+	return path + "." + key
 }
 
 // ReadFile reads and checks a shape document from path. Errors name the path;
