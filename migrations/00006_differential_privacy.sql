@@ -487,6 +487,12 @@ CREATE OR REPLACE FUNCTION shape.dp_ratio(a float8, b float8, clamp boolean) RET
     LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT CASE WHEN b IS NULL OR b <= 0 THEN NULL WHEN clamp THEN LEAST(GREATEST(a / b, 0), 1) ELSE GREATEST(a / b, 0) END $$;
 
+-- shape.dp_at_least(x, lo): x raised to lo (NULL stays NULL): a read message has at
+-- least one receipt, which noise alone could contradict.
+CREATE OR REPLACE FUNCTION shape.dp_at_least(x float8, lo float8) RETURNS float8
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN x IS NOT NULL THEN GREATEST(x, lo) END $$;
+
 -- The ledger: one row per release, the document stored; the total spent in a sequence
 -- (non-transactional: a rolled-back release stays paid).
 CREATE TABLE shape.dp_ledger (
@@ -672,7 +678,7 @@ BEGIN
     -- receipts: by member bucket
     SELECT pg_catalog.jsonb_object_agg(shape.format_key(g_jm[b]), pg_catalog.jsonb_build_object(
                'read_rate', shape.dp_ratio(n_bread[b], n_bmsg[b], true),
-               'receipts_per_read_message', shape.dp_ratio(n_brec[b], n_bread[b], false)))
+               'receipts_per_read_message', shape.dp_at_least(shape.dp_ratio(n_brec[b], n_bread[b], false), 1)))
       INTO bym FROM pg_catalog.generate_series(1, 8) b;
     SELECT pg_catalog.sum(c) FILTER (WHERE lo < 1), pg_catalog.sum(c) FILTER (WHERE lo >= 1 AND lo < 60)
       INTO immediate, near
@@ -724,8 +730,8 @@ BEGIN
             'total_count', (SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_delay) c),
             'read_rate', shape.dp_ratio((SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_bread) c),
                                         (SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_bmsg) c), true),
-            'receipts_per_read_message', shape.dp_ratio((SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_brec) c),
-                                                        (SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_bread) c), false),
+            'receipts_per_read_message', shape.dp_at_least(shape.dp_ratio((SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_brec) c),
+                                                        (SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_bread) c), false), 1),
             'delay_histogram_minutes', shape.dp_hist(g_delay, n_delay),
             'delay_percentiles_seconds', pg_catalog.jsonb_build_object(
                 'p50', 60 * shape.dp_quantile(g_delay, n_delay, 0.5), 'p75', 60 * shape.dp_quantile(g_delay, n_delay, 0.75),
@@ -779,6 +785,7 @@ DROP FUNCTION IF EXISTS shape.export_dp(int, timestamptz, float8, float8);
 DROP FUNCTION IF EXISTS shape.dp_spent_nano();
 DROP TABLE IF EXISTS shape.dp_ledger;
 DROP SEQUENCE IF EXISTS shape.dp_rho_spent_nano;
+DROP FUNCTION IF EXISTS shape.dp_at_least(float8, float8);
 DROP FUNCTION IF EXISTS shape.dp_ratio(float8, float8, boolean);
 DROP FUNCTION IF EXISTS shape.dp_hist(float8[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_top_share(float8[], bigint[], float8, boolean);

@@ -53,6 +53,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			validateCommand(),
 			statTestsCommand(),
 			calibrateCommand(),
+			privacyBudgetCommand(),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError("%v (see loader --help)", err)
