@@ -32,9 +32,9 @@
 -- +goose Up
 -- +goose StatementBegin
 ALTER TABLE shape.policy
-    ADD COLUMN dp_cap_messages    integer NOT NULL DEFAULT 200 CHECK (dp_cap_messages >= 1),
-    ADD COLUMN dp_cap_receipts    integer NOT NULL DEFAULT 10 CHECK (dp_cap_receipts >= 1),
-    ADD COLUMN dp_cap_attachments integer NOT NULL DEFAULT 4 CHECK (dp_cap_attachments >= 1);
+    ADD COLUMN dp_cap_messages    integer NOT NULL DEFAULT 50 CHECK (dp_cap_messages >= 1),
+    ADD COLUMN dp_cap_receipts    integer NOT NULL DEFAULT 5 CHECK (dp_cap_receipts >= 1),
+    ADD COLUMN dp_cap_attachments integer NOT NULL DEFAULT 2 CHECK (dp_cap_attachments >= 1);
 COMMENT ON COLUMN shape.policy.dp_cap_messages IS 'differential privacy: window messages kept per conversation';
 COMMENT ON COLUMN shape.policy.dp_cap_receipts IS 'differential privacy: receipts kept per kept message';
 COMMENT ON COLUMN shape.policy.dp_cap_attachments IS 'differential privacy: attachments kept per kept message';

@@ -388,7 +388,7 @@ func TestDPExportDocument(t *testing.T) {
 	}
 	p := doc.Privacy
 	if p == nil || p.Mode != shape.ModeDifferentialPrivacy || p.Epsilon != 100000 || p.Delta != 1e-6 || p.Unit != "conversation" ||
-		p.Caps["messages_per_conversation"] != 200 || len(p.Vectors) != 15 || p.ReleaseID < 1 {
+		p.Caps["messages_per_conversation"] != 50 || len(p.Vectors) != 15 || p.ReleaseID < 1 {
 		t.Fatalf("privacy = %+v", p)
 	}
 	// σ² = ⌈Δ²·15 / (2ρ)⌉, and the vectors' ρ add up to at most the release's
@@ -409,7 +409,7 @@ func TestDPExportDocument(t *testing.T) {
 	}
 	var users, convs, msgs int64
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM public.users), (SELECT count(*) FROM public.conversations),
-		(SELECT sum(least(n, 200)) FROM (SELECT count(*) n FROM public.messages GROUP BY conversation_id) s)`).Scan(&users, &convs, &msgs); err != nil {
+		(SELECT sum(least(n, 50)) FROM (SELECT count(*) n FROM public.messages GROUP BY conversation_id) s)`).Scan(&users, &convs, &msgs); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -420,7 +420,7 @@ func TestDPExportDocument(t *testing.T) {
 	}{
 		{"users", doc.Users.TotalCount, users, 1, 33},
 		{"conversations", doc.Conversations.TotalCount, convs, 1, len(doc.Conversations.MemberCountHistogram)},
-		{"messages (capped at 200 per conversation)", doc.Messages.TotalCount, msgs, mustSigma(t, p, "messages.weekday_hour"), 168},
+		{"messages (capped at 50 per conversation)", doc.Messages.TotalCount, msgs, mustSigma(t, p, "messages.weekday_hour"), 168},
 	} {
 		// a sum of `bins` noisy counts (clamped at 0: the clamp only adds) within 6 SD
 		if tol := 6 * c.sigma * math.Sqrt(float64(c.bins)); c.got < c.want-int64(tol) || float64(c.got) > float64(c.want)+tol+float64(c.bins)*c.sigma {
