@@ -15,8 +15,9 @@
 --     message (shape.policy; rows kept by a keyed hash, md5(random key ‖ id), a fresh
 --     key per release). The caps go out with the result.
 --   * Fixed public bins (the grids of 00002), every bin published, no suppression.
---     Totals, shares, ratios, means, percentiles, heavy-room shares and the burst
---     coefficient are computed from the noisy counts (post-processing).
+--     Sparse histogram bins whose noisy count is under 3σ are set to 0; totals, shares,
+--     ratios, means, percentiles, heavy-room shares and the burst coefficient are
+--     computed from the noisy counts (post-processing).
 --   * Noise: the discrete Gaussian (Canonne, Kamath, Steinke 2020), sampled exactly
 --     with integer arithmetic from pgcrypto's gen_random_bytes. Never random(), never
 --     floating point.
@@ -555,6 +556,7 @@ DECLARE
     params   jsonb := '{}'::jsonb;
     nvec     int;
     sigma2   bigint;
+    thr      bigint;
     v        bigint[];
     z        bigint[];
     i        int;
@@ -628,8 +630,17 @@ BEGIN
         SELECT pg_catalog.array_agg(e::bigint ORDER BY o) INTO v
           FROM pg_catalog.jsonb_array_elements_text(raw -> s.name) WITH ORDINALITY AS a(e, o);
         z := shape.dp_discrete_gaussian(sigma2, pg_catalog.cardinality(v));
+        -- post-processing: in the long, sparse histograms (the grids) a bin whose noisy
+        -- count is under 3σ becomes 0: an empty bin passes with probability 0.13 %,
+        -- while clamping at 0 alone leaves every empty bin about 0.4σ and piles mass
+        -- into the empty tails (percentiles, heavy-room shares). The dense vectors
+        -- (7×24 cells, types, media, the member-bucket counts) are only clamped at 0.
+        thr := CASE WHEN s.name IN ('messages.weekday_hour', 'messages.media', 'attachments.type',
+                                    'read_receipts.messages_by_member_count',
+                                    'read_receipts.read_by_member_count', 'read_receipts.receipts_by_member_count')
+                    THEN 0 ELSE pg_catalog.ceil(3 * pg_catalog.sqrt(sigma2::float8))::bigint END;
         FOR i IN 1 .. pg_catalog.cardinality(v) LOOP
-            v[i] := GREATEST(v[i] + z[i], 0);
+            v[i] := CASE WHEN v[i] + z[i] < thr THEN 0 ELSE GREATEST(v[i] + z[i], 0) END;
         END LOOP;
         noisy := noisy || pg_catalog.jsonb_build_object(s.name, pg_catalog.to_jsonb(v));
         params := params || pg_catalog.jsonb_build_object(s.name, pg_catalog.jsonb_build_object(
