@@ -444,3 +444,62 @@ func mustSigma(t *testing.T, p *shape.Privacy, name string) float64 {
 	}
 	return s
 }
+
+// clopperPearson returns the exact binomial confidence bounds for k successes in n at
+// level 1 − 2α (each side α).
+func clopperPearson(k, n int, alpha float64) (lo, hi float64) {
+	if k > 0 {
+		lo = distuv.Beta{Alpha: float64(k), Beta: float64(n - k + 1)}.Quantile(alpha)
+	}
+	hi = 1
+	if k < n {
+		hi = distuv.Beta{Alpha: float64(k + 1), Beta: float64(n - k)}.Quantile(1 - alpha)
+	}
+	return lo, hi
+}
+
+// An empirical privacy test that can fail: the mechanism count + N_Z(0, σ²) on two
+// neighbouring counts (0 and 1, sensitivity 1), with σ² = 2 as the accountant would
+// choose for ρ = 1/4: (ε, δ) = (1/4 + 2√(ln(1/δ)/4), 10⁻³) = (2.88, 10⁻³). For the events
+// S_c = {output ≥ c}, c = 1 … 5, Clopper–Pearson bounds (α = 10⁻⁷ a side, so a correct
+// sampler fails with probability under 2·10⁻⁶) give a lower bound on the privacy
+// loss, ε̂ = ln((P̂₁(S)_lo − δ) / P̂₀(S)_hi); the test fails when ε̂ > ε. The same draws
+// with a neighbour 4 apart (a sensitivity the noise was not made for) must give ε̂ > ε:
+// the test has the power to see a mechanism whose noise is too small.
+func TestDPEmpiricalPrivacy(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Bare)
+	const sigma2, n, delta, alpha = 2, 20_000, 1e-3, 1e-7
+	rho := 1.0 / (2 * sigma2)
+	eps := rho + 2*math.Sqrt(rho*math.Log(1/delta))
+	d0 := gaussianDraws(t, db, sigma2, n) // M(D) = 0 + Z
+	d1 := gaussianDraws(t, db, sigma2, n) // M(D') = 1 + Z'
+	epsHat := func(shift int64) float64 {
+		best := math.Inf(-1)
+		for c := int64(1); c <= 5; c++ {
+			var k0, k1 int
+			for i := range d0 {
+				if d0[i] >= c {
+					k0++
+				}
+				if d1[i]+shift >= c {
+					k1++
+				}
+			}
+			lo1, _ := clopperPearson(k1, n, alpha)
+			_, hi0 := clopperPearson(k0, n, alpha)
+			if lo1-delta > 0 {
+				best = math.Max(best, math.Log((lo1-delta)/hi0))
+			}
+		}
+		return best
+	}
+	got, wrong := epsHat(1), epsHat(4)
+	t.Logf("σ² = %d, %d + %d draws: ε̂ ≥ %.3f at δ = %g (claimed ε = %.3f); a neighbour 4 apart: ε̂ ≥ %.3f", sigma2, n, n, got, delta, eps, wrong)
+	if got > eps {
+		t.Errorf("ε̂ = %.3f > ε = %.3f: the noise is smaller than the accountant assumes", got, eps)
+	}
+	if wrong <= eps {
+		t.Errorf("a neighbour 4 apart gives ε̂ = %.3f ≤ ε = %.3f: the test cannot see a privacy loss this large", wrong, eps)
+	}
+}
