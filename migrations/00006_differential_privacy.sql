@@ -12,8 +12,9 @@
 --     sender, per membership its user and per receipt its reader (issue 12).
 --   * Bounds, in SQL before aggregation: at most cap_messages window messages per
 --     conversation, cap_receipts receipts per message, cap_attachments attachments per
---     message (shape.policy; rows kept by a keyed hash, md5(random key ‖ id), a fresh
---     key per release). The caps go out with the result.
+--     message (shape.policy; rows kept in the order of a seeded hash,
+--     hashint8extended(id, seed), a fresh random 64-bit seed per release). The caps go
+--     out with the result.
 --   * Fixed public bins (the grids of 00002), every bin published, no suppression.
 --     Sparse histogram bins whose noisy count is under 3σ are set to 0; totals, shares,
 --     ratios, means, percentiles, heavy-room shares and the burst coefficient are
@@ -270,7 +271,8 @@ $$;
 
 -- shape.dp_aggregates_v1: the exact, bounded counts a release noises, one bigint array
 -- per vector of shape.dp_sensitivity_v1 (by name), over fixed bins. key chooses the
--- kept rows (md5(key ‖ id) order within each conversation or message); with a fixed key
+-- kept rows (hashint8extended order, seeded by key's first 8 bytes, within each
+-- conversation or message: message id; receipt read_at; attachment size); with a fixed key
 -- the rows kept of one conversation do not depend on any other conversation, which is
 -- what the sensitivities need. Internal: only the owner and shape.export_dp call it.
 CREATE OR REPLACE FUNCTION shape.dp_aggregates_v1(window_days int, as_of timestamptz, cap_messages int,
@@ -284,7 +286,7 @@ CREATE OR REPLACE FUNCTION shape.dp_aggregates_v1(window_days int, as_of timesta
 AS $fn$
 DECLARE
     lo_ts     timestamptz;
-    k         text := pg_catalog.encode(key, 'hex');
+    seed      bigint;
     g_user    float8[] := shape.grid_username_length();
     g_age     float8[] := shape.grid_account_age_days();
     g_member  float8[] := shape.grid_member_count();
@@ -309,6 +311,7 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     lo_ts := as_of - pg_catalog.make_interval(days => window_days);
+    seed := ('x' || pg_catalog.encode(pg_catalog.substr(key || '\x0000000000000000'::bytea, 1, 8), 'hex'))::bit(64)::bigint;
 
     -- users: one count per user row in each histogram
     SELECT pg_catalog.jsonb_build_object(
@@ -349,7 +352,7 @@ BEGIN
     -- conversation, cap_receipts receipts and cap_attachments attachments per message
     WITH w AS (SELECT m.message_id, m.conversation_id, m.created_at, m.has_media, m.content_length,
                       pg_catalog.row_number() OVER (PARTITION BY m.conversation_id
-                                                    ORDER BY pg_catalog.md5(k || m.message_id::text), m.message_id) AS rk,
+                                                    ORDER BY pg_catalog.hashint8extended(m.message_id, seed), m.message_id) AS rk,
                       pg_catalog.date_part('epoch', m.created_at)
                           - pg_catalog.date_part('epoch', pg_catalog.lag(m.created_at) OVER (PARTITION BY m.conversation_id
                                                                                             ORDER BY m.created_at, m.message_id)) AS gap
@@ -366,14 +369,14 @@ BEGIN
                                FROM (SELECT kb.message_id, kb.mb,
                                             (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kb.created_at)) / 60 AS delay_min,
                                             pg_catalog.row_number() OVER (PARTITION BY sr.message_id
-                                                ORDER BY pg_catalog.md5(k || sr.message_id::text || '/' || sr.read_at::text)) AS rk
+                                                ORDER BY pg_catalog.hashint8extended((pg_catalog.date_part('epoch', sr.read_at) * 1e6)::bigint, seed)) AS rk
                                        FROM kb JOIN shape_source.read_receipts sr ON sr.message_id = kb.message_id
                                       WHERE sr.read_at < as_of) r
                               WHERE r.rk <= cap_receipts),
          att AS MATERIALIZED (SELECT a.type, a.size_bytes
                                 FROM (SELECT sa.type, sa.size_bytes,
                                              pg_catalog.row_number() OVER (PARTITION BY sa.message_id
-                                                 ORDER BY pg_catalog.md5(k || sa.message_id::text || '/' || sa.type || '/' || sa.size_bytes::text)) AS rk
+                                                 ORDER BY pg_catalog.hashint8extended(sa.size_bytes, seed), sa.type) AS rk
                                         FROM kept JOIN shape_source.attachments sa ON sa.message_id = kept.message_id) a
                                WHERE a.rk <= cap_attachments)
     SELECT pg_catalog.jsonb_build_object(
