@@ -614,7 +614,7 @@ func (f *fitter) reads() {
 		*s = spec.ReadReceipts{ReadRate: s.ReadRate, ExtraReaderProbability: s.ExtraReaderProbability,
 			ImmediateShare: df.ImmediateShare, ImmediateMeanSeconds: df.ImmediateMean,
 			NearTermShare: df.NearTermShare, NearTermMeanSeconds: df.NearTermMean,
-			DelayedShare: 1 - df.ImmediateShare - df.NearTermShare, DelayedMu: df.DelayedMu, DelayedSigma: df.DelayedSigma}
+			DelayedShare: max(0, 1-df.ImmediateShare-df.NearTermShare), DelayedMu: df.DelayedMu, DelayedSigma: df.DelayedSigma}
 		g := df.GOF
 		mix := df.Model()
 		g.Percentiles = f.percentiles(rr.DelayPercentilesSeconds, func(p float64) float64 { return QuantileReal(mix, p, 1e10) })

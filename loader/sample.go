@@ -40,6 +40,12 @@ type SampleOptions struct {
 	WindowDays int
 	K          int
 	AsOf       time.Time
+	// Privacy, Epsilon and Delta choose the export's mode (ExportOptions): default
+	// k-anonymity; PrivacyDP samples in a read-write transaction, since the database
+	// records the release in its privacy ledger.
+	Privacy string
+	Epsilon float64
+	Delta   float64
 	// StatementTimeout is set with SET LOCAL for the sampling transaction. Default
 	// (0): DefaultStatementTimeout, 15 minutes.
 	StatementTimeout time.Duration
@@ -76,7 +82,7 @@ func (o SampleOptions) Validate() error {
 }
 
 func (o SampleOptions) export() ExportOptions {
-	return ExportOptions{WindowDays: o.WindowDays, K: o.K, AsOf: o.AsOf}
+	return ExportOptions{WindowDays: o.WindowDays, K: o.K, AsOf: o.AsOf, Privacy: o.Privacy, Epsilon: o.Epsilon, Delta: o.Delta}
 }
 
 // family is one metric family of the shape document, with the guide's progress words.
@@ -141,7 +147,7 @@ func Sample(ctx context.Context, opts SampleOptions, out io.Writer) error {
 		ExtractedAt:     res.doc.ExtractedAt,
 		AsOf:            res.asOf,
 		WindowDays:      res.doc.SampleWindowDays,
-		K:               opts.export().EffectiveK(),
+		K:               manifestK(opts.export()),
 		ShapeFile:       filepath.Base(opts.Output),
 		ShapeSHA256:     hex.EncodeToString(sum[:]),
 		RowCounts:       res.counts,
@@ -171,6 +177,15 @@ func Sample(ctx context.Context, opts SampleOptions, out io.Writer) error {
 	return nil
 }
 
+// manifestK is the manifest's k: the threshold of a k-anonymous export, 0 for a
+// differential-privacy release (its parameters are in the document's privacy object).
+func manifestK(o ExportOptions) int {
+	if o.DP() {
+		return 0
+	}
+	return o.EffectiveK()
+}
+
 type sampled struct {
 	doc     *shape.Document
 	asOf    time.Time
@@ -179,11 +194,16 @@ type sampled struct {
 }
 
 // sampleSnapshot reads every family and the source mapping in one read-only,
-// repeatable-read transaction, so that they describe the same snapshot.
+// repeatable-read transaction, so that they describe the same snapshot (a
+// differential-privacy release: read-write, for the database's ledger).
 func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions, out io.Writer) (*sampled, error) {
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	mode := pgx.ReadOnly
+	if opts.export().DP() {
+		mode = pgx.ReadWrite
+	}
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: mode})
 	if err != nil {
-		return nil, fmt.Errorf("error starting the read-only transaction: %w", err)
+		return nil, fmt.Errorf("error starting the sampling transaction: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	timeout := strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10) + "ms"
@@ -195,7 +215,7 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 	}
 	// before any progress line, so that a replica without the layer gets its one line
 	// alone
-	if err := checkShapeSchema(ctx, tx); err != nil {
+	if err := checkShapeSchema(ctx, tx, opts.export().DP()); err != nil {
 		return nil, err
 	}
 	var asOfArg *time.Time
@@ -245,7 +265,7 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("error ending the read-only transaction: %w", err)
+		return nil, fmt.Errorf("error ending the sampling transaction: %w", err)
 	}
 	res.doc = doc
 	res.mapping = mapping

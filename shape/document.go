@@ -47,6 +47,9 @@ type Document struct {
 	Messages         Messages      `json:"messages"`
 	ReadReceipts     ReadReceipts  `json:"read_receipts"`
 	Attachments      Attachments   `json:"attachments"`
+	// Privacy says how the document was protected and with what parameters (privacy.go).
+	// Absent: k-anonymity (shape.export). Present: differential privacy (shape.export_dp).
+	Privacy *Privacy `json:"privacy,omitempty"`
 }
 
 // Suppressed counts what k-anonymity removed from a family: buckets merged into a
@@ -323,6 +326,9 @@ func (d *Document) Validate() error {
 		if c < 0 {
 			return bad("$.*.total_count", "is negative")
 		}
+	}
+	if err := d.Privacy.validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return nil
 }

@@ -55,6 +55,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			validateCommand(),
 			statTestsCommand(),
 			calibrateCommand(),
+			privacyBudgetCommand(),
 			watchCommand(),
 			watchSetupCommand(),
 		},
