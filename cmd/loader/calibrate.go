@@ -4,8 +4,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/pipeline/calibrate"
 	"github.com/pgshape/pgshape/spec"
-	"github.com/pgshape/pgshape/validate/calibrate"
 )
 
 func calibrateCommand() *cli.Command {

@@ -4,8 +4,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/pipeline"
 	"github.com/pgshape/pgshape/validate"
-	vrun "github.com/pgshape/pgshape/validate/run"
 )
 
 // toleranceFlag is --tolerance, shared by validate, stat-tests and calibrate.
@@ -34,7 +34,7 @@ func validateCommand() *cli.Command {
 			&cli.StringFlag{Name: "dataset", Usage: "generator report report_<band>_<seed>.json (or a shape document) to compare instead of a database"},
 			toleranceFlag(),
 			&cli.IntFlag{Name: "k", Usage: "k-anonymity threshold of the database's export, at least 2 (default: 2 on a synthetic target, as the generator's report; 10 elsewhere)"},
-			&cli.StringFlag{Name: "output", Value: vrun.DefaultOutput, Usage: "JSON result with every check, Δ, tolerance, status, the tests and the decision"},
+			&cli.StringFlag{Name: "output", Value: pipeline.DefaultOutput, Usage: "JSON result with every check, Δ, tolerance, status, the tests and the decision"},
 			&cli.StringFlag{Name: "plots", Usage: "directory for the PNG pictures and index.html (default: none)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -48,7 +48,7 @@ func validateCommand() *cli.Command {
 			if c.IsSet("k") && c.Int("k") < 2 {
 				return usageError("error checking the k-anonymity threshold: k is %d, want at least 2: pass --k %d (the default) or more", c.Int("k"), loader.DefaultK)
 			}
-			opts := vrun.ValidateOptions{
+			opts := pipeline.ValidateOptions{
 				Baseline:    c.String("baseline"),
 				Dataset:     c.String("dataset"),
 				DatabaseURL: c.String("database-url"),
@@ -57,7 +57,7 @@ func validateCommand() *cli.Command {
 				Output:      c.String("output"),
 				PlotsDir:    c.String("plots"),
 			}
-			res, err := vrun.Validate(c.Context, opts, c.App.Writer)
+			res, err := pipeline.Validate(c.Context, opts, c.App.Writer)
 			if err != nil {
 				return usageError("%v", err)
 			}

@@ -1,4 +1,4 @@
-package run
+package pipeline
 
 import (
 	"bytes"
@@ -139,7 +139,7 @@ func TestGeneratedPilots(t *testing.T) {
 // The baseline may be a generator report: validate reads its "shape" key.
 func TestReadDataset(t *testing.T) {
 	t.Parallel()
-	d, err := shape.ReadFile("../../testdata/shape-example.json")
+	d, err := shape.ReadFile("../testdata/shape-example.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package run
+package pipeline
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/pipeline/plot"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/validate"
-	"github.com/pgshape/pgshape/validate/plot"
 )
 
 // ValidateOptions configures Validate.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/pgshape/pgshape/fit"
 	"github.com/pgshape/pgshape/loader/generate"
+	"github.com/pgshape/pgshape/pipeline"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/validate"
-	"github.com/pgshape/pgshape/validate/run"
 )
 
 // Options configures Run.
@@ -98,7 +98,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Outcome, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	baseline, err := run.ReadBaseline(opts.Baseline)
+	baseline, err := pipeline.ReadBaseline(opts.Baseline)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Outcome, error) {
 		}
 		cand := res.Shape
 		if cand == nil {
-			if cand, err = run.ExportTarget(ctx, opts.DatabaseURL, baseline, 0, io.Discard); err != nil {
+			if cand, err = pipeline.ExportTarget(ctx, opts.DatabaseURL, baseline, 0, io.Discard); err != nil {
 				return nil, err
 			}
 		}
