@@ -103,7 +103,7 @@ func TestGeneratedPilots(t *testing.T) {
 		t.Helper()
 		var out bytes.Buffer
 		res, err := Validate(ctx, ValidateOptions{Baseline: baseline, DatabaseURL: url,
-			Output: filepath.Join(dir, "v.json")}, &out)
+			Output: filepath.Join(dir, "v.json"), Overwrite: true}, &out)
 		if err != nil {
 			t.Fatalf("validate: %v\n%s", err, out.String())
 		}

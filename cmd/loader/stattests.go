@@ -24,7 +24,7 @@ func statTestsCommand() *cli.Command {
 			}
 			pass, err := pipeline.StatTests(c.Context, pipeline.StatTestsOptions{Report: c.Args().Get(0), Shape: c.Args().Get(1), Options: vo}, c.App.Writer)
 			if err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			if !pass {
 				return verdict("a distribution test failed (see the summary above)")
