@@ -36,7 +36,7 @@ func checkK(k int) error {
 
 // overwriteFlag is --overwrite, shared by the commands that write files.
 func overwriteFlag() *cli.BoolFlag {
-	return &cli.BoolFlag{Name: "overwrite", Usage: "replace output files that exist (default: refuse, before any work)"}
+	return &cli.BoolFlag{Name: "overwrite", Usage: "replace output files that exist (without it, an existing file is refused before any work)"}
 }
 
 // datedDefault is how a flag's usage names its default in the dated output folder.
@@ -51,7 +51,7 @@ func validateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "baseline", Usage: "production shape document, as written by `loader sample` (required)"},
 			databaseURLFlag(),
-			&cli.BoolFlag{Name: "allow-any-target", Usage: "export a database that is not a synthetic target (no `loader migrate --target` mark: production itself, a copy) over the baseline's window; refused without it"},
+			&cli.BoolFlag{Name: "allow-any-target", Usage: "export a database that is not a synthetic target (no mark from loader migrate --target: production itself, a copy) over the baseline's window; refused without it"},
 			&cli.StringFlag{Name: "dataset", Usage: "generator report report_<band>_<seed>.json (or a shape document) to compare instead of a database"},
 			toleranceFlag(),
 			&cli.IntFlag{Name: "k", Usage: "k-anonymity threshold of the database's export, at least 2 (default: 2 on a synthetic target, as the generator's report; 10 elsewhere)"},
