@@ -7,7 +7,8 @@
 // struct documents every field's default; the zero value of a field means its default.
 //
 //   - WithDefaults returns a copy with every zero field set to its default. It changes
-//     nothing else and never fails.
+//     nothing else and returns no error (validate.Options' panics on options its
+//     Validate refuses: calling it first is the caller's job).
 //   - Validate checks the options without touching a file or a database, changes
 //     nothing, and returns a *FieldError naming the field (its Go name, e.g. WindowDays),
 //     never a command-line flag.

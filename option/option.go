@@ -12,7 +12,7 @@ import (
 // --window-days …).
 type FieldError struct {
 	// Field is the field's Go name in its options struct, dotted through nested
-	// options ("Validate.Tolerance").
+	// options ("Tolerances.Tolerance").
 	Field string
 	// msg is the message with a NUL byte where the field's name goes.
 	msg string
@@ -44,8 +44,8 @@ func (e *FieldError) Render(name string) string { return strings.ReplaceAll(e.ms
 // Unwrap returns the cause wrapped with %w, if any.
 func (e *FieldError) Unwrap() error { return e.err }
 
-// Nest prefixes a FieldError's field with parent (Validate.Tolerance for the Tolerance
-// of the Validate options inside calibrate's); any other error, a wrapped FieldError
+// Nest prefixes a FieldError's field with parent (Tolerances.Tolerance for the Tolerance
+// of the Tolerances options inside calibrate's); any other error, a wrapped FieldError
 // included, is returned as it is.
 func Nest(parent string, err error) error {
 	fe, ok := err.(*FieldError)
