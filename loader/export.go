@@ -8,41 +8,44 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
 )
 
-// DefaultK is the k-anonymity threshold of an export when none is given.
-const DefaultK = 10
+// DefaultK is shape.DefaultK, the k-anonymity threshold of an export when none is
+// given (kept here for the callers that read it from loader).
+const DefaultK = shape.DefaultK
 
 // ExportOptions selects the window and the privacy threshold of an export.
 type ExportOptions struct {
 	// WindowDays is the window's length: messages created in [AsOf − WindowDays days,
 	// AsOf). Required, > 0.
 	WindowDays int
-	// K is the k-anonymity threshold (docs/DESIGN.md), at least 2. Default (0): 10.
+	// K is the k-anonymity threshold (docs/DESIGN.md), at least 2. Default (0):
+	// shape.DefaultK, 10.
 	K int
 	// AsOf is the end of the window and the cut-off for users, conversations and
 	// receipts. Default (zero): the database's now(), the start of the transaction.
 	AsOf time.Time
 }
 
-// Validate checks the options without touching a database.
-func (o ExportOptions) Validate() error {
-	if o.WindowDays <= 0 {
-		return fmt.Errorf("error checking the export window: window_days is %d, want a positive number of days: pass --window-days N (the guide uses 30)", o.WindowDays)
+// WithDefaults returns a copy with K's default filled.
+func (o ExportOptions) WithDefaults() ExportOptions {
+	if o.K == 0 {
+		o.K = shape.DefaultK
 	}
-	if o.K != 0 && o.K < 2 {
-		return fmt.Errorf("error checking the k-anonymity threshold: k is %d, want at least 2: pass --k %d (the default) or more", o.K, DefaultK)
-	}
-	return nil
+	return o
 }
 
-// EffectiveK is K with its default applied.
-func (o ExportOptions) EffectiveK() int {
-	if o.K == 0 {
-		return DefaultK
+// Validate checks the options without touching a database; it changes nothing.
+func (o ExportOptions) Validate() error {
+	if o.WindowDays <= 0 {
+		return option.Errorf("WindowDays", "error checking the export window: window_days is %d, want a positive number of days: pass {} N (the guide uses 30)", o.WindowDays)
 	}
-	return o.K
+	if o.K != 0 {
+		return shape.CheckK(o.K)
+	}
+	return nil
 }
 
 // ErrNoShapeSchema means the database lacks the shape layer (or an older one without
@@ -91,11 +94,11 @@ func Export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document
 	if err := checkShapeSchema(ctx, q); err != nil {
 		return nil, err
 	}
-	return export(ctx, q, opts)
+	return export(ctx, q, opts.WithDefaults())
 }
 
-// export is Export after the checks (Sample checks the layer before its first
-// progress line, and runs this).
+// export is Export after the checks, with the defaults filled (Sample checks the
+// layer before its first progress line, and runs this).
 func export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document, error) {
 	var asOf *time.Time
 	if !opts.AsOf.IsZero() {
@@ -103,7 +106,7 @@ func export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document
 	}
 	var raw []byte
 	err := q.QueryRow(ctx, `SELECT shape.export($1::integer, $2::integer, coalesce($3::timestamptz, now()))::text`,
-		opts.WindowDays, opts.EffectiveK(), asOf).Scan(&raw)
+		opts.WindowDays, opts.K, asOf).Scan(&raw)
 	if err != nil {
 		return nil, explainShapeError("running shape.export", err)
 	}
@@ -123,7 +126,7 @@ func explainShapeError(doing string, err error) error {
 		case "3F000", "42883": // invalid_schema_name, undefined_function
 			return ErrNoShapeSchema
 		case "57014": // query_canceled (statement_timeout)
-			return fmt.Errorf("error %s: the statement timeout cancelled it: raise --statement-timeout or sample a shorter --window-days", doing)
+			return option.Errorf("StatementTimeout", "error %s: the statement timeout cancelled it: raise {} or sample a shorter window", doing)
 		case "25006": // read_only_sql_transaction
 			return fmt.Errorf("error %s: the shape layer tried to write in a read-only transaction: %s", doing, pgErr.Message)
 		}
