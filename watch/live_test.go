@@ -263,7 +263,7 @@ func TestWatchResumesAfterDrop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for deadline := time.Now().Add(30 * time.Second); commits.Load() < 2; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(120 * time.Second); commits.Load() < 2; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the watch saw %d of 2 transactions after resuming", commits.Load())
 		}
