@@ -73,8 +73,8 @@ func (o *Options) Validate() error {
 	if o.Seed == "" {
 		return bad("no seed: pass --seed (any string; the same seed gives the same rows)")
 	}
-	if o.Messages < 0 {
-		return bad("--messages is %d, want a positive count (or 0 for the band's)", o.Messages)
+	if o.Messages < 0 || o.Messages > spec.MaxMessages {
+		return bad("--messages is %d, want 1 to %d (or 0 for the band's)", o.Messages, spec.MaxMessages)
 	}
 	if o.Workers < 0 {
 		return bad("--workers is %d, want a positive count", o.Workers)
