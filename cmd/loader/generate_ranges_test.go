@@ -77,3 +77,35 @@ func TestGenerateRefusesAbsurdValues(t *testing.T) {
 		}
 	}
 }
+
+// loader fit refuses to write a spec outside the ranges: a shape document whose window
+// is 100 000 days fits a spec generate would refuse, so fit exits 2 with the spec's
+// field, value and range, and writes no spec.
+func TestFitRefusesAnOutOfRangeSpec(t *testing.T) {
+	t.Parallel()
+	good, err := os.ReadFile("../../testdata/shape-example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(good, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["sample_window_days"] = json.RawMessage(`100000`)
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "shape.json"), filepath.Join(dir, "spec.json")
+	if err := os.WriteFile(in, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runFit(t, in, "--report", filepath.Join(dir, "r.json"), "--spec", out)
+	if want := "$.window.days is 100000, want 1 to 3660"; code != 2 || !strings.Contains(stderr, want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("exit %d stderr %q; want 2 and one line containing %q", code, stderr, want)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("fit wrote the out-of-range spec (stat: %v)", err)
+	}
+}
