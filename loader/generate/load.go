@@ -129,6 +129,9 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 	res.Phases["plan"] = time.Since(tp).Seconds()
 	fmt.Fprintf(out, "[Generate] band %s: %d messages in %d conversations (%d active) among %d users%s\n",
 		opts.Band, p.messages, p.hi-p.lo, m.active, m.users, shardNote(opts.Shard))
+	if err := checkSpace(ctx, conn, p, out); err != nil {
+		return nil, err
+	}
 
 	tc := time.Now()
 	tables, err := copyAll(ctx, &opts, p, staging)

@@ -85,8 +85,8 @@ func (o Options) Validate() error {
 	if o.Seed == "" {
 		return option.Errorf("Seed", "%w: no seed: pass {} (any string; the same seed gives the same rows)", ErrBadOptions)
 	}
-	if o.Messages < 0 {
-		return option.Errorf("Messages", "%w: {} is %d, want a positive count (or 0 for the band's)", ErrBadOptions, o.Messages)
+	if o.Messages < 0 || o.Messages > spec.MaxMessages {
+		return option.Errorf("Messages", "%w: {} is %d, want 1 to %d (or 0 for the band's)", ErrBadOptions, o.Messages, spec.MaxMessages)
 	}
 	if o.Workers < 0 {
 		return option.Errorf("Workers", "%w: {} is %d, want a positive count", ErrBadOptions, o.Workers)
