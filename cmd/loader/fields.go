@@ -50,6 +50,11 @@ var fieldFlags = map[string]string{
 	"Shape":                "SHAPE (the second argument)",
 	// calibrate
 	"MaxRounds": "--max-rounds",
+	// watch
+	"Publication": "--publication",
+	"Every":       "--every",
+	"Duration":    "--duration",
+	"Slot":        "",
 }
 
 // flagName is what the terminal calls field: its flag, looked up by the whole dotted

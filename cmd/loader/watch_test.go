@@ -96,7 +96,7 @@ func TestWatchBadInput(t *testing.T) {
 	}{
 		{[]string{"watch", "--publication", "pub"}, "--baseline is required"},
 		{[]string{"watch", "--publication", "Pub; DROP", "--baseline", "x.json"}, "publication name"},
-		{[]string{"watch", "--publication", "pub", "--baseline", "x.json", "--once"}, "--once needs --duration"},
+		{[]string{"watch", "--publication", "pub", "--baseline", "x.json", "--once"}, "--duration is required for a single report"},
 		{[]string{"watch", "--publication", "pub", "--baseline", "missing.json", "--database-url", "postgres://nobody@127.0.0.1:1/x"}, "error reading the baseline"},
 		{[]string{"watch-setup", "--publication", "1bad", "--print"}, "publication name"},
 	} {

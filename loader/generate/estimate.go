@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pgshape/pgshape/option"
 	"io"
 	"net"
 	"os"
@@ -123,7 +124,7 @@ func checkSpace(ctx context.Context, conn *pgx.Conn, p *plan, out io.Writer) err
 // fits refuses an estimate above the free bytes, when they are known.
 func fits(e Estimate, free int64, dir string, known bool) error {
 	if known && e.Bytes > free {
-		return fmt.Errorf("%w: about %s to write and %s free under %s: free space, or lower the band or --messages",
+		return option.Errorf("Messages", "%w: about %s to write and %s free under %s: free space, or lower the band or {}",
 			ErrNoSpace, humanBytes(e.Bytes), humanBytes(free), dir)
 	}
 	return nil
