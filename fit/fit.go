@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgshape/pgshape/dist"
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/stats"
@@ -19,7 +20,8 @@ type Options struct {
 	// Now is the report's calibrated_at (default time.Now().UTC()).
 	Now time.Time
 	// K is the k-anonymity threshold the document was exported with; a null weekday ×
-	// hour cell counts as (K−1)/2 messages (default 10, the export's default).
+	// hour cell counts as (K−1)/2 messages. At least 2; default (0) shape.DefaultK,
+	// 10, the export's default.
 	K int
 	// HeavyRoomPercentage is the heavy-room share of conversations the spec targets:
 	// 0.01, 0.02 or 0.05, matching heavy_room_share's top_1pct, top_2pct, top_5pct.
@@ -30,17 +32,32 @@ type Options struct {
 	HeavyRoomPercentage float64
 }
 
-func (o Options) withDefaults() Options {
+// WithDefaults returns a copy with the defaults filled: Source, Now and K.
+func (o Options) WithDefaults() Options {
 	if o.Source == "" {
 		o.Source = "shape document"
 	}
 	if o.Now.IsZero() {
 		o.Now = now()
 	}
-	if o.K <= 0 {
-		o.K = 10
+	if o.K == 0 {
+		o.K = shape.DefaultK
 	}
 	return o
+}
+
+// Validate checks the options; it changes nothing.
+func (o Options) Validate() error {
+	if o.K != 0 {
+		if err := shape.CheckK(o.K); err != nil {
+			return err
+		}
+	}
+	switch o.HeavyRoomPercentage {
+	case 0, 0.01, 0.02, 0.05:
+		return nil
+	}
+	return option.Errorf("HeavyRoomPercentage", "error checking the heavy-room percentage: %g is not one the shape document publishes: pass {} 0.01, 0.02 or 0.05", o.HeavyRoomPercentage)
 }
 
 // ErrInput marks a document that cannot be fitted at all (as opposed to a family that
@@ -271,7 +288,10 @@ func Fit(doc *shape.Document, opts Options) (*Report, *spec.Spec, error) {
 	if doc == nil {
 		panic("fit: Fit: nil document")
 	}
-	opts = opts.withDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, nil, err
+	}
+	opts = opts.WithDefaults()
 	if doc.Messages.TotalCount <= 0 {
 		return nil, nil, fmt.Errorf("%w: $.messages.total_count is %d, want messages in the window (export a longer window)", ErrInput, doc.Messages.TotalCount)
 	}

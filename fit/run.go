@@ -3,22 +3,22 @@ package fit
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pgshape/pgshape/internal/outdir"
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
 )
 
-// Default output paths of `loader fit`.
+// Default output file names of `loader fit`, in the run's dated output folder.
 const (
 	DefaultReportPath = "calibration-report.json"
 	DefaultSpecPath   = "distribution-spec.json"
@@ -26,34 +26,44 @@ const (
 
 // RunOptions configures Run (`loader fit`).
 type RunOptions struct {
-	// ShapePath is the shape document to fit (required).
+	// ShapePath is the shape document to fit. Required.
 	ShapePath string
-	// ReportPath is where the calibration report goes (default DefaultReportPath).
+	// ReportPath is where the calibration report goes. Default: DefaultReportPath in
+	// the dated folder outdir.Dated(now) (pgshape-out/<UTC date-time>/).
 	ReportPath string
-	// SpecPath is where the distribution spec goes (default DefaultSpecPath).
+	// SpecPath is where the distribution spec goes. Default: DefaultSpecPath in the
+	// same folder as the default report.
 	SpecPath string
+	// Overwrite allows replacing an existing report or spec. Default false: an
+	// existing file is refused before the fit starts.
+	Overwrite bool
 	// Fit holds the estimator options; Fit.Source defaults to the shape file's name.
 	Fit Options
 }
 
-// Validate checks the options and fills the defaults.
-func (o *RunOptions) Validate() error {
-	if o.ShapePath == "" {
-		return errors.New("error checking the options: no shape document given: pass the file written by `loader sample`")
-	}
+// WithDefaults returns a copy with the defaults filled: the output paths, Fit.Source
+// and Fit's own defaults.
+func (o RunOptions) WithDefaults() RunOptions {
+	dir := outdir.Dated(time.Now())
 	if o.ReportPath == "" {
-		o.ReportPath = DefaultReportPath
+		o.ReportPath = filepath.Join(dir, DefaultReportPath)
 	}
 	if o.SpecPath == "" {
-		o.SpecPath = DefaultSpecPath
+		o.SpecPath = filepath.Join(dir, DefaultSpecPath)
 	}
-	if o.Fit.Source == "" {
+	if o.Fit.Source == "" && o.ShapePath != "" {
 		o.Fit.Source = filepath.Base(o.ShapePath)
 	}
-	if o.Fit.HeavyRoomPercentage != 0 && o.Fit.HeavyRoomPercentage != 0.01 && o.Fit.HeavyRoomPercentage != 0.02 && o.Fit.HeavyRoomPercentage != 0.05 {
-		return fmt.Errorf("error checking the heavy-room percentage: %g is not one the shape document publishes: pass 0.01, 0.02 or 0.05", o.Fit.HeavyRoomPercentage)
+	o.Fit = o.Fit.WithDefaults()
+	return o
+}
+
+// Validate checks the options without reading or writing a file; it changes nothing.
+func (o RunOptions) Validate() error {
+	if o.ShapePath == "" {
+		return option.Errorf("ShapePath", "error checking the options: no shape document given: pass {}, the file written by `loader sample`")
 	}
-	return nil
+	return option.Nest("Fit", o.Fit.Validate())
 }
 
 // Run reads the shape document, fits it, writes the calibration report and the spec,
@@ -62,6 +72,12 @@ func (o *RunOptions) Validate() error {
 func Run(ctx context.Context, opts RunOptions, out io.Writer) (*Report, *spec.Spec, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, nil, err
+	}
+	opts = opts.WithDefaults()
+	for _, path := range []string{opts.ReportPath, opts.SpecPath} {
+		if err := outdir.Check(path, opts.Overwrite); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
@@ -85,12 +101,12 @@ func Run(ctx context.Context, opts RunOptions, out io.Writer) (*Report, *spec.Sp
 		fmt.Fprintf(out, "[Calibration] ✓ Fitted the distributions; %s took the default spec's values\n", strings.Join(rep.Fallbacks, ", "))
 	}
 	fmt.Fprintln(out, "[Calibration] Writing calibration report...")
-	if err := writeJSON(opts.ReportPath, rep); err != nil {
+	if err := writeJSON(opts.ReportPath, rep, opts.Overwrite); err != nil {
 		return nil, nil, err
 	}
 	fmt.Fprintf(out, "[Calibration] ✓ Written to %s\n", opts.ReportPath)
 	fmt.Fprintln(out, "[Calibration] Writing distribution spec...")
-	if err := writeJSON(opts.SpecPath, sp); err != nil {
+	if err := writeJSON(opts.SpecPath, sp, opts.Overwrite); err != nil {
 		return nil, nil, err
 	}
 	fmt.Fprintf(out, "[Calibration] ✓ Written to %s\n", opts.SpecPath)
@@ -107,35 +123,14 @@ func readShape(path string) (*shape.Document, error) {
 	return doc, nil
 }
 
-// writeJSON writes v as indented JSON through a temporary file and a rename, so a
-// failed write never leaves half a file.
-func writeJSON(path string, v any) error {
+// writeJSON writes v as indented JSON with outdir.WriteFile: atomically, never over an
+// existing file unless overwrite.
+func writeJSON(path string, v any, overwrite bool) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("error encoding %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("error writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("error writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("error writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("error writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("error writing %s: %w", path, err)
-	}
-	return nil
+	return outdir.WriteFile(path, append(data, '\n'), 0o644, overwrite)
 }
 
 // WriteSummary prints the guide's CALIBRATION SUMMARY, with the lines pgshape adds.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgshape/pgshape/internal/dburl"
+	"github.com/pgshape/pgshape/option"
 )
 
 // DefaultURL is used when neither --database-url, DATABASE_URL nor any libpq PG*
@@ -29,7 +30,7 @@ func ResolveURL(flag string) string { return dburl.Resolve(flag) }
 func ParseConfig(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("the database URL is not valid (%s): pass --database-url postgres://user@host:port/db or set DATABASE_URL", redactParseError(err))
+		return nil, option.Errorf("DatabaseURL", "the database URL is not valid (%s): pass {} postgres://user@host:port/db or set DATABASE_URL", redactParseError(err))
 	}
 	if _, repl := cfg.ConnConfig.RuntimeParams["replication"]; !repl {
 		cfg.ConnConfig.AfterConnect = checkClient
@@ -106,15 +107,15 @@ func explainConnectError(ctx context.Context, cc *pgx.ConnConfig, err error) err
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "3D000":
-			return fmt.Errorf("database %q does not exist on %s:%d: create it or fix --database-url", cc.Database, cc.Host, cc.Port)
+			return option.Errorf("DatabaseURL", "database %q does not exist on %s:%d: create it or fix {}", cc.Database, cc.Host, cc.Port)
 		case "28P01", "28000":
-			return fmt.Errorf("the server at %s refused the login for user %q: check the user and password in --database-url", where, cc.User)
+			return option.Errorf("DatabaseURL", "the server at %s refused the login for user %q: check the user and password in {}", where, cc.User)
 		}
 		return fmt.Errorf("error connecting to %s: %s (SQLSTATE %s)", where, pgErr.Message, pgErr.Code)
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || strings.Contains(err.Error(), "connect") {
-		return fmt.Errorf("no PostgreSQL server answers at %s: start it or fix --database-url / DATABASE_URL", where)
+		return option.Errorf("DatabaseURL", "no PostgreSQL server answers at %s: start it or fix {} / DATABASE_URL", where)
 	}
 	return fmt.Errorf("error connecting to %s: %v", where, err)
 }

@@ -9,18 +9,21 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
 )
 
-// DefaultK is the k-anonymity threshold of an export when none is given.
-const DefaultK = 10
+// DefaultK is shape.DefaultK, the k-anonymity threshold of an export when none is
+// given (kept here for the callers that read it from loader).
+const DefaultK = shape.DefaultK
 
 // ExportOptions selects the window and the privacy threshold of an export.
 type ExportOptions struct {
 	// WindowDays is the window's length: messages created in [AsOf − WindowDays days,
 	// AsOf). Required, > 0.
 	WindowDays int
-	// K is the k-anonymity threshold (docs/DESIGN.md), at least 2. Default (0): 10.
+	// K is the k-anonymity threshold (docs/DESIGN.md), at least 2. Default (0):
+	// shape.DefaultK, 10.
 	K int
 	// AsOf is the end of the window and the cut-off for users, conversations and
 	// receipts. Default (zero): the database's now(), the start of the transaction.
@@ -44,36 +47,36 @@ const (
 // DP reports whether the options ask for a differential-privacy release.
 func (o ExportOptions) DP() bool { return o.Privacy == PrivacyDP }
 
-// Validate checks the options without touching a database.
+// WithDefaults returns a copy with K's default filled.
+func (o ExportOptions) WithDefaults() ExportOptions {
+	if o.K == 0 {
+		o.K = shape.DefaultK
+	}
+	return o
+}
+
+// Validate checks the options without touching a database; it changes nothing.
 func (o ExportOptions) Validate() error {
 	if o.WindowDays <= 0 {
-		return fmt.Errorf("error checking the export window: window_days is %d, want a positive number of days: pass --window-days N (the guide uses 30)", o.WindowDays)
+		return option.Errorf("WindowDays", "error checking the export window: window_days is %d, want a positive number of days: pass {} N (the guide uses 30)", o.WindowDays)
 	}
 	switch o.Privacy {
 	case "", PrivacyKAnonymity:
 	case PrivacyDP:
 		if !(o.Epsilon > 0) || math.IsInf(o.Epsilon, 0) {
-			return fmt.Errorf("error checking the privacy budget of the release: epsilon is %g, want a positive number: pass e.g. --epsilon 1", o.Epsilon)
+			return option.Errorf("Epsilon", "error checking the privacy budget of the release: epsilon is %g, want a positive number: pass e.g. {} 1", o.Epsilon)
 		}
 		if !(o.Delta > 0 && o.Delta < 1) {
-			return fmt.Errorf("error checking the privacy budget of the release: delta is %g, want 0 < delta < 1: pass e.g. --delta 1e-6", o.Delta)
+			return option.Errorf("Delta", "error checking the privacy budget of the release: delta is %g, want 0 < delta < 1: pass e.g. {} 1e-6", o.Delta)
 		}
 		return nil
 	default:
-		return fmt.Errorf("error checking the privacy mode: %q is not one: pass --privacy %s (the default) or --privacy %s", o.Privacy, PrivacyKAnonymity, PrivacyDP)
+		return option.Errorf("Privacy", "error checking the privacy mode: %q is not one: pass {} %s (the default) or %s", o.Privacy, PrivacyKAnonymity, PrivacyDP)
 	}
-	if o.K != 0 && o.K < 2 {
-		return fmt.Errorf("error checking the k-anonymity threshold: k is %d, want at least 2: pass --k %d (the default) or more", o.K, DefaultK)
+	if o.K != 0 {
+		return shape.CheckK(o.K)
 	}
 	return nil
-}
-
-// EffectiveK is K with its default applied.
-func (o ExportOptions) EffectiveK() int {
-	if o.K == 0 {
-		return DefaultK
-	}
-	return o.K
 }
 
 // ErrNoShapeSchema means the database lacks the shape layer (or an older one without
@@ -131,11 +134,11 @@ func Export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document
 	if err := checkShapeSchema(ctx, q, opts.DP()); err != nil {
 		return nil, err
 	}
-	return export(ctx, q, opts)
+	return export(ctx, q, opts.WithDefaults())
 }
 
-// export is Export after the checks (Sample checks the layer before its first
-// progress line, and runs this).
+// export is Export after the checks, with the defaults filled (Sample checks the
+// layer before its first progress line, and runs this).
 func export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document, error) {
 	var asOf *time.Time
 	if !opts.AsOf.IsZero() {
@@ -150,7 +153,7 @@ func export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document
 		}
 	} else {
 		err := q.QueryRow(ctx, `SELECT shape.export($1::integer, $2::integer, coalesce($3::timestamptz, now()))::text`,
-			opts.WindowDays, opts.EffectiveK(), asOf).Scan(&raw)
+			opts.WindowDays, opts.K, asOf).Scan(&raw)
 		if err != nil {
 			return nil, explainShapeError("running shape.export", err)
 		}
@@ -171,7 +174,7 @@ func explainShapeError(doing string, err error) error {
 		case "3F000", "42883": // invalid_schema_name, undefined_function
 			return ErrNoShapeSchema
 		case "57014": // query_canceled (statement_timeout)
-			return fmt.Errorf("error %s: the statement timeout cancelled it: raise --statement-timeout or sample a shorter --window-days", doing)
+			return option.Errorf("StatementTimeout", "error %s: the statement timeout cancelled it: raise {} or sample a shorter window", doing)
 		case "25006": // read_only_sql_transaction
 			return fmt.Errorf("error %s: the shape layer tried to write in a read-only transaction: %s", doing, pgErr.Message)
 		}

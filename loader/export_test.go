@@ -55,8 +55,9 @@ func TestExportValidatesBeforeTheDatabase(t *testing.T) {
 	if err := (loader.ExportOptions{WindowDays: 30}).Validate(); err != nil {
 		t.Errorf("k 0 (the default) rejected: %v", err)
 	}
-	if k := (loader.ExportOptions{WindowDays: 30}).EffectiveK(); k != 10 {
-		t.Errorf("default k %d, want 10", k)
+	o := loader.ExportOptions{WindowDays: 30}
+	if k := o.WithDefaults().K; k != 10 || o.K != 0 {
+		t.Errorf("default k %d (the options' K now %d), want 10 in a copy", k, o.K)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgshape/pgshape/internal/status"
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -58,25 +59,35 @@ type SampleOptions struct {
 	SaltEnv string
 }
 
-// Validate checks the options without touching the database or the file system.
+// WithDefaults returns a copy with the defaults filled: StatementTimeout, SaltEnv and K.
+func (o SampleOptions) WithDefaults() SampleOptions {
+	if o.StatementTimeout == 0 {
+		o.StatementTimeout = DefaultStatementTimeout
+	}
+	if o.SaltEnv == "" {
+		o.SaltEnv = DefaultSaltEnv
+	}
+	o.K = o.export().WithDefaults().K
+	return o
+}
+
+// Validate checks the options without touching the database or the file system; it
+// changes nothing.
 func (o SampleOptions) Validate() error {
 	if o.Salt == "" {
-		env := o.SaltEnv
-		if env == "" {
-			env = DefaultSaltEnv
-		}
+		env := o.WithDefaults().SaltEnv
 		return fmt.Errorf("%s environment variable required: export it from your secrets manager "+
 			"(e.g. export %s=\"$(aws secretsmanager get-secret-value --secret-id prod/shape-sampler/salt --query SecretString --output text)\"), "+
 			"check it with [ -n \"$%s\" ] without echoing it, and rerun", env, env, env)
 	}
 	if o.Output == "" {
-		return errors.New("error checking the output: --output is required: pass the shape document's path, e.g. --output shape-metrics-prod-20251022.json")
+		return option.Errorf("Output", "error checking the output: {} is required: pass the shape document's path, e.g. {} shape-metrics-prod-20251022.json")
 	}
 	if err := o.export().Validate(); err != nil {
 		return err
 	}
 	if o.StatementTimeout < 0 {
-		return fmt.Errorf("error checking the statement timeout: %s is negative: pass e.g. --statement-timeout 15m", o.StatementTimeout)
+		return option.Errorf("StatementTimeout", "error checking the statement timeout: %s is negative: pass e.g. {} 15m", o.StatementTimeout)
 	}
 	return nil
 }
@@ -107,9 +118,7 @@ func Sample(ctx context.Context, opts SampleOptions, out io.Writer) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	if opts.StatementTimeout == 0 {
-		opts.StatementTimeout = DefaultStatementTimeout
-	}
+	opts = opts.WithDefaults()
 	docFile, err := createPending(opts.Output)
 	if err != nil {
 		return err
@@ -183,7 +192,7 @@ func manifestK(o ExportOptions) int {
 	if o.DP() {
 		return 0
 	}
-	return o.EffectiveK()
+	return o.WithDefaults().K
 }
 
 type sampled struct {
@@ -307,7 +316,7 @@ type pendingFile struct {
 // unwritable destination is reported before any work is done.
 func createPending(path string) (*pendingFile, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("error preparing the output %s: it is a directory: pass a file path with --output", path)
+		return nil, option.Errorf("Output", "error preparing the output %s: it is a directory: pass a file path with {}", path)
 	}
 	p := &pendingFile{final: path}
 	f, err := p.create()
@@ -322,7 +331,7 @@ func createPending(path string) (*pendingFile, error) {
 func (p *pendingFile) create() (*os.File, error) {
 	f, err := os.CreateTemp(filepath.Dir(p.final), "."+filepath.Base(p.final)+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("error preparing the output %s: %v: pass an --output path in a writable directory", p.final, unwrapPath(err))
+		return nil, option.Errorf("Output", "error preparing the output %s: %v: pass a {} path in a writable directory", p.final, unwrapPath(err))
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()

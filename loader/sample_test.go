@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/piiscan"
 	"github.com/pgshape/pgshape/shape"
 )
@@ -41,7 +43,7 @@ func TestSampleOptionsValidate(t *testing.T) {
 		// The guide's troubleshooting message, first in the line.
 		{"no salt", func(o *loader.SampleOptions) { o.Salt = "" }, "ANONYMIZATION_SALT environment variable required: "},
 		{"other salt variable", func(o *loader.SampleOptions) { o.Salt, o.SaltEnv = "", "MY_SALT" }, "MY_SALT environment variable required: "},
-		{"no output", func(o *loader.SampleOptions) { o.Output = "" }, "--output is required"},
+		{"no output", func(o *loader.SampleOptions) { o.Output = "" }, "Output is required"},
 		{"window 0", func(o *loader.SampleOptions) { o.WindowDays = 0 }, "window_days is 0"},
 		{"window < 0", func(o *loader.SampleOptions) { o.WindowDays = -1 }, "window_days is -1"},
 		{"k 1", func(o *loader.SampleOptions) { o.K = 1 }, "k is 1, want at least 2"},
@@ -353,7 +355,8 @@ func TestSampleStatementTimeout(t *testing.T) {
 		DatabaseURL: url, Output: filepath.Join(dir, "s.json"), WindowDays: fixtureWindow,
 		AsOf: fixtureAsOf, Salt: testSalt, StatementTimeout: 300 * time.Millisecond,
 	}, &out)
-	if err == nil || !strings.Contains(err.Error(), "raise --statement-timeout") {
+	var fe *option.FieldError
+	if err == nil || !strings.Contains(err.Error(), "raise StatementTimeout") || !errors.As(err, &fe) || fe.Field != "StatementTimeout" {
 		t.Fatalf("got %v, want the statement timeout", err)
 	}
 	if d := time.Since(start); d > 2500*time.Millisecond {

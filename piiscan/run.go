@@ -8,6 +8,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/pgshape/pgshape/option"
 )
 
 // RunOptions is `loader scan-pii`.
@@ -20,10 +22,14 @@ type RunOptions struct {
 	AllowListFile string
 }
 
-// Validate checks the options without reading any file.
+// WithDefaults returns a copy with the defaults filled; every field's default is
+// its zero value (no deny list, no allow list).
+func (o RunOptions) WithDefaults() RunOptions { return o }
+
+// Validate checks the options without reading any file; it changes nothing.
 func (o RunOptions) Validate() error {
 	if o.Input == "" {
-		return errors.New("error scanning for PII: --input is required: pass the shape document to check")
+		return option.Errorf("Input", "error scanning for PII: {} is required: pass the shape document to check")
 	}
 	return nil
 }
@@ -35,6 +41,7 @@ func Run(ctx context.Context, opts RunOptions, out io.Writer) ([]Finding, error)
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	opts = opts.WithDefaults()
 	var so Options
 	if opts.DenyListFile != "" {
 		l, err := os.Open(opts.DenyListFile)
@@ -63,7 +70,7 @@ func Run(ctx context.Context, opts RunOptions, out io.Writer) ([]Finding, error)
 	}
 	doc, err := os.ReadFile(opts.Input)
 	if err != nil {
-		return nil, fmt.Errorf("error reading %s for the PII scan: %v: check the --input path", opts.Input, errors.Unwrap(err))
+		return nil, option.Errorf("Input", "error reading %s for the PII scan: %v: check the {} path", opts.Input, errors.Unwrap(err))
 	}
 	found, err := Scan(doc, so)
 	if err != nil {

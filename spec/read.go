@@ -324,4 +324,5 @@ func (v *validator) check(s *Spec) {
 	if !finite(a.PerMediaMessage) || a.PerMediaMessage < 1 {
 		v.fail("$.attachments.per_media_message", "is %g, want at least 1", a.PerMediaMessage)
 	}
+	v.ranges(s)
 }

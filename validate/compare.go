@@ -108,6 +108,9 @@ type Test struct {
 
 // Side describes one compared document.
 type Side struct {
+	// Source says what was measured: the file, or the kind of database and the window
+	// it was exported over. Set by the caller (Compare leaves it empty).
+	Source             string    `json:"source,omitempty"`
 	ExtractedAt        time.Time `json:"extracted_at"`
 	SampleWindowDays   int       `json:"sample_window_days"`
 	Messages           int64     `json:"messages"`

@@ -64,6 +64,7 @@
 //
 // # Running it
 //
-// Compare is pure. The runners that read files or export a target live in
-// validate/run; the pictures and the HTML page in validate/plot.
+// Compare is pure: no file, no database. The runners that read files or export a
+// target live above it, in package pipeline; the pictures and the HTML page in
+// pipeline/plot; the calibration loop in pipeline/calibrate.
 package validate

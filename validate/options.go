@@ -1,9 +1,6 @@
 package validate
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/pgshape/pgshape/option"
 
 // Options sets the tolerances of Compare. The zero value of a field means its default.
 type Options struct {
@@ -39,34 +36,40 @@ type Options struct {
 // DefaultTolerance is the default general relative tolerance.
 const DefaultTolerance = 0.20
 
-// ErrBadOptions marks options outside their domain.
-var ErrBadOptions = errors.New("invalid validation options")
-
-// Validate checks the explicitly set fields.
+// Validate checks the explicitly set fields; it changes nothing. A bad field is an
+// *option.FieldError naming it.
 func (o Options) Validate() error {
-	in01 := func(name string, v float64) error {
-		if v != 0 && !(v > 0 && v < 1) {
-			return fmt.Errorf("%w: %s is %g, want a fraction strictly between 0 and 1 (e.g. 0.20)", ErrBadOptions, name, v)
-		}
-		return nil
-	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{
-		{"tolerance", o.Tolerance},
-		{"type-mix tolerance", o.TypeMixTolerance},
-		{"media-ratio tolerance", o.MediaRatioTolerance},
-		{"distance tolerance", o.DistanceTolerance},
-		{"correlation tolerance", o.CorrelationTolerance},
-		{"warning fraction", o.WarnFraction},
+	for _, err := range []error{
+		fraction("Tolerance", o.Tolerance),
+		fraction("TypeMixTolerance", o.TypeMixTolerance),
+		fraction("MediaRatioTolerance", o.MediaRatioTolerance),
+		fraction("DistanceTolerance", o.DistanceTolerance),
+		fraction("CorrelationTolerance", o.CorrelationTolerance),
+		fraction("WarnFraction", o.WarnFraction),
 	} {
-		if err := in01(f.name, f.v); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	if o.NEffCap < 0 {
-		return fmt.Errorf("%w: the n_eff cap is %g, want a positive number", ErrBadOptions, o.NEffCap)
+		return option.Errorf("NEffCap", "error checking {}: %g, want a positive number", o.NEffCap)
+	}
+	return nil
+}
+
+// fraction is CheckFraction for a field whose zero means its default.
+func fraction(field string, v float64) error {
+	if v == 0 {
+		return nil
+	}
+	return CheckFraction(field, v)
+}
+
+// CheckFraction is the check of a fraction field (the tolerances, WarnFraction): nil
+// when 0 < v < 1, else an *option.FieldError naming field.
+func CheckFraction(field string, v float64) error {
+	if !(v > 0 && v < 1) {
+		return option.Errorf(field, "error checking {}: %g is outside (0, 1): pass a fraction such as 0.20", v)
 	}
 	return nil
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgshape/pgshape/internal/pgcluster"
 	refschema "github.com/pgshape/pgshape/sql"
 )
@@ -107,15 +105,7 @@ func captureReference(t *testing.T) [][]byte {
 	t.Helper()
 	ctx := context.Background()
 	c := pgcluster.Start(t, "wal_level=logical", "logical_decoding_work_mem=64kB")
-	url, err := c.CreateDatabase(ctx, "watch")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	_, conn := c.Open(t, "watch")
 	exec := func(sql string) {
 		t.Helper()
 		if _, err := conn.Exec(ctx, sql); err != nil {

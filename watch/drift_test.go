@@ -65,15 +65,7 @@ func replay(t *testing.T, genURL, baseline string) *Snapshot {
 	t.Helper()
 	ctx := context.Background()
 	c := pgcluster.Start(t, "wal_level=logical")
-	url, err := c.CreateDatabase(ctx, "watch")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	url, conn := c.Open(t, "watch")
 	src, err := pgx.Connect(ctx, genURL)
 	if err != nil {
 		t.Fatal(err)

@@ -24,15 +24,7 @@ func liveDB(t *testing.T) (string, *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
 	c := pgcluster.Start(t, "wal_level=logical", "logical_decoding_work_mem=64kB")
-	url, err := c.CreateDatabase(ctx, "watch")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	url, conn := c.Open(t, "watch")
 	for _, s := range referencePrelude() {
 		if _, err := conn.Exec(ctx, s); err != nil {
 			t.Fatalf("%v: %s", err, firstLine(s))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/validate"
 )
@@ -55,34 +56,38 @@ const DefaultEvery = 5 * time.Minute
 // ErrBadOptions marks options Run cannot start with.
 var ErrBadOptions = errors.New("invalid watch options")
 
-// Validate checks the options.
+// Validate checks the options without touching a database or a file and changes
+// nothing; an error names the field to fix (package option).
 func (o Options) Validate() error {
 	switch {
 	case o.DatabaseURL == "":
-		return fmt.Errorf("%w: --database-url is required: pass the primary's URL (a login with REPLICATION)", ErrBadOptions)
+		return option.Errorf("DatabaseURL", "%w: {} is required: pass the primary's URL (a login with REPLICATION)", ErrBadOptions)
 	case o.Publication == "":
-		return fmt.Errorf("%w: --publication is required: create one with `loader watch-setup`", ErrBadOptions)
+		return option.Errorf("Publication", "%w: {} is required: create one with `loader watch-setup`", ErrBadOptions)
 	case o.Baseline == "":
-		return fmt.Errorf("%w: --baseline is required: pass the shape-metrics-*.json staging was generated from", ErrBadOptions)
+		return option.Errorf("Baseline", "%w: {} is required: pass the shape-metrics-*.json staging was generated from", ErrBadOptions)
 	case o.Every < 0 || o.Every > 0 && o.Every < time.Second:
-		return fmt.Errorf("%w: --every is %s, want at least 1s (e.g. 5m)", ErrBadOptions, o.Every)
+		return option.Errorf("Every", "%w: {} is %s, want at least 1s (e.g. 5m)", ErrBadOptions, o.Every)
 	case o.Once && o.Duration <= 0:
-		return fmt.Errorf("%w: --once needs --duration (e.g. 10m)", ErrBadOptions)
+		return option.Errorf("Duration", "%w: {} is required for a single report (e.g. 10m)", ErrBadOptions)
 	case !o.Once && o.Duration != 0:
-		return fmt.Errorf("%w: --duration is only for --once", ErrBadOptions)
-	case o.K != 0 && o.K < 2:
-		return fmt.Errorf("%w: --k is %d, want at least 2", ErrBadOptions, o.K)
+		return option.Errorf("Duration", "%w: {} is only for a single report", ErrBadOptions)
+	}
+	if o.K != 0 {
+		if err := shape.CheckK(o.K); err != nil {
+			return err
+		}
 	}
 	if err := ValidName("publication", o.Publication); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadOptions, err)
+		return option.Errorf("Publication", "%w: {}: %v", ErrBadOptions, err)
 	}
 	if o.Slot != "" {
 		if err := ValidName("slot", o.Slot); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadOptions, err)
+			return option.Errorf("Slot", "%w: {}: %v", ErrBadOptions, err)
 		}
 	}
 	if err := o.Tolerances.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadOptions, err)
+		return fmt.Errorf("%w: %w", ErrBadOptions, option.Nest("Tolerances", err))
 	}
 	return nil
 }

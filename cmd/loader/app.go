@@ -5,27 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 )
 
-// exitError carries an exit code and a one-line message.
+// exitError carries an exit code and the error to print in one line.
 type exitError struct {
 	code int
-	msg  string
+	err  error
 }
 
-func (e *exitError) Error() string { return e.msg }
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // verdict is a negative result (NO-GO, PII found): exit 1.
 func verdict(format string, a ...any) error {
-	return &exitError{code: 1, msg: fmt.Sprintf(format, a...)}
+	return &exitError{code: 1, err: fmt.Errorf(format, a...)}
 }
 
-// usageError is bad input: exit 2.
+// usageError is bad input: exit 2. A %w argument keeps its chain, so an
+// *option.FieldError in it is printed with its flag.
 func usageError(format string, a ...any) error {
-	return &exitError{code: 2, msg: fmt.Sprintf(format, a...)}
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
 }
 
 // databaseURLFlag is shared by every command that touches a database.
@@ -76,7 +77,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
-	fmt.Fprintf(stderr, "loader: %s\n", msg)
+	fmt.Fprintf(stderr, "loader: %s\n", message(err))
 	return code
 }

@@ -4,8 +4,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/pipeline/calibrate"
 	"github.com/pgshape/pgshape/spec"
-	"github.com/pgshape/pgshape/validate/calibrate"
 )
 
 func calibrateCommand() *cli.Command {
@@ -17,7 +17,8 @@ func calibrateCommand() *cli.Command {
 			databaseURLFlag(),
 			&cli.StringFlag{Name: "spec", Usage: "starting spec (default: `loader fit` of the baseline)"},
 			&cli.IntFlag{Name: "max-rounds", Value: 5, Usage: "most generate → validate → adjust rounds"},
-			&cli.StringFlag{Name: "spec-out", Value: calibrate.DefaultSpecOut, Usage: "where the calibrated spec goes"},
+			&cli.StringFlag{Name: "spec-out", DefaultText: datedDefault(calibrate.DefaultSpecOut), Usage: "where the calibrated spec goes"},
+			overwriteFlag(),
 			&cli.StringFlag{Name: "band", Value: "tiny", Usage: "pilot band from the spec's bands"},
 			&cli.Int64Flag{Name: "messages", Usage: "override the band's message count"},
 			&cli.StringFlag{Name: "seed", Value: "calibrate", Usage: "pilot seed, the same every round"},
@@ -40,8 +41,9 @@ func calibrateCommand() *cli.Command {
 				Seed:        c.String("seed"),
 				MaxRounds:   c.Int("max-rounds"),
 				Workers:     c.Int("workers"),
-				Validate:    vo,
+				Tolerances:  vo,
 				SpecOut:     c.String("spec-out"),
+				Overwrite:   c.Bool("overwrite"),
 			}
 			if path := c.String("spec"); path != "" {
 				if opts.Start, err = spec.ReadFile(path); err != nil {
@@ -50,7 +52,7 @@ func calibrateCommand() *cli.Command {
 			}
 			o, err := calibrate.Run(c.Context, opts, c.App.Writer)
 			if err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			if !o.Converged {
 				return verdict("calibration did not converge in %d rounds: see the last round's table; %s holds round %d's spec", len(o.Rounds), o.SpecPath, o.Best)

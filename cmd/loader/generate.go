@@ -1,8 +1,11 @@
 package main
 
 import (
+	"time"
+
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgshape/pgshape/internal/outdir"
 	"github.com/pgshape/pgshape/loader"
 	"github.com/pgshape/pgshape/loader/generate"
 	"github.com/pgshape/pgshape/spec"
@@ -21,12 +24,13 @@ func generateCommand() *cli.Command {
 			&cli.StringFlag{Name: "shard", Usage: "load only slice i/n of the dataset, appended to the target (see docs/generate.md)"},
 			&cli.Int64Flag{Name: "messages", Usage: "override the band's message count"},
 			&cli.BoolFlag{Name: "truncate", Usage: "replace a target whose chat tables already hold rows"},
-			&cli.StringFlag{Name: "report-dir", Value: ".", Usage: "where report_<band>_<seed>.json goes, with the shape of what landed (\"\" for no report and no shape export)"},
+			&cli.StringFlag{Name: "report-dir", DefaultText: datedDefault(""), Usage: "where report_<band>_<seed>.json goes, with the shape of what landed (\"\" for no report and no shape export)"},
+			overwriteFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			shard, err := generate.ParseShard(c.String("shard"))
 			if err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			var s *spec.Spec
 			if path := c.String("config"); path != "" {
@@ -35,6 +39,10 @@ func generateCommand() *cli.Command {
 				}
 			} else {
 				s = spec.Default()
+			}
+			reportDir := c.String("report-dir")
+			if !c.IsSet("report-dir") {
+				reportDir = outdir.Dated(time.Now())
 			}
 			opts := generate.Options{
 				URL:       loader.ResolveURL(c.String("database-url")),
@@ -45,12 +53,13 @@ func generateCommand() *cli.Command {
 				Shard:     shard,
 				Messages:  c.Int64("messages"),
 				Truncate:  c.Bool("truncate"),
-				ReportDir: c.String("report-dir"),
-				NoShape:   c.String("report-dir") == "",
+				ReportDir: reportDir,
+				Overwrite: c.Bool("overwrite"),
+				NoShape:   reportDir == "",
 				Progress:  c.App.ErrWriter,
 			}
 			if _, err := generate.Run(c.Context, opts, c.App.Writer); err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			return nil
 		},

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/shape"
 )
 
 func sampleCommand() *cli.Command {
@@ -17,7 +18,7 @@ func sampleCommand() *cli.Command {
 			databaseURLFlag(),
 			&cli.StringFlag{Name: "output", Usage: "shape document to write (mode 0600); the manifest goes beside it as mapping-manifest-*.json"},
 			&cli.IntFlag{Name: "window-days", Usage: "window length in days: messages created in [as-of - N days, as-of) (required)"},
-			&cli.IntFlag{Name: "k", Value: loader.DefaultK, Usage: "k-anonymity threshold, at least 2"},
+			&cli.IntFlag{Name: "k", Value: shape.DefaultK, Usage: "k-anonymity threshold, at least 2"},
 			&cli.StringFlag{Name: "as-of", Usage: "end of the window, RFC 3339 (default: the database's now())"},
 			&cli.DurationFlag{Name: "statement-timeout", Value: loader.DefaultStatementTimeout, Usage: "statement_timeout of the sampling transaction"},
 			&cli.StringFlag{Name: "salt-env", Value: loader.DefaultSaltEnv, Usage: "environment variable holding the anonymization salt"},
@@ -38,9 +39,8 @@ func sampleCommand() *cli.Command {
 				Epsilon:          c.Float64("epsilon"),
 				Delta:            c.Float64("delta"),
 			}
-			if opts.K == 0 {
-				// In the options 0 means the default; on the command line it is a mistake.
-				return usageError("error checking the k-anonymity threshold: k is 0, want at least 2: pass --k %d (the default) or more", loader.DefaultK)
+			if err := checkK(opts.K); err != nil {
+				return err
 			}
 			if s := c.String("as-of"); s != "" {
 				t, err := time.Parse(time.RFC3339Nano, s)
@@ -53,7 +53,7 @@ func sampleCommand() *cli.Command {
 				return usageError("error checking --statement-timeout: 0 would mean no limit: pass a duration such as 15m")
 			}
 			if err := loader.Sample(c.Context, opts, c.App.Writer); err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			return nil
 		},

@@ -23,7 +23,7 @@ func scanPIICommand() *cli.Command {
 			}
 			found, err := piiscan.Run(c.Context, opts, c.App.Writer)
 			if err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			if len(found) > 0 {
 				return verdict("✗ PII scan of %s: %s: do not export this file; fix the source of each finding, or list a false positive's path in an --allow-list file",

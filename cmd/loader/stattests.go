@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	vrun "github.com/pgshape/pgshape/validate/run"
+	"github.com/pgshape/pgshape/pipeline"
 )
 
 func statTestsCommand() *cli.Command {
@@ -22,9 +22,9 @@ func statTestsCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			pass, err := vrun.StatTests(c.Context, vrun.StatTestsOptions{Report: c.Args().Get(0), Shape: c.Args().Get(1), Options: vo}, c.App.Writer)
+			pass, err := pipeline.StatTests(c.Context, pipeline.StatTestsOptions{Report: c.Args().Get(0), Shape: c.Args().Get(1), Options: vo}, c.App.Writer)
 			if err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			if !pass {
 				return verdict("a distribution test failed (see the summary above)")

@@ -3,9 +3,10 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/internal/outdir"
+	"github.com/pgshape/pgshape/pipeline"
+	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/validate"
-	vrun "github.com/pgshape/pgshape/validate/run"
 )
 
 // toleranceFlag is --tolerance, shared by validate, stat-tests and calibrate.
@@ -14,14 +15,33 @@ func toleranceFlag() *cli.Float64Flag {
 		Usage: "general relative tolerance, strictly between 0 and 1 (type mix ±10 points and media ratio ±5% keep the guide's tighter limits; distances gate at half of it)"}
 }
 
-// tolerance reads --tolerance; 0 means "the default" in the options, so the command
-// line rejects it (and anything else outside (0, 1)) here.
+// tolerance reads --tolerance. In the options 0 means "the default"; a 0 given on the
+// command line is checked here, with validate's own check.
 func tolerance(c *cli.Context) (validate.Options, error) {
 	t := c.Float64("tolerance")
-	if !(t > 0 && t < 1) {
-		return validate.Options{}, usageError("error checking --tolerance: %g is outside (0, 1): pass a fraction such as 0.20", t)
+	if err := validate.CheckFraction("Tolerance", t); err != nil {
+		return validate.Options{}, usageError("%w", err)
 	}
 	return validate.Options{Tolerance: t}, nil
+}
+
+// checkK checks a --k given on the command line with the one check, shape.CheckK (in
+// the options 0 means "the default", so their Validate lets it through).
+func checkK(k int) error {
+	if err := shape.CheckK(k); err != nil {
+		return usageError("%w", err)
+	}
+	return nil
+}
+
+// overwriteFlag is --overwrite, shared by the commands that write files.
+func overwriteFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "overwrite", Usage: "replace output files that exist (without it, an existing file is refused before any work)"}
+}
+
+// datedDefault is how a flag's usage names its default in the dated output folder.
+func datedDefault(name string) string {
+	return outdir.Root + "/<UTC date-time>/" + name
 }
 
 func validateCommand() *cli.Command {
@@ -31,11 +51,13 @@ func validateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "baseline", Usage: "production shape document, as written by `loader sample` (required)"},
 			databaseURLFlag(),
+			&cli.BoolFlag{Name: "allow-any-target", Usage: "export a database that is not a synthetic target (no mark from loader migrate --target: production itself, a copy) over the baseline's window; refused without it"},
 			&cli.StringFlag{Name: "dataset", Usage: "generator report report_<band>_<seed>.json (or a shape document) to compare instead of a database"},
 			toleranceFlag(),
 			&cli.IntFlag{Name: "k", Usage: "k-anonymity threshold of the database's export, at least 2 (default: 2 on a synthetic target, as the generator's report; 10 elsewhere)"},
-			&cli.StringFlag{Name: "output", Value: vrun.DefaultOutput, Usage: "JSON result with every check, Δ, tolerance, status, the tests and the decision"},
+			&cli.StringFlag{Name: "output", DefaultText: datedDefault(pipeline.DefaultOutput), Usage: "JSON result with every check, Δ, tolerance, status, the tests and the decision"},
 			&cli.StringFlag{Name: "plots", Usage: "directory for the PNG pictures and index.html (default: none)"},
+			overwriteFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			vo, err := tolerance(c)
@@ -45,21 +67,25 @@ func validateCommand() *cli.Command {
 			if c.String("dataset") != "" && c.String("database-url") != "" {
 				return usageError("error checking the options: pass either --database-url or --dataset, not both")
 			}
-			if c.IsSet("k") && c.Int("k") < 2 {
-				return usageError("error checking the k-anonymity threshold: k is %d, want at least 2: pass --k %d (the default) or more", c.Int("k"), loader.DefaultK)
+			if c.IsSet("k") {
+				if err := checkK(c.Int("k")); err != nil {
+					return err
+				}
 			}
-			opts := vrun.ValidateOptions{
-				Baseline:    c.String("baseline"),
-				Dataset:     c.String("dataset"),
-				DatabaseURL: c.String("database-url"),
-				K:           c.Int("k"),
-				Options:     vo,
-				Output:      c.String("output"),
-				PlotsDir:    c.String("plots"),
+			opts := pipeline.ValidateOptions{
+				Baseline:       c.String("baseline"),
+				Dataset:        c.String("dataset"),
+				DatabaseURL:    c.String("database-url"),
+				AllowAnyTarget: c.Bool("allow-any-target"),
+				K:              c.Int("k"),
+				Options:        vo,
+				Output:         c.String("output"),
+				PlotsDir:       c.String("plots"),
+				Overwrite:      c.Bool("overwrite"),
 			}
-			res, err := vrun.Validate(c.Context, opts, c.App.Writer)
+			res, err := pipeline.Validate(c.Context, opts, c.App.Writer)
 			if err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			if !res.GO() {
 				return verdict("NO-GO: %s", res.Reason)

@@ -51,7 +51,7 @@ func watchCommand() *cli.Command {
 func runWatch(ctx context.Context, opts watch.Options, c *cli.Context) error {
 	snap, err := watch.Run(ctx, opts, c.App.Writer)
 	if err != nil {
-		return usageError("%v", err)
+		return usageError("%w", err)
 	}
 	if snap == nil {
 		return usageError("error watching publication %s: stopped before the first report", opts.Publication)

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgshape/pgshape/internal/pgcluster"
 	refschema "github.com/pgshape/pgshape/sql"
 	"github.com/pgshape/pgshape/watch"
@@ -32,15 +30,7 @@ func TestWatchKillLeavesNoSlot(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := pgcluster.Start(t, "wal_level=logical")
-	url, err := c.CreateDatabase(ctx, "watch")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	url, conn := c.Open(t, "watch")
 	if _, err := conn.Exec(ctx, refschema.Schema); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +86,7 @@ func TestWatchBadInput(t *testing.T) {
 	}{
 		{[]string{"watch", "--publication", "pub"}, "--baseline is required"},
 		{[]string{"watch", "--publication", "Pub; DROP", "--baseline", "x.json"}, "publication name"},
-		{[]string{"watch", "--publication", "pub", "--baseline", "x.json", "--once"}, "--once needs --duration"},
+		{[]string{"watch", "--publication", "pub", "--baseline", "x.json", "--once"}, "--duration is required for a single report"},
 		{[]string{"watch", "--publication", "pub", "--baseline", "missing.json", "--database-url", "postgres://nobody@127.0.0.1:1/x"}, "error reading the baseline"},
 		{[]string{"watch-setup", "--publication", "1bad", "--print"}, "publication name"},
 	} {
@@ -116,15 +106,7 @@ func TestWatchOnceDrift(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := pgcluster.Start(t, "wal_level=logical")
-	url, err := c.CreateDatabase(ctx, "watch")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	url, conn := c.Open(t, "watch")
 	if _, err := conn.Exec(ctx, refschema.Schema+`;
 		INSERT INTO users SELECT u, 'u' || u, u || '@example.test', '2025-01-01' FROM generate_series(1, 40) u`); err != nil {
 		t.Fatal(err)

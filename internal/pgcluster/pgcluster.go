@@ -187,3 +187,20 @@ func (c *Cluster) CreateDatabase(ctx context.Context, name string) (string, erro
 	}
 	return c.URL(name), nil
 }
+
+// Open creates database name in the cluster and returns its URL and a connection to it,
+// closed when t ends; it fails the test on error.
+func (c *Cluster) Open(t testing.TB, name string) (string, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	url, err := c.CreateDatabase(ctx, name)
+	if err != nil {
+		t.Fatalf("pgcluster: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("pgcluster: error connecting to %s: %v", name, err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return url, conn
+}

@@ -18,7 +18,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pgshape/pgshape/internal/outdir"
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
 	refschema "github.com/pgshape/pgshape/sql"
 )
@@ -76,6 +78,12 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	opts = opts.WithDefaults()
+	if opts.ReportDir != "" {
+		if err := outdir.Check(reportPath(opts.ReportDir, opts), opts.Overwrite); err != nil {
+			return nil, err
+		}
+	}
 	t0 := time.Now()
 	s := opts.Spec
 	res := &Result{Band: opts.Band, Seed: opts.Seed, SpecSHA256: s.SHA256(), Shard: opts.Shard.String(),
@@ -121,6 +129,9 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 	res.Phases["plan"] = time.Since(tp).Seconds()
 	fmt.Fprintf(out, "[Generate] band %s: %d messages in %d conversations (%d active) among %d users%s\n",
 		opts.Band, p.messages, p.hi-p.lo, m.active, m.users, shardNote(opts.Shard))
+	if err := checkSpace(ctx, conn, p, out); err != nil {
+		return nil, err
+	}
 
 	tc := time.Now()
 	tables, err := copyAll(ctx, &opts, p, staging)
@@ -162,8 +173,9 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 	}
 	summarize(out, res)
 	if opts.ReportDir != "" {
-		if res.ReportPath, err = writeReport(opts.ReportDir, res); err != nil {
-			return nil, err
+		res.ReportPath = reportPath(opts.ReportDir, opts)
+		if err := writeReport(res.ReportPath, res, opts.Overwrite); err != nil {
+			return nil, fmt.Errorf("the dataset is loaded, but its report is not written: %w", err)
 		}
 		fmt.Fprintf(out, "[Generate] report → %s\n", res.ReportPath)
 	}
@@ -210,7 +222,7 @@ func checkTarget(ctx context.Context, conn *pgx.Conn, opts *Options, res *Result
 	if opts.Shard.sharded() {
 		return shardCompatible(mark, opts, res.SpecSHA256, full)
 	}
-	return fmt.Errorf("%w in public.%s: pass --truncate to replace the target's chat tables", ErrTargetNotEmpty, full)
+	return option.Errorf("Truncate", "%w in public.%s: pass {} to replace the target's chat tables", ErrTargetNotEmpty, full)
 }
 
 // nonEmpty returns the first target table holding rows, or "".
@@ -232,15 +244,15 @@ func nonEmpty(ctx context.Context, q loader.Querier) (string, error) {
 func shardCompatible(mark loader.TargetMark, opts *Options, sha, table string) error {
 	loaded := strings.Split(mark.Shard, ",")
 	if mark.Band != opts.Band || mark.Seed != opts.Seed || mark.SpecSHA256 != sha || mark.Shard == "" {
-		return fmt.Errorf("%w in public.%s from another load (band %q, shards %q): pass --truncate to replace them", ErrTargetNotEmpty, table, mark.Band, mark.Shard)
+		return option.Errorf("Truncate", "%w in public.%s from another load (band %q, shards %q): pass {} to replace them", ErrTargetNotEmpty, table, mark.Band, mark.Shard)
 	}
 	for _, l := range loaded {
 		var i, n int
 		if _, err := fmt.Sscanf(l, "%d/%d", &i, &n); err != nil || n != opts.Shard.Count {
-			return fmt.Errorf("%w from shards %q of another shard count: pass --truncate to replace them", ErrTargetNotEmpty, mark.Shard)
+			return option.Errorf("Truncate", "%w from shards %q of another shard count: pass {} to replace them", ErrTargetNotEmpty, mark.Shard)
 		}
 		if i == opts.Shard.Index {
-			return fmt.Errorf("%w: shard %s is already loaded: pass --truncate to start over", ErrTargetNotEmpty, opts.Shard)
+			return option.Errorf("Truncate", "%w: shard %s is already loaded: pass {} to start over", ErrTargetNotEmpty, opts.Shard)
 		}
 	}
 	return nil
@@ -673,7 +685,7 @@ func swap(ctx context.Context, conn *pgx.Conn, opts *Options, staging string, re
 			return err
 		}
 		if full != "" {
-			return fmt.Errorf("%w in public.%s (written during the load): pass --truncate to replace them", ErrTargetNotEmpty, full)
+			return option.Errorf("Truncate", "%w in public.%s (written during the load): pass {} to replace them", ErrTargetNotEmpty, full)
 		}
 	}
 	views, err := captureViews(ctx, tx)

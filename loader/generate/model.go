@@ -120,6 +120,9 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	// realized stratified sum until it lands within 0.1 % (or stops moving).
 	e := m.meanCount(100_000, hr.Percentage)
 	a := max(int64(1), int64(math.Round(float64(messages)/e)))
+	if err := checkScale(s, messages, a); err != nil {
+		return nil, err
+	}
 	for range 8 {
 		got := m.stratifiedTotal(a, hr.Percentage)
 		if got == 0 {

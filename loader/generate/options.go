@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/spec"
 )
 
@@ -37,8 +38,13 @@ type Options struct {
 	// Truncate allows replacing a target whose tables hold rows. Default false: such a
 	// target is refused (in shard mode, rows of other shards of the same run are fine).
 	Truncate bool
-	// ReportDir receives report_<band>_<seed>.json. Default "": no report file.
+	// ReportDir receives report_<band>_<seed>.json (…_shard_<i>_of_<n>.json for a
+	// shard). Default "": no report file. (The command line's default is a dated
+	// folder, outdir.Dated.)
 	ReportDir string
+	// Overwrite allows replacing an existing report. Default false: an existing report
+	// is refused before the load starts.
+	Overwrite bool
 	// NoShape skips exporting the target's shape after the load (Result.Shape stays
 	// nil, the report has no shape). Default false: export it, which on a large band
 	// costs about as long as the load.
@@ -51,13 +57,19 @@ type Options struct {
 // ErrBadOptions marks invalid options (bad input, exit 2 at the CLI).
 var ErrBadOptions = errors.New("invalid generate options")
 
-// Validate checks the options and fills defaults.
-func (o *Options) Validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrBadOptions, fmt.Sprintf(format, a...))
+// WithDefaults returns a copy with the defaults filled: Workers.
+func (o Options) WithDefaults() Options {
+	if o.Workers == 0 {
+		o.Workers = runtime.NumCPU()
 	}
+	return o
+}
+
+// Validate checks the options without touching the target; it changes nothing. A bad
+// field is an *option.FieldError wrapping ErrBadOptions.
+func (o Options) Validate() error {
 	if o.Spec == nil {
-		return bad("no distribution spec: pass --config distribution-spec.json")
+		return option.Errorf("Spec", "%w: no distribution spec: pass {} distribution-spec.json", ErrBadOptions)
 	}
 	if err := o.Spec.Validate(); err != nil {
 		return err
@@ -68,22 +80,19 @@ func (o *Options) Validate() error {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return bad("unknown band %q: pass --band %s", o.Band, strings.Join(names, "|"))
+		return option.Errorf("Band", "%w: unknown band %q: pass {} %s", ErrBadOptions, o.Band, strings.Join(names, "|"))
 	}
 	if o.Seed == "" {
-		return bad("no seed: pass --seed (any string; the same seed gives the same rows)")
+		return option.Errorf("Seed", "%w: no seed: pass {} (any string; the same seed gives the same rows)", ErrBadOptions)
 	}
-	if o.Messages < 0 {
-		return bad("--messages is %d, want a positive count (or 0 for the band's)", o.Messages)
+	if o.Messages < 0 || o.Messages > spec.MaxMessages {
+		return option.Errorf("Messages", "%w: {} is %d, want 1 to %d (or 0 for the band's)", ErrBadOptions, o.Messages, spec.MaxMessages)
 	}
 	if o.Workers < 0 {
-		return bad("--workers is %d, want a positive count", o.Workers)
-	}
-	if o.Workers == 0 {
-		o.Workers = runtime.NumCPU()
+		return option.Errorf("Workers", "%w: {} is %d, want a positive count", ErrBadOptions, o.Workers)
 	}
 	if o.Shard.Count < 0 || (o.Shard.Count > 0 && (o.Shard.Index < 0 || o.Shard.Index >= o.Shard.Count)) {
-		return bad("shard %d/%d: want i/n with 0 ≤ i < n", o.Shard.Index, o.Shard.Count)
+		return option.Errorf("Shard", "%w: {} %d/%d: want i/n with 0 ≤ i < n", ErrBadOptions, o.Shard.Index, o.Shard.Count)
 	}
 	return nil
 }
@@ -110,10 +119,10 @@ func ParseShard(s string) (Shard, error) {
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil {
-		return Shard{}, fmt.Errorf("%w: --shard %q is not i/n (for example 0/4)", ErrBadOptions, s)
+		return Shard{}, option.Errorf("Shard", "%w: {} %q is not i/n (for example 0/4)", ErrBadOptions, s)
 	}
 	if n < 1 || i < 0 || i >= n {
-		return Shard{}, fmt.Errorf("%w: --shard %q: want 0 ≤ i < n and n ≥ 1", ErrBadOptions, s)
+		return Shard{}, option.Errorf("Shard", "%w: {} %q: want 0 ≤ i < n and n ≥ 1", ErrBadOptions, s)
 	}
 	return Shard{Index: i, Count: n}, nil
 }

@@ -2,8 +2,45 @@ package generate
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
 	"sync"
+
+	"github.com/pgshape/pgshape/spec"
 )
+
+// Limits on what a spec and a message count derive, checked before anything is
+// tabulated (spec.Validate bounds each field alone; these bound their products).
+const (
+	// MaxConversations bounds the conversations C = A / (1 − inactive_ratio): the plan
+	// keeps four int64 per 1024 conversations (32 MB at 10⁹), and the solve for A
+	// walks the A active ones a few times.
+	MaxConversations = 1_000_000_000
+	// MaxUsers bounds U = messages · users.per_message: the users table is written
+	// whole by every run and every shard.
+	MaxUsers = 1_000_000_000
+)
+
+// ErrTooLarge marks a spec and message count whose dataset is beyond the generator's
+// limits (bad input: exit 2 at the CLI).
+var ErrTooLarge = errors.New("the dataset is too large")
+
+// checkScale refuses a dataset whose conversations or users exceed the limits, from
+// the first estimate a of the active conversations (messages over the count model's
+// mean), before newModel walks them.
+func checkScale(s *spec.Spec, messages, a int64) error {
+	r := s.Conversations.InactiveRatio
+	if c := float64(a) / (1 - r); c > MaxConversations {
+		return fmt.Errorf("%w: %d messages at the count model's mean need about %.3g conversations ($.conversations.inactive_ratio %g), want at most %d: lower the message count or raise $.messages.per_conversation_distribution",
+			ErrTooLarge, messages, c, r, int64(MaxConversations))
+	}
+	if u := math.Round(float64(messages) * s.Users.PerMessage); u > MaxUsers {
+		return fmt.Errorf("%w: %d messages × $.users.per_message %g = %.3g users, want at most %d: lower the message count or per_message",
+			ErrTooLarge, messages, s.Users.PerMessage, u, int64(MaxUsers))
+	}
+	return nil
+}
 
 // plan is the id layout of one run: per chunk of convChunk conversations, how many
 // messages and attachments it holds, so that any worker can start at any

@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
+	"github.com/pgshape/pgshape/internal/outdir"
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -34,7 +35,19 @@ func ReportName(band, seed string) string {
 	return fmt.Sprintf("report_%s_%s.json", unsafeName.ReplaceAllString(band, "_"), unsafeName.ReplaceAllString(seed, "_"))
 }
 
-func writeReport(dir string, res *Result) (string, error) {
+// reportPath is where a run's report goes in dir: ReportName, with the shard in the
+// name when the run loads one (shards of one run into one folder then keep apart).
+func reportPath(dir string, opts Options) string {
+	name := ReportName(opts.Band, opts.Seed)
+	if opts.Shard.sharded() {
+		name = strings.TrimSuffix(name, ".json") + fmt.Sprintf("_shard_%d_of_%d.json", opts.Shard.Index, opts.Shard.Count)
+	}
+	return filepath.Join(dir, name)
+}
+
+// writeReport writes the report to path with outdir.WriteFile: atomically, never over
+// an existing file unless overwrite.
+func writeReport(path string, res *Result, overwrite bool) error {
 	rep := report{Result: res}
 	if res.Shape != nil {
 		rep.Distributions = &distributions{
@@ -42,18 +55,11 @@ func writeReport(dir string, res *Result) (string, error) {
 			ContentLengthHistogram:    res.Shape.Messages.ContentLengthHistogram,
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("error creating the report directory %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, ReportName(res.Band, res.Seed))
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("error encoding the report: %w", err)
+		return fmt.Errorf("error encoding the report: %w", err)
 	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("error writing the report %s: %w", path, err)
-	}
-	return path, nil
+	return outdir.WriteFile(path, append(data, '\n'), 0o644, overwrite)
 }
 
 // summarize writes the end-of-run summary.

@@ -1,8 +1,9 @@
-// Package run is the file and database side of validation, behind `loader validate`
+// Package pipeline is the file and database side of validation, behind `loader validate`
 // and `loader stat-tests`: it reads the baseline and the dataset report, or exports a
 // target with the same shape SQL that measured production, calls validate.Compare,
 // prints the guide's report, writes the JSON result and, on request, the pictures and
-// HTML page of validate/plot.
+// HTML page of pipeline/plot. It sits above validate (pure comparison), loader
+// (databases) and fit, and ties the phases together.
 //
 // # Which window the target is measured over
 //
@@ -21,4 +22,4 @@
 // (a file that is not a shape document or report, a tolerance outside (0, 1), no
 // server, no shape schema); a NO-GO or a failed test is a result. The command line
 // maps the first to exit 2 and the second to exit 1.
-package run
+package pipeline

@@ -1,12 +1,12 @@
-package run
+package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/validate"
 )
 
@@ -20,18 +20,33 @@ type StatTestsOptions struct {
 	Options validate.Options
 }
 
+// WithDefaults returns a copy with the tolerances' defaults filled.
+func (o StatTestsOptions) WithDefaults() StatTestsOptions {
+	o.Options = o.Options.WithDefaults()
+	return o
+}
+
+// Validate checks the options without reading a file; it changes nothing.
+func (o StatTestsOptions) Validate() error {
+	if o.Report == "" {
+		return option.Errorf("Report", "error checking the arguments: no pilot report: pass {}, the pilot's report_<band>_<seed>.json")
+	}
+	if o.Shape == "" {
+		return option.Errorf("Shape", "error checking the arguments: no production shape document: pass {}, the file `loader sample` wrote")
+	}
+	return option.Nest("Options", o.Options.Validate())
+}
+
 // StatTests runs the three distribution tests of the guide's Step 5 (KS on conversation
 // sizes and on messages per conversation, chi-squared on content length), prints them
 // and their summary, and reports whether all passed. The gate is the effect size (KS
 // D, total-variation distance); p-values are printed at n_eff = min(n·m/(n+m), cap)
 // and at the full sizes, as information.
 func StatTests(ctx context.Context, opts StatTestsOptions, out io.Writer) (pass bool, err error) {
-	if opts.Report == "" || opts.Shape == "" {
-		return false, errors.New("error checking the arguments: want REPORT SHAPE: the pilot's report_<band>_<seed>.json and the production shape document")
+	if err := opts.Validate(); err != nil {
+		return false, err
 	}
-	if err := opts.Options.Validate(); err != nil {
-		return false, fmt.Errorf("error checking the tolerance: %w", err)
-	}
+	opts = opts.WithDefaults()
 	fmt.Fprintln(out, "[StatTests] Loading pilot dataset report...")
 	pilot, err := ReadDataset(opts.Report)
 	if err != nil {
@@ -43,7 +58,7 @@ func StatTests(ctx context.Context, opts StatTestsOptions, out io.Writer) (pass 
 		return false, err
 	}
 	checks := opts.Options.Tests(prod, pilot)
-	o := opts.Options.WithDefaults()
+	o := opts.Options
 	titles := []string{"Running KS-test on conversation sizes...", "Running KS-test on messages per conversation...",
 		"Running chi-squared on content length..."}
 	verdicts := make([]string, len(checks))

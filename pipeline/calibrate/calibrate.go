@@ -3,17 +3,19 @@ package calibrate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pgshape/pgshape/fit"
+	"github.com/pgshape/pgshape/internal/outdir"
 	"github.com/pgshape/pgshape/loader/generate"
+	"github.com/pgshape/pgshape/option"
+	"github.com/pgshape/pgshape/pipeline"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/validate"
-	"github.com/pgshape/pgshape/validate/run"
 )
 
 // Options configures Run.
@@ -36,13 +38,17 @@ type Options struct {
 	MaxRounds int
 	// Workers is the generator's worker count. Default 0: generate's default.
 	Workers int
-	// Validate are the tolerances (zero fields take their defaults).
-	Validate validate.Options
-	// SpecOut is where the best spec goes. Default "distribution-spec-calibrated.json".
+	// Tolerances are validate's options (zero fields take their defaults).
+	Tolerances validate.Options
+	// SpecOut is where the best spec goes. Default: DefaultSpecOut in the dated
+	// folder outdir.Dated(now) (pgshape-out/<UTC date-time>/).
 	SpecOut string
+	// Overwrite allows replacing an existing SpecOut. Default false: an existing file
+	// is refused before the first round.
+	Overwrite bool
 }
 
-// DefaultSpecOut is the default path of the calibrated spec.
+// DefaultSpecOut is the default file name of the calibrated spec.
 const DefaultSpecOut = "distribution-spec-calibrated.json"
 
 // Round is one generate → validate → adjust round.
@@ -63,17 +69,9 @@ type Outcome struct {
 	SpecPath  string     `json:"spec_path"`
 }
 
-// validate checks the options and fills the defaults.
-func (o *Options) validate() error {
-	if o.Baseline == "" {
-		return errors.New("error checking the options: no baseline: pass --baseline shape-metrics.json")
-	}
-	if err := o.Validate.Validate(); err != nil {
-		return fmt.Errorf("error checking the tolerance: %w", err)
-	}
-	if o.MaxRounds < 0 {
-		return fmt.Errorf("error checking --max-rounds: %d, want at least 1", o.MaxRounds)
-	}
+// WithDefaults returns a copy with the defaults filled: MaxRounds, Band, Seed, SpecOut
+// and the tolerances.
+func (o Options) WithDefaults() Options {
 	if o.MaxRounds == 0 {
 		o.MaxRounds = 5
 	}
@@ -84,7 +82,20 @@ func (o *Options) validate() error {
 		o.Seed = "calibrate"
 	}
 	if o.SpecOut == "" {
-		o.SpecOut = DefaultSpecOut
+		o.SpecOut = filepath.Join(outdir.Dated(time.Now()), DefaultSpecOut)
+	}
+	o.Tolerances = o.Tolerances.WithDefaults()
+	return o
+}
+
+// Validate checks the options without reading a file or touching the target; it
+// changes nothing.
+func (o Options) Validate() error {
+	if err := pipeline.CheckComparison(o.Baseline, o.Tolerances, "Tolerances"); err != nil {
+		return err
+	}
+	if o.MaxRounds < 0 {
+		return option.Errorf("MaxRounds", "error checking {}: %d, want at least 1", o.MaxRounds)
 	}
 	return nil
 }
@@ -95,10 +106,14 @@ func (o *Options) validate() error {
 // It prints a table per round and writes the best round's spec to SpecOut. Not
 // converging is an outcome (Converged false), not an error.
 func Run(ctx context.Context, opts Options, out io.Writer) (*Outcome, error) {
-	if err := opts.validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	baseline, err := run.ReadBaseline(opts.Baseline)
+	opts = opts.WithDefaults()
+	if err := outdir.Check(opts.SpecOut, opts.Overwrite); err != nil {
+		return nil, err
+	}
+	baseline, err := pipeline.ReadBaseline(opts.Baseline)
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +142,11 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Outcome, error) {
 		}
 		cand := res.Shape
 		if cand == nil {
-			if cand, err = run.ExportTarget(ctx, opts.DatabaseURL, baseline, 0, io.Discard); err != nil {
+			if cand, err = pipeline.ExportTarget(ctx, opts.DatabaseURL, baseline, 0, io.Discard); err != nil {
 				return nil, err
 			}
 		}
-		vr := validate.Compare(baseline, cand, opts.Validate)
+		vr := validate.Compare(baseline, cand, opts.Tolerances)
 		round := Round{N: n, Result: vr}
 		if score := [2]int{vr.Failed, vr.Warnings}; score[0] < bestScore[0] || score[0] == bestScore[0] && score[1] < bestScore[1] {
 			bestScore, o.Best = score, n
@@ -163,8 +178,8 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error encoding the calibrated spec: %w", err)
 	}
-	if err := os.WriteFile(opts.SpecOut, append(data, '\n'), 0o644); err != nil {
-		return nil, fmt.Errorf("error writing the calibrated spec %s: %w: pass --spec-out with a writable path", opts.SpecOut, err)
+	if err := outdir.WriteFile(opts.SpecOut, append(data, '\n'), 0o644, opts.Overwrite); err != nil {
+		return nil, err
 	}
 	last := o.Rounds[len(o.Rounds)-1].Result
 	if o.Converged {

@@ -1,4 +1,4 @@
-package run
+package pipeline
 
 import (
 	"bytes"
@@ -103,7 +103,7 @@ func TestGeneratedPilots(t *testing.T) {
 		t.Helper()
 		var out bytes.Buffer
 		res, err := Validate(ctx, ValidateOptions{Baseline: baseline, DatabaseURL: url,
-			Output: filepath.Join(dir, "v.json")}, &out)
+			Output: filepath.Join(dir, "v.json"), Overwrite: true}, &out)
 		if err != nil {
 			t.Fatalf("validate: %v\n%s", err, out.String())
 		}
@@ -139,7 +139,7 @@ func TestGeneratedPilots(t *testing.T) {
 // The baseline may be a generator report: validate reads its "shape" key.
 func TestReadDataset(t *testing.T) {
 	t.Parallel()
-	d, err := shape.ReadFile("../../testdata/shape-example.json")
+	d, err := shape.ReadFile("../testdata/shape-example.json")
 	if err != nil {
 		t.Fatal(err)
 	}
