@@ -235,7 +235,16 @@ func (a *adjuster) contentLength() {
 	cm, cmed := a.c.Messages.ContentLengthMean, a.c.Messages.ContentLengthMedian
 	tl := &a.s.Messages.Content.TextLength
 	if r, ok := ratio(bmed, cmed); ok {
+		old := tl.Mu
 		a.set(".messages.content.text_length.mu", "content length median", &tl.Mu, tl.Mu+math.Log(r))
+		// A mixture moves as a whole: every component's median by the same factor.
+		tl.Mu = old
+		tl.ShiftLog(math.Log(r))
+	}
+	if tl.Distribution == spec.DistLogNormalMixture {
+		// The mean/median step below is a single log-normal's identity; a mixture's
+		// spread is left to the next fit.
+		return
 	}
 	if rb, ok1 := ratio(bm, bmed); ok1 {
 		if rc, ok2 := ratio(cm, cmed); ok2 && rb > 0 && rc > 0 {
