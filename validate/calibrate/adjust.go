@@ -145,6 +145,12 @@ func (a *adjuster) mediaRatio() {
 		return
 	}
 	m := &a.s.Messages.Content.MediaRatio
+	if b := a.b.Messages.MediaRatio; b != nil && *b == 0 {
+		// A published 0 is a measured zero (suppressed is null): no media at all, not
+		// the smallest ratio the clamp allows.
+		a.set(".messages.content.media_ratio", "media ratio", m, 0)
+		return
+	}
 	if r, ok := ratio(a.b.Messages.MediaRatio, a.c.Messages.MediaRatio); ok {
 		a.set(".messages.content.media_ratio", "media ratio", m, clamp(*m*r, 1e-4, 0.95))
 	} else if a.b.Messages.MediaRatio != nil {
