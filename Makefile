@@ -4,11 +4,13 @@ GO        ?= go
 WITH_PG   := scripts/with-postgres
 BIN       := bin/loader
 DEMO_OUT  := demo-out
+# The version `loader --version` prints: the tag (v0.1.0), or tag-commits-hash, -dirty.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
 .PHONY: build test demo bench vet clean clean-db
 
 build:
-	$(GO) build -o $(BIN) ./cmd/loader
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/loader
 
 # vet: go vet, gofmt, staticcheck (a tool dependency in go.mod: `go tool staticcheck`)
 # and `go mod tidy -diff` (go.mod lists exactly what the code imports).

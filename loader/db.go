@@ -5,35 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgshape/pgshape/internal/dburl"
 )
 
 // DefaultURL is used when neither --database-url, DATABASE_URL nor any libpq PG*
 // variable says where the database is.
-const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+const DefaultURL = dburl.Default
 
 // ResolveURL picks the connection string: the flag, else $DATABASE_URL, else "" when
 // a libpq PG* variable is set (pgx then reads PGHOST, PGPORT, PGUSER, PGDATABASE,
-// PGPASSWORD … itself), else DefaultURL.
-func ResolveURL(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if v := os.Getenv("DATABASE_URL"); v != "" {
-		return v
-	}
-	for _, k := range []string{"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSERVICE"} {
-		if os.Getenv(k) != "" {
-			return ""
-		}
-	}
-	return DefaultURL
-}
+// PGPASSWORD … itself), else DefaultURL. It is dburl.Resolve, which internal/testdb
+// uses too.
+func ResolveURL(flag string) string { return dburl.Resolve(flag) }
 
 // ParseConfig parses url (see ResolveURL) into a pgx pool config. The error never
 // repeats the URL, which may hold a password.
@@ -60,6 +49,11 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	return connectConfig(ctx, cfg)
+}
+
+// connectConfig is Connect over a parsed configuration.
+func connectConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, explainConnectError(ctx, cfg.ConnConfig, err)

@@ -9,10 +9,9 @@
 //
 // # Migrating
 //
-// Migrate runs goose's Provider over the embedded shape layer (migrations.FS:
-// shape_source, shape, shape_reader). With Target it first installs the reference chat
-// schema (sql/schema.sql) and the synthetic-target mark pgshape.synthetic_target,
-// under goose's version table pgshape_target_version.
+// Migrate is `loader migrate`: it connects, prints the server's notices, and hands the
+// work to package migrations, which holds both goose sets (the shape layer, and the
+// target set with the synthetic-target mark) and their Providers.
 //
 // # Sampling
 //

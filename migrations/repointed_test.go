@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgshape/pgshape/internal/testdb"
-	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/migrations"
 )
 
 // The export through a re-pointed contract: tables and columns with other names
@@ -129,7 +129,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Production)
 	ctx := context.Background()
-	p, err := loader.ShapeProvider(db)
+	p, err := migrations.ShapeProvider(db)
 	if err != nil {
 		t.Fatal(err)
 	}

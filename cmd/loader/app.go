@@ -44,6 +44,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter: stderr,
 		// Errors are printed once, by run; urfave must not print or exit on its own.
 		ExitErrHandler: func(*cli.Context, error) {},
+		Flags:          []cli.Flag{versionFlag()},
+		Action:         rootAction,
 		Commands: []*cli.Command{
 			migrateCommand(),
 			sampleCommand(),

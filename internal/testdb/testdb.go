@@ -2,9 +2,12 @@
 // template migrated once per migration hash. Tests call t.Parallel() freely; a
 // database is dropped when its test passes and kept (its URL logged) when it fails.
 //
-// The server is chosen as the loader chooses it (loader.ResolveURL): DATABASE_URL,
-// else the libpq PG* variables, else 127.0.0.1:5432 as postgres. `make test` starts a
-// private throwaway cluster when none answers.
+// The server is chosen as the loader chooses it (dburl.Resolve): DATABASE_URL, else the
+// libpq PG* variables, else 127.0.0.1:5432 as postgres. `make test` starts a private
+// throwaway cluster when none answers.
+//
+// The package imports only what is below every test that uses it: migrations (both
+// goose sets), refschema (sql/) and internal/dburl, never loader.
 package testdb
 
 import (
@@ -22,9 +25,8 @@ import (
 	"github.com/peterldowns/pgtestdb"
 	"github.com/peterldowns/pgtestdb/migrators/common"
 
-	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/internal/dburl"
 	"github.com/pgshape/pgshape/migrations"
-	refschema "github.com/pgshape/pgshape/sql"
 )
 
 // Kind selects what a test database holds.
@@ -40,6 +42,9 @@ const (
 	// Target: `loader migrate --target`: reference schema, synthetic-target mark, shape
 	// layer.
 	Target
+	// Empty: nothing at all, a database as createdb leaves it (for tests of `loader
+	// migrate` itself).
+	Empty
 )
 
 func (k Kind) String() string {
@@ -50,41 +55,52 @@ func (k Kind) String() string {
 		return "production"
 	case Target:
 		return "target"
+	case Empty:
+		return "empty"
 	}
 	return "kind" + strconv.Itoa(int(k))
 }
 
-// Migrator implements pgtestdb.Migrator over goose's Provider: Hash covers the embedded
-// migration files, the reference schema and the kind.
-type Migrator struct{ Kind Kind }
+// Migrator implements pgtestdb.Migrator over goose's Provider (package migrations).
+// Hash covers the kind and everything that builds the database: both goose sets, the
+// target set's Go migration and the reference schema (migrations.Sources.Hash).
+type Migrator struct {
+	Kind Kind
+	// Sources are the files that build the database. Default (zero):
+	// migrations.Embedded(). Tests of the hash substitute their own.
+	Sources migrations.Sources
+}
 
 var _ pgtestdb.Migrator = Migrator{}
 
 // Hash identifies the migrated template.
 func (m Migrator) Hash() (string, error) {
-	h := common.NewRecursiveHash(common.Field("Kind", m.Kind.String()))
-	if err := h.AddDirs(migrations.FS, "*.sql", "."); err != nil {
+	sources, err := m.Sources.Hash()
+	if err != nil {
 		return "", fmt.Errorf("error hashing the migrations: %w", err)
 	}
-	h.Add([]byte(refschema.Schema))
+	h := common.NewRecursiveHash(common.Field("Kind", m.Kind.String()), common.Field("Sources", sources))
 	return h.String(), nil
 }
 
 // Migrate installs the kind's schema into the fresh template database.
 func (m Migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) error {
+	src := m.Sources.WithDefaults()
 	switch m.Kind {
+	case Empty:
+		return nil
 	case Production:
-		if _, err := db.ExecContext(ctx, "SET search_path TO public;\n"+refschema.Schema); err != nil {
+		if _, err := db.ExecContext(ctx, "SET search_path TO public;\n"+src.Schema); err != nil {
 			return fmt.Errorf("error creating the reference schema: %w", err)
 		}
 		if _, err := db.ExecContext(ctx, "RESET search_path"); err != nil {
 			return err
 		}
-		return loader.MigrateDB(ctx, db, loader.MigrateOptions{}, io.Discard)
+		return src.Migrate(ctx, db, migrations.Options{}, io.Discard)
 	case Target:
-		return loader.MigrateDB(ctx, db, loader.MigrateOptions{Target: true}, io.Discard)
+		return src.Migrate(ctx, db, migrations.Options{Target: true}, io.Discard)
 	default:
-		return loader.MigrateDB(ctx, db, loader.MigrateOptions{}, io.Discard)
+		return src.Migrate(ctx, db, migrations.Options{}, io.Discard)
 	}
 }
 
@@ -96,10 +112,10 @@ var TestRole = pgtestdb.Role{
 	Capabilities: "NOSUPERUSER NOCREATEDB CREATEROLE",
 }
 
-// Config returns the pgtestdb configuration for the server loader.ResolveURL picks.
+// Config returns the pgtestdb configuration for the server dburl.Resolve picks.
 func Config(t testing.TB) pgtestdb.Config {
 	t.Helper()
-	cc, err := pgx.ParseConfig(loader.ResolveURL(""))
+	cc, err := pgx.ParseConfig(dburl.Resolve(""))
 	if err != nil {
 		t.Fatalf("testdb: cannot parse the database URL: %v", err)
 	}
