@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/pgshape/pgshape/internal/testdb"
-	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/migrations"
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -143,7 +143,7 @@ func TestPeopleUpgradeKeepsRepointedContract(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Bare)
 	ctx := context.Background()
-	p, err := loader.ShapeProvider(db)
+	p, err := migrations.ShapeProvider(db)
 	if err != nil {
 		t.Fatal(err)
 	}
