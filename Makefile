@@ -7,7 +7,7 @@ DEMO_OUT  := demo-out
 # The version `loader --version` prints: the tag (v0.1.0), or tag-commits-hash, -dirty.
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
-.PHONY: build test demo bench vet clean clean-db
+.PHONY: build test demo bench vet fuzz clean clean-db
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/loader
@@ -28,6 +28,22 @@ demo: build
 
 bench: build
 	$(WITH_PG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+# fuzz: run every fuzz target (func Fuzz* in FUZZPKGS) for FUZZTIME each, one after
+# the other; a failing input is written to the package's testdata/fuzz/<Fuzz…>/ and
+# stops the run. `make test` runs only the committed seed corpora. Example:
+# make fuzz FUZZTIME=3m FUZZFLAGS='-parallel 1'. See docs/testing.md.
+FUZZTIME  ?= 10s
+FUZZPKGS  ?= ./...
+FUZZFLAGS ?=
+
+fuzz:
+	@for pkg in $$($(GO) list $(FUZZPKGS)); do \
+		for name in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg || exit 1; \
+		done; \
+	done
 
 clean:
 	rm -rf bin $(DEMO_OUT)

@@ -3,6 +3,7 @@ package fit
 import (
 	"math"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/stats"
 )
@@ -20,9 +21,9 @@ import (
 // The integrals run over t = −ln(1 − p) (dp = e^−t dt), midpoint steps of 1/32 up to
 // t = 30, which resolves the heavy upper tail where most messages are; e is
 // interpolated linearly in z = Φ⁻¹(u) from 256 values on [−9, 9]. count is the
-// count model (tabulated), cm its spec. With ρ = 0 it is E[size − 2] over
+// count model (tabulated). With ρ = 0 it is E[size − 2] over
 // conversations, exactly.
-func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel) float64 {
+func MessageWeightedExtras(c spec.Conversations, count dist.Discrete) float64 {
 	above := sizeTail(c)
 	rho := c.SizeActivityCorrelation
 	if rho == 0 {
@@ -65,15 +66,15 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 	}
 	i := c.InactiveRatio
 	heavyP := 1 - c.HeavyRooms.Percentage
-	heavyQ := QuantileInt(count, heavyP, cm.XMin, cm.XMax)
+	heavyQ := float64(dist.Quantile(count, heavyP))
 	const dt, tMax = 1.0 / 32, 30.0
 	var num, den float64
 	for tt := dt / 2; tt < tMax; tt += dt {
 		w := math.Exp(-tt) * dt // dp
 		p := -math.Expm1(-tt)
-		n := QuantileInt(count, p, cm.XMin, cm.XMax)
+		n := float64(dist.Quantile(count, p))
 		if p >= heavyP && c.HeavyRooms.Multiplier != 1 {
-			n = c.HeavyRooms.Count(n, heavyQ)
+			n = dist.HeavyCount(n, heavyQ, c.HeavyRooms.Multiplier)
 		}
 		num += w * n * e(stats.NormalQuantile(i+(1-i)*p))
 		den += w * n
@@ -84,27 +85,21 @@ func MessageWeightedExtras(c spec.Conversations, count Model, cm spec.CountModel
 // sizeTail returns above[k] = P(size > 2 + k) of the spec's size model (direct
 // conversations have exactly 2 members, small groups the truncated geometric, large
 // ones the power law), down to 1e-12. The point masses are summed from the top, so a
-// small tail probability keeps its relative precision; one power per size, no zeta.
+// small tail probability keeps its relative precision; one power per size (ProbFunc).
 func sizeTail(c spec.Conversations) []float64 {
 	t, sg, lg := c.TypeDistribution, c.SmallGroup, c.LargeGroup
 	top := max(sg.Max, lg.XMax, 2)
 	pmf := make([]float64, top+1)
-	if t.SmallGroup > 0 {
-		q := 1 - sg.P
-		norm := 1 - math.Pow(q, float64(sg.Max-sg.Min+1))
-		for x := sg.Min; x <= sg.Max; x++ {
-			pmf[x] += t.SmallGroup * math.Pow(q, float64(x-sg.Min)) * sg.P / norm
-		}
-	}
-	if t.LargeGroup > 0 {
-		w := make([]float64, lg.XMax-lg.XMin+1)
-		var norm float64
-		for i := range w {
-			w[i] = math.Pow(float64(lg.XMin+i), -lg.Alpha)
-			norm += w[i]
-		}
-		for i, v := range w {
-			pmf[lg.XMin+i] += t.LargeGroup * v / norm
+	for _, part := range []struct {
+		share float64
+		law   dist.Discrete
+	}{{t.SmallGroup, sg.Law()}, {t.LargeGroup, lg.Law()}} {
+		if part.share > 0 {
+			p := part.law.ProbFunc()
+			lo, hi := part.law.Support()
+			for x := lo; x <= hi; x++ {
+				pmf[x] += part.share * p(x)
+			}
 		}
 	}
 	above := make([]float64, top-1) // above[k] = Σ_{x > 2+k} pmf[x]

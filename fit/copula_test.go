@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/stats"
 )
@@ -27,11 +28,11 @@ func copulaSpec(rho float64) (spec.Conversations, spec.CountModel) {
 func TestMessageWeightedExtrasIndependent(t *testing.T) {
 	t.Parallel()
 	c, cm := copulaSpec(0)
-	count := tabulate(CountModelOf(cm), cm.XMin, cm.XMax)
-	ms := TruncatedGeometric{P: 0.35, Min: 3, Max: 20}.Mean()
-	ml := PowerLaw{Alpha: 2.5, XMin: 21, XMax: 500}.Mean()
+	count := tabulate(cm.Law())
+	ms := dist.TruncatedGeometric{P: 0.35, Min: 3, Max: 20}.Mean()
+	ml := dist.PowerLaw{Alpha: 2.5, XMin: 21, XMax: 500}.Mean()
 	want := (ms-2)*0.3 + (ml-2)*0.2
-	if got := MessageWeightedExtras(c, count, cm); math.Abs(got-want) > 1e-9*want {
+	if got := MessageWeightedExtras(c, count); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("MessageWeightedExtras(ρ=0) = %.12g, want %.12g", got, want)
 	}
 }
@@ -43,19 +44,19 @@ func TestMessageWeightedExtrasCopula(t *testing.T) {
 	t.Parallel()
 	const rho = 0.6
 	c, cm := copulaSpec(rho)
-	count := tabulate(CountModelOf(cm), cm.XMin, cm.XMax)
-	got := MessageWeightedExtras(c, count, cm)
+	count := tabulate(cm.Law())
+	got := MessageWeightedExtras(c, count)
 
-	small := TruncatedGeometric{P: 0.35, Min: 3, Max: 20}
-	large := PowerLaw{Alpha: 2.5, XMin: 21, XMax: 500}
+	small := dist.TruncatedGeometric{P: 0.35, Min: 3, Max: 20}
+	large := dist.PowerLaw{Alpha: 2.5, XMin: 21, XMax: 500}
 	t0, t1 := 0.5, 0.8
-	q90 := QuantileInt(count, 1-0.02, cm.XMin, cm.XMax)
+	q90 := float64(dist.Quantile(count, 1-0.02))
 	r := rand.New(rand.NewPCG(7, 11))
 	var num, den float64
 	const n = 400_000
 	for range n {
 		s := r.Float64()
-		a := QuantileInt(count, s, cm.XMin, cm.XMax)
+		a := float64(dist.Quantile(count, s))
 		if a > q90 { // the top 2 % of strata carry the multiplier
 			a = math.Max(1, math.Round(a*1.5))
 		}
@@ -66,9 +67,9 @@ func TestMessageWeightedExtrasCopula(t *testing.T) {
 		case u < t0:
 			size = 2
 		case u < t1:
-			size = QuantileInt(small, (u-t0)/(t1-t0), 3, 20)
+			size = float64(small.Quantile((u - t0) / (t1 - t0)))
 		default:
-			size = QuantileInt(large, (u-t1)/(1-t1), 21, 500)
+			size = float64(large.Quantile((u - t1) / (1 - t1)))
 		}
 		num += a * (size - 2)
 		den += a
@@ -79,7 +80,7 @@ func TestMessageWeightedExtrasCopula(t *testing.T) {
 		t.Errorf("MessageWeightedExtras(ρ=%g) = %.4f, Monte Carlo (%d draws) %.4f", rho, got, n, mc)
 	}
 	c0, _ := copulaSpec(0)
-	if indep := MessageWeightedExtras(c0, count, cm); got < 1.2*indep {
+	if indep := MessageWeightedExtras(c0, count); got < 1.2*indep {
 		t.Errorf("MessageWeightedExtras(ρ=%g) = %.4f, want well above the independent %.4f", rho, got, indep)
 	}
 }

@@ -2,13 +2,12 @@ package fit
 
 import (
 	"math"
-
-	"gonum.org/v1/gonum/mathext"
 )
 
 // Model is a distribution over non-negative values as the binned likelihood sees it:
-// the probability of a bucket [lo, hi) of a shape histogram. Discrete models count the
-// integers in [lo, hi); continuous models integrate their density over it.
+// the probability of a bucket [lo, hi) of a shape histogram. Discrete models (the count
+// laws of package dist) count the integers in [lo, hi); continuous models integrate
+// their density over it.
 type Model interface {
 	// Mass returns P(lo ≤ X < hi); hi may be +Inf.
 	Mass(lo, hi float64) float64
@@ -16,15 +15,16 @@ type Model interface {
 
 // survivor is implemented by models that can return their survival function
 // S(x) = P(X ≥ x) with the parameter-only constants (normalisers) computed once, so a
-// likelihood over many buckets evaluates each bucket edge once.
+// likelihood over many buckets evaluates each bucket edge once: every law of package
+// dist, and the continuous models here.
 type survivor interface {
-	survivalFn() func(x float64) float64
+	SurvivalFunc() func(x float64) float64
 }
 
 // survivalOf returns the survival function of m.
 func survivalOf(m Model) func(x float64) float64 {
 	if s, ok := m.(survivor); ok {
-		return s.survivalFn()
+		return s.SurvivalFunc()
 	}
 	return func(x float64) float64 { return m.Mass(x, math.Inf(1)) }
 }
@@ -32,109 +32,6 @@ func survivalOf(m Model) func(x float64) float64 {
 // phiC is the upper tail of the standard normal, Q(z) = 1 − Φ(z), computed with erfc
 // so that far-tail masses keep their relative precision.
 func phiC(z float64) float64 { return 0.5 * math.Erfc(z/math.Sqrt2) }
-
-// TruncatedGeometric is P(X = x) = (1−p)^(x−Min) p / (1 − (1−p)^(Max−Min+1)) on
-// Min…Max, the geometric law of the number of failures before the first success
-// (shifted to Min), conditioned on X ≤ Max.
-type TruncatedGeometric struct {
-	P        float64
-	Min, Max int
-}
-
-// survivalFn returns S(x) = P(X ≥ x) = ((1−p)^(⌈x⌉−Min) − (1−p)^(Max−Min+1)) / (1 − (1−p)^(Max−Min+1)).
-func (g TruncatedGeometric) survivalFn() func(float64) float64 {
-	q := 1 - g.P
-	tail := math.Pow(q, float64(g.Max-g.Min+1))
-	return discreteSurvival(g.Min, g.Max, func(x float64) float64 {
-		return (math.Pow(q, x-float64(g.Min)) - tail) / (1 - tail)
-	})
-}
-
-// Mass returns P(lo ≤ X < hi) = S(lo) − S(hi).
-func (g TruncatedGeometric) Mass(lo, hi float64) float64 {
-	s := g.survivalFn()
-	return s(lo) - s(hi)
-}
-
-// Mean returns E[X].
-func (g TruncatedGeometric) Mean() float64 {
-	var s float64
-	for x := g.Min; x <= g.Max; x++ {
-		s += float64(x) * g.Mass(float64(x), float64(x+1))
-	}
-	return s
-}
-
-// PowerLaw is the discrete power law P(X = x) = x^(−α) / (ζ(α, XMin) − ζ(α, XMax+1)) on
-// XMin…XMax, ζ the Hurwitz zeta function ζ(α, q) = Σ_{k≥0} (k+q)^(−α) (Clauset,
-// Shalizi & Newman 2009, "Power-law distributions in empirical data", SIAM Review
-// 51(4):661–703, eq. 2.4, here truncated above at XMax). α > 1.
-type PowerLaw struct {
-	Alpha      float64
-	XMin, XMax int
-}
-
-// survivalFn returns S(x) = P(X ≥ ⌈x⌉) = (ζ(α, ⌈x⌉) − ζ(α, XMax+1)) / (ζ(α, XMin) − ζ(α, XMax+1)).
-func (p PowerLaw) survivalFn() func(float64) float64 {
-	top := mathext.Zeta(p.Alpha, float64(p.XMax)+1)
-	norm := mathext.Zeta(p.Alpha, float64(p.XMin)) - top
-	return discreteSurvival(p.XMin, p.XMax, func(x float64) float64 {
-		return (mathext.Zeta(p.Alpha, x) - top) / norm
-	})
-}
-
-// Mass returns P(lo ≤ X < hi).
-func (p PowerLaw) Mass(lo, hi float64) float64 {
-	s := p.survivalFn()
-	return s(lo) - s(hi)
-}
-
-// Mean returns E[X] = (ζ(α−1, XMin) − ζ(α−1, XMax+1)) / (ζ(α, XMin) − ζ(α, XMax+1)), summed
-// directly when α − 1 ≤ 1 where the first zeta diverges.
-func (p PowerLaw) Mean() float64 {
-	lo, hi := float64(p.XMin), float64(p.XMax)+1
-	norm := mathext.Zeta(p.Alpha, lo) - mathext.Zeta(p.Alpha, hi)
-	if p.Alpha > 2 {
-		return (mathext.Zeta(p.Alpha-1, lo) - mathext.Zeta(p.Alpha-1, hi)) / norm
-	}
-	var s float64
-	for x := p.XMin; x <= p.XMax; x++ {
-		s += math.Pow(float64(x), 1-p.Alpha)
-	}
-	return s / norm
-}
-
-// DiscreteLogNormal is P(X = x) ∝ Φ((ln(x+1) − μ)/σ) − Φ((ln x − μ)/σ) on XMin…XMax:
-// ⌊Y⌋ for Y log-normal(μ, σ), conditioned on XMin ≤ ⌊Y⌋ ≤ XMax (the generator's
-// "discrete_lognormal"). XMin ≥ 1.
-type DiscreteLogNormal struct {
-	Mu, Sigma  float64
-	XMin, XMax int
-}
-
-// upper is P(Y ≥ y) of the continuous log-normal.
-func (d DiscreteLogNormal) upper(y float64) float64 {
-	if y <= 0 {
-		return 1
-	}
-	return phiC((math.Log(y) - d.Mu) / d.Sigma)
-}
-
-// survivalFn returns S(x) = P(X ≥ ⌈x⌉) = (Q(z(⌈x⌉)) − Q(z(XMax+1))) / (Q(z(XMin)) − Q(z(XMax+1))),
-// z(y) = (ln y − μ)/σ, Q the standard normal upper tail.
-func (d DiscreteLogNormal) survivalFn() func(float64) float64 {
-	top := d.upper(float64(d.XMax) + 1)
-	norm := d.upper(float64(d.XMin)) - top
-	return discreteSurvival(d.XMin, d.XMax, func(x float64) float64 {
-		return (d.upper(x) - top) / norm
-	})
-}
-
-// Mass returns P(lo ≤ X < hi).
-func (d DiscreteLogNormal) Mass(lo, hi float64) float64 {
-	s := d.survivalFn()
-	return s(lo) - s(hi)
-}
 
 // LogNormal is the continuous log-normal, ln X ~ N(μ, σ²), optionally truncated above at
 // Max (Max ≤ 0: no truncation).
@@ -152,8 +49,8 @@ func (l LogNormal) upper(x float64) float64 {
 	return phiC((math.Log(x) - l.Mu) / l.Sigma)
 }
 
-// survivalFn returns S(x) = P(X ≥ x) (conditioned on X < Max when Max > 0).
-func (l LogNormal) survivalFn() func(float64) float64 {
+// SurvivalFunc returns S(x) = P(X ≥ x) (conditioned on X < Max when Max > 0).
+func (l LogNormal) SurvivalFunc() func(float64) float64 {
 	if l.Max <= 0 {
 		return l.upper
 	}
@@ -168,7 +65,7 @@ func (l LogNormal) survivalFn() func(float64) float64 {
 
 // Mass returns P(lo ≤ X < hi) (conditioned on X < Max when Max > 0).
 func (l LogNormal) Mass(lo, hi float64) float64 {
-	s := l.survivalFn()
+	s := l.SurvivalFunc()
 	return s(lo) - s(hi)
 }
 
@@ -186,31 +83,15 @@ func (l LogNormal) Moment(k float64) float64 {
 // Exponential is the exponential law with the given mean.
 type Exponential struct{ Mean float64 }
 
-// survivalFn returns S(x) = e^(−x/m) for x ≥ 0.
-func (e Exponential) survivalFn() func(float64) float64 {
+// SurvivalFunc returns S(x) = e^(−x/m) for x ≥ 0.
+func (e Exponential) SurvivalFunc() func(float64) float64 {
 	return func(x float64) float64 { return math.Exp(-math.Max(x, 0) / e.Mean) }
 }
 
 // Mass returns P(lo ≤ X < hi) = e^(−lo/m) − e^(−hi/m).
 func (e Exponential) Mass(lo, hi float64) float64 {
-	s := e.survivalFn()
+	s := e.SurvivalFunc()
 	return s(lo) - s(hi)
-}
-
-// discreteSurvival is the survival function of a model on the integers lo…hi:
-// S(x) = P(X ≥ ⌈x⌉), which is 1 at or below lo and 0 above hi; inner gives S at the
-// integers strictly inside.
-func discreteSurvival(lo, hi int, inner func(x float64) float64) func(float64) float64 {
-	return func(x float64) float64 {
-		x = math.Ceil(x)
-		if x <= float64(lo) {
-			return 1
-		}
-		if x > float64(hi) {
-			return 0
-		}
-		return inner(x)
-	}
 }
 
 // Mixture is Σ w_i · Component_i; the weights sum to 1.
@@ -219,8 +100,8 @@ type Mixture struct {
 	Components []Model
 }
 
-// survivalFn returns Σ w_i S_i(x).
-func (m Mixture) survivalFn() func(float64) float64 {
+// SurvivalFunc returns Σ w_i S_i(x).
+func (m Mixture) SurvivalFunc() func(float64) float64 {
 	fs := make([]func(float64) float64, len(m.Components))
 	for i, c := range m.Components {
 		fs[i] = survivalOf(c)
@@ -236,24 +117,8 @@ func (m Mixture) survivalFn() func(float64) float64 {
 
 // Mass returns Σ w_i P_i(lo ≤ X < hi).
 func (m Mixture) Mass(lo, hi float64) float64 {
-	s := m.survivalFn()
+	s := m.SurvivalFunc()
 	return s(lo) - s(hi)
-}
-
-// QuantileInt returns the smallest integer x in [min, max] with P(X ≤ x) ≥ p for a
-// discrete model on min…max (binary search on Mass(min, x+1)).
-func QuantileInt(m Model, p float64, min, max int) float64 {
-	surv := survivalOf(m)
-	lo, hi := min, max // the answer lies in [lo, hi]
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if 1-surv(float64(mid)+1) >= p {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return float64(lo)
 }
 
 // QuantileReal returns x in (0, upper] with P(X < x) = p for a continuous model, by

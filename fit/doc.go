@@ -24,7 +24,8 @@
 //     (Clauset, Shalizi & Newman 2009), x_min fixed at 21 (FitSizes says why).
 //   - Messages per active conversation: discrete power law and discrete log-normal,
 //     both fitted, the larger likelihood kept, both reported with AIC; the heavy-room
-//     multiplier solved in closed form (HeavyShare).
+//     multiplier solved in closed form (dist.HeavyShare). The laws themselves live in
+//     package dist; fit estimates their parameters.
 //   - Content length, attachment size: log-normal (FitLogNormal).
 //   - Time: weekday × hour rates over each cell's exposure in the window (FitProfile);
 //     inter-arrival gaps a mixture of an exponential (the chain's in-burst gaps) and a

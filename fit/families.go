@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
 )
@@ -92,8 +93,8 @@ func FitLogNormal(h shape.Histogram, max float64) (LogNormalFit, error) {
 
 // SizeFit is the fitted conversation-size model.
 type SizeFit struct {
-	Small  TruncatedGeometric
-	Large  PowerLaw
+	Small  dist.TruncatedGeometric
+	Large  dist.PowerLaw
 	LogLik float64
 	GOF    GOF
 }
@@ -121,8 +122,8 @@ func FitSizes(h shape.Histogram, small, large float64) (SizeFit, error) {
 	ws, wl := small/(small+large), large/(small+large)
 	model := func(x []float64) Mixture {
 		return Mixture{Weights: []float64{ws, wl}, Components: []Model{
-			TruncatedGeometric{P: logistic(x[0]), Min: 3, Max: 20},
-			PowerLaw{Alpha: 1 + math.Exp(x[1]), XMin: 21, XMax: xmax},
+			dist.TruncatedGeometric{P: logistic(x[0]), Min: 3, Max: 20},
+			dist.PowerLaw{Alpha: 1 + math.Exp(x[1]), XMin: 21, XMax: xmax},
 		}}
 	}
 	// Start: p from the mean of the small buckets (geometric mean = 3 + (1−p)/p).
@@ -144,7 +145,7 @@ func FitSizes(h shape.Histogram, small, large float64) (SizeFit, error) {
 	}
 	m := model(x)
 	return SizeFit{
-		Small: m.Components[0].(TruncatedGeometric), Large: m.Components[1].(PowerLaw),
+		Small: m.Components[0].(dist.TruncatedGeometric), Large: m.Components[1].(dist.PowerLaw),
 		LogLik: v, GOF: b.goodness(m, 2),
 	}, nil
 }
@@ -156,12 +157,12 @@ type CountFit struct {
 	LogLik float64 `json:"log_likelihood"`
 	Params int     `json:"params"`
 	AIC    float64 `json:"aic"`
-	model  Model
+	model  dist.Discrete
 	gof    GOF
 }
 
-// Model returns the fitted distribution.
-func (c CountFit) Model() Model { return c.model }
+// Model returns the fitted law.
+func (c CountFit) Model() dist.Discrete { return c.model }
 
 // FitCounts fits messages per active conversation on the activity histogram with two
 // candidates, each by binned maximum likelihood on x ≥ 1 up to the histogram's top
@@ -176,7 +177,7 @@ func FitCounts(h shape.Histogram) (pl, ln CountFit, err error) {
 		return pl, ln, fmt.Errorf("the histogram is empty")
 	}
 	xmax := int(math.Max(topBound(b, shape.GridActivity(), true), 2))
-	plModel := func(x []float64) PowerLaw { return PowerLaw{Alpha: 1 + math.Exp(x[0]), XMin: 1, XMax: xmax} }
+	plModel := func(x []float64) dist.PowerLaw { return dist.PowerLaw{Alpha: 1 + math.Exp(x[0]), XMin: 1, XMax: xmax} }
 	x, v, err := maximise(func(x []float64) float64 { return b.logLik(plModel(x)) },
 		[]float64{math.Log(0.8)})
 	if err != nil {
@@ -186,8 +187,8 @@ func FitCounts(h shape.Histogram) (pl, ln CountFit, err error) {
 	pl = CountFit{CountModel: spec.CountModel{Distribution: "power_law", Alpha: pm.Alpha, XMin: 1, XMax: xmax},
 		LogLik: v, Params: 1, AIC: 2 - 2*v, model: pm, gof: b.goodness(pm, 1)}
 
-	lnModel := func(x []float64) DiscreteLogNormal {
-		return DiscreteLogNormal{Mu: x[0], Sigma: math.Exp(x[1]), XMin: 1, XMax: xmax}
+	lnModel := func(x []float64) dist.DiscreteLogNormal {
+		return dist.DiscreteLogNormal{Mu: x[0], Sigma: math.Exp(x[1]), XMin: 1, XMax: xmax}
 	}
 	mu0, s0 := logMoments(b, 1)
 	x, v, err = maximise(func(x []float64) float64 { return b.logLik(lnModel(x)) },

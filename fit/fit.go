@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/stats"
@@ -248,9 +249,8 @@ type fitter struct {
 	sp   *spec.Spec
 	rep  *Report
 	// count model and heavy-room figures for the chain CV and the reader model.
-	count     Model
-	countSpec spec.CountModel
-	heavy     HeavyShare
+	count     dist.Discrete
+	heavy     dist.HeavyShare
 	heavyMult float64
 }
 
@@ -364,9 +364,7 @@ func (f *fitter) conversations() {
 	cs.SmallGroupGeometricP = sc.SmallGroup.P
 	cs.LargeGroupPowerlawAlpha = sc.LargeGroup.Alpha
 	cs.LargeGroupXMin, cs.LargeGroupXMax = sc.LargeGroup.XMin, sc.LargeGroup.XMax
-	small := TruncatedGeometric{P: sc.SmallGroup.P, Min: sc.SmallGroup.Min, Max: sc.SmallGroup.Max}
-	large := PowerLaw{Alpha: sc.LargeGroup.Alpha, XMin: sc.LargeGroup.XMin, XMax: sc.LargeGroup.XMax}
-	ms, ml := small.Mean(), large.Mean()
+	ms, ml := sc.SmallGroup.Law().Mean(), sc.LargeGroup.Law().Mean()
 	t := sc.TypeDistribution
 	cs.MeanMembers = 2*t.OneToOne + ms*t.SmallGroup + ml*t.LargeGroup
 	f.sizeActivity()
@@ -392,14 +390,6 @@ func (f *fitter) sizeActivity() {
 	f.rep.FittedDistributions.ConversationSizes.SizeActivityCorrelation = sc.SizeActivityCorrelation
 }
 
-// CountModelOf returns the Model of a spec count model.
-func CountModelOf(c spec.CountModel) Model {
-	if c.Distribution == "power_law" {
-		return PowerLaw{Alpha: c.Alpha, XMin: c.XMin, XMax: c.XMax}
-	}
-	return DiscreteLogNormal{Mu: c.Mu, Sigma: c.Sigma, XMin: c.XMin, XMax: c.XMax}
-}
-
 func (f *fitter) counts() {
 	c := f.doc.Conversations
 	r := &f.rep.FittedDistributions.MessagesPerConversation
@@ -420,7 +410,7 @@ func (f *fitter) counts() {
 		}
 		*cm = win.CountModel
 		g := win.gof
-		g.Percentiles = f.percentiles(ap, func(p float64) float64 { return QuantileInt(win.model, p, win.XMin, win.XMax) })
+		g.Percentiles = f.percentiles(ap, func(p float64) float64 { return float64(dist.Quantile(win.model, p)) })
 		for _, pc := range g.Percentiles {
 			if math.Abs(pc.RelativeError) > 0.2 {
 				f.warn("messages_per_conversation: the %s model's p%g is %g, the export's %g (%.0f%% off)", win.Distribution, pc.P*100, pc.Model, pc.Observed, pc.RelativeError*100)
@@ -433,7 +423,7 @@ func (f *fitter) counts() {
 	if err == nil {
 		r.Alpha = pl.Alpha
 	}
-	f.count, f.countSpec = tabulate(CountModelOf(*cm), cm.XMin, cm.XMax), *cm
+	f.count = tabulate(cm.Law())
 
 	// Heavy rooms: the requested set, or the smallest published one (Options).
 	shares := map[float64]*float64{0.01: c.HeavyRoomShare.Top1Pct, 0.02: c.HeavyRoomShare.Top2Pct, 0.05: c.HeavyRoomShare.Top5Pct}
@@ -447,7 +437,7 @@ func (f *fitter) counts() {
 			}
 		}
 	}
-	hs := NewHeavyShare(f.count, cm.XMin, cm.XMax, pct)
+	hs := dist.NewHeavyShare(f.count, pct)
 	hr := &f.sp.Conversations.HeavyRooms
 	exported := shares[pct]
 	model := hs.Share(1)
@@ -468,7 +458,7 @@ func (f *fitter) counts() {
 		*hr = spec.HeavyRooms{Percentage: pct, TrafficShare: *exported, Multiplier: m}
 	}
 	if hr.Percentage != pct {
-		hs = NewHeavyShare(f.count, cm.XMin, cm.XMax, hr.Percentage)
+		hs = dist.NewHeavyShare(f.count, hr.Percentage)
 	}
 	f.heavy, f.heavyMult = hs, hr.Multiplier
 	r.HeavyRooms = HeavyRoomsReport{Percentage: hr.Percentage, TrafficShare: hr.TrafficShare, ModelShare: hs.Share(1),
@@ -594,7 +584,7 @@ func (f *fitter) timing() {
 	var renewal float64
 	if err == nil {
 		b.GapMu, b.GapSigma = bf.Mu, bf.Sigma
-		renewal = RenewalCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
+		renewal = RenewalCV(f.count, f.heavy, f.heavyMult,
 			b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
 		if !math.IsNaN(renewal) {
 			r.RenewalBurstCoefficient = &renewal
@@ -603,7 +593,7 @@ func (f *fitter) timing() {
 	if m.BurstCoefficient != nil && *m.BurstCoefficient > 0 {
 		target := *m.BurstCoefficient
 		var ok bool
-		b.SpacingShape, r.WindowSpacingBurstCoefficient, ok = SolveSpacingShape(target, f.count, f.countSpec.XMin, f.countSpec.XMax,
+		b.SpacingShape, r.WindowSpacingBurstCoefficient, ok = SolveSpacingShape(target, f.count,
 			f.heavy, f.heavyMult, b.ContinueProbability, b.MeanGapSeconds, window)
 		r.SpacingShapeAtBound = !ok
 		r.ChainBurstCoefficient = r.WindowSpacingBurstCoefficient
@@ -623,7 +613,7 @@ func (f *fitter) timing() {
 				r.ChainBurstCoefficient, b.StartModel, r.WindowSpacingBurstCoefficient, optCV(r.RenewalBurstCoefficient), target)
 		}
 	} else {
-		r.WindowSpacingBurstCoefficient = ChainCV(f.count, f.countSpec.XMin, f.countSpec.XMax, f.heavy, f.heavyMult,
+		r.WindowSpacingBurstCoefficient = ChainCV(f.count, f.heavy, f.heavyMult,
 			b.ContinueProbability, b.MeanGapSeconds, b.SpacingShape, window)
 		r.ChainBurstCoefficient = r.WindowSpacingBurstCoefficient
 	}
@@ -682,7 +672,7 @@ func (f *fitter) reads() {
 		*s = spec.ReadReceipts{ReadRate: s.ReadRate, ExtraReaderProbability: s.ExtraReaderProbability,
 			ImmediateShare: df.ImmediateShare, ImmediateMeanSeconds: df.ImmediateMean,
 			NearTermShare: df.NearTermShare, NearTermMeanSeconds: df.NearTermMean,
-			DelayedShare: 1 - df.ImmediateShare - df.NearTermShare, DelayedMu: df.DelayedMu, DelayedSigma: df.DelayedSigma}
+			DelayedShare: max(0, 1-df.ImmediateShare-df.NearTermShare), DelayedMu: df.DelayedMu, DelayedSigma: df.DelayedSigma}
 		g := df.GOF
 		mix := df.Model()
 		g.Percentiles = f.percentiles(rr.DelayPercentilesSeconds, func(p float64) float64 { return QuantileReal(mix, p, 1e10) })
@@ -711,7 +701,7 @@ func (f *fitter) reads() {
 	// expectation over messages, from the fitted size, count and heavy-room models
 	// coupled by the size–activity copula (MessageWeightedExtras: busier rooms weigh
 	// more; with ρ = 0 it is the mean over conversations).
-	extras := MessageWeightedExtras(f.sp.Conversations, f.count, f.countSpec)
+	extras := MessageWeightedExtras(f.sp.Conversations, f.count)
 	if rr.ReceiptsPerReadMessage != nil {
 		p := math.NaN()
 		if extras > 0 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
 )
@@ -41,9 +42,9 @@ func TestFitExampleMatchesGuide(t *testing.T) {
 		t.Fatalf("fitted spec invalid: %v", err)
 	}
 	cm := sp.Messages.PerConversationDistribution
-	m := CountModelOf(cm)
+	m := cm.Law()
 	for _, c := range []struct{ p, want float64 }{{0.5, 14}, {0.75, 87}, {0.9, 423}, {0.95, 1205}, {0.99, 8934}} {
-		got := QuantileInt(m, c.p, cm.XMin, cm.XMax)
+		got := float64(dist.Quantile(m, c.p))
 		if got < 0.8*c.want || got > 1.2*c.want {
 			t.Errorf("messages per conversation p%g = %g, want %g ± 20%%", c.p*100, got, c.want)
 		}
@@ -81,7 +82,7 @@ func TestFitExampleMatchesGuide(t *testing.T) {
 	if hr.Percentage != 0.01 {
 		t.Errorf("heavy-room percentage %g, want 0.01 (the smallest published)", hr.Percentage)
 	}
-	h := NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
+	h := dist.NewHeavyShare(m, hr.Percentage)
 	near(t, "heavy share", h.Share(hr.Multiplier), *example(t).Conversations.HeavyRoomShare.Top1Pct, 1e-9)
 	if rep.CalibratedAt != now || rep.Source != "shape-example.json" || sp.Source != "shape-example.json" {
 		t.Errorf("report source %q at %v, spec source %q", rep.Source, rep.CalibratedAt, sp.Source)
@@ -205,10 +206,10 @@ func TestFitRecoversSpacingShape(t *testing.T) {
 		t.Errorf("example: renewal CV %.3f against 2.47, warnings %q: want the chain warning exactly when more than 20%% off", ren, rep.Warnings)
 	}
 	cm, hr, b := sp.Messages.PerConversationDistribution, sp.Conversations.HeavyRooms, sp.Messages.InterArrival.Burst
-	m := CountModelOf(cm)
-	h := NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
+	m := cm.Law()
+	h := dist.NewHeavyShare(m, hr.Percentage)
 	for _, kappa := range []float64{0.07, 0.4, 2.5} {
-		cv := ChainCV(m, cm.XMin, cm.XMax, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, kappa, float64(sp.Window.Days)*86400)
+		cv := ChainCV(m, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, kappa, float64(sp.Window.Days)*86400)
 		d := example(t)
 		d.Messages.BurstCoefficient = &cv
 		rep, sp2, err := Fit(d, Options{})

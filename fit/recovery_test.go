@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -58,16 +59,16 @@ func TestRecoverLogNormal(t *testing.T) {
 func TestRecoverSizes(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 1))
-	small := TruncatedGeometric{P: 0.3, Min: 3, Max: 20}
-	large := PowerLaw{Alpha: 2.4, XMin: 21, XMax: 5000}
+	small := dist.TruncatedGeometric{P: 0.3, Min: 3, Max: 20}
+	large := dist.PowerLaw{Alpha: 2.4, XMin: 21, XMax: 5000}
 	h := binDraws(shape.GridMemberCount(), 300_000, func() float64 {
 		switch u := r.Float64(); {
 		case u < 0.68:
 			return 2
 		case u < 0.95:
-			return sampleDiscrete(small, 3, 20, r)
+			return sampleDiscrete(small, r)
 		default:
-			return sampleDiscrete(large, 21, 5000, r)
+			return sampleDiscrete(large, r)
 		}
 	})
 	f, err := FitSizes(h, 0.27, 0.05)
@@ -105,8 +106,8 @@ func TestRecoverCounts(t *testing.T) {
 	}
 	// Discrete power law α = 1.8 on 1…99 999, n = 50 000: SE(α̂) ≈ (α−1)/√n = 0.004
 	// (Clauset et al. eq. 3.6); tolerance 0.02.
-	p := PowerLaw{Alpha: 1.8, XMin: 1, XMax: 99_999}
-	h = binDraws(shape.GridActivity(), 50_000, func() float64 { return sampleDiscrete(p, 1, 99_999, r) })
+	p := dist.PowerLaw{Alpha: 1.8, XMin: 1, XMax: 99_999}
+	h = binDraws(shape.GridActivity(), 50_000, func() float64 { return sampleDiscrete(p, r) })
 	if pl, lnf, err = FitCounts(h); err != nil {
 		t.Fatal(err)
 	}

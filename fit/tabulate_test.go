@@ -3,6 +3,8 @@ package fit
 import (
 	"math"
 	"testing"
+
+	"github.com/pgshape/pgshape/dist"
 )
 
 // TestTabulateStrideIsExactEnough: beyond 2¹⁶ the table interpolates between every
@@ -13,9 +15,9 @@ import (
 func TestTabulateStrideIsExactEnough(t *testing.T) {
 	t.Parallel()
 	const xmax = 500_000
-	m := DiscreteLogNormal{Mu: 2.64, Sigma: 2.78, XMin: 1, XMax: xmax}
-	tab := tabulate(m, 1, xmax).survivalFn()
-	direct := m.survivalFn()
+	m := dist.DiscreteLogNormal{Mu: 2.64, Sigma: 2.78, XMin: 1, XMax: xmax}
+	tab := tabulate(m).SurvivalFunc()
+	direct := m.SurvivalFunc()
 	var m1, m2, e1, e2, worst float64
 	for x := 1; x <= xmax; x++ {
 		got, want := tab(float64(x)), direct(float64(x))

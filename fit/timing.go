@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -170,7 +171,7 @@ func ProfileRatios(w [7][24]float64) (peakTrough, weekdayWeekend float64) {
 // ChainCV returns the coefficient of variation of the within-conversation gaps that the
 // generator's self-exciting chain produces, pooled over conversations as the shape SQL
 // pools them. A conversation with n messages (drawn from count, the busiest ones scaled
-// by the heavy-room multiplier mult as HeavyShare.Scale does) has
+// by the heavy-room multiplier mult as dist.HeavyShare.Scale does) has
 // B = 1 + Binomial(n−1, 1−η) bursts; its n − B in-burst gaps are exponential with mean
 // g (E X = g, E X² = 2g²), and its B − 1 gaps between bursts are the spacings of B
 // burst starts spread over the window W: Dirichlet(κ, …, κ) spacings S₁…S_B of a circle
@@ -186,8 +187,8 @@ func ProfileRatios(w [7][24]float64) (peakTrough, weekdayWeekend float64) {
 // profile's modulation and the conversation's created_at are ignored. The expectation
 // over B is exact for n ≤ 64 and uses E[B] above, where B is concentrated; counts
 // above countAtomsExact are summed in bins of 0.1% (countAtoms).
-func ChainCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, kappa, window float64) float64 {
-	return newChainMoments(count, xmin, xmax, heavy, mult, eta, gap).cv(kappa, window)
+func ChainCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, kappa, window float64) float64 {
+	return newChainMoments(count, heavy, mult, eta, gap).cv(kappa, window)
 }
 
 // chainMoments holds the chain's pooled gap sums that do not depend on κ: the in-burst
@@ -197,7 +198,7 @@ type chainMoments struct {
 	b, w         []float64
 }
 
-func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap float64) *chainMoments {
+func newChainMoments(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap float64) *chainMoments {
 	c := &chainMoments{}
 	exact := make([]float64, 66) // weight of B = k for the conversations with n ≤ 65
 	add := func(n, p float64) {
@@ -220,7 +221,7 @@ func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, g
 		c.in2 += p * g * eta * 2 * gap * gap
 		c.ng += p * g
 	}
-	countAtoms(count, xmin, xmax, heavy, func(mid, light, heavyP float64) {
+	countAtoms(count, heavy, func(mid, light, heavyP float64) {
 		add(mid, light)
 		add(heavy.Scale(mid, mult), heavyP)
 	})
@@ -238,15 +239,16 @@ func newChainMoments(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, g
 const countAtomsExact = 4096
 
 // countAtoms calls fn, in increasing n, for each atom of the count model on
-// xmin…xmax: its midpoint and its mass split into the light part and the heavy part
-// (the busiest pct that HeavyShare scales: all of an atom above the quantile Q,
+// its support: its midpoint and its mass split into the light part and the heavy part
+// (the busiest pct that dist.HeavyShare scales: all of an atom above the quantile Q,
 // and the fraction Pct − Above of the atom at Q). Counts below countAtomsExact are an
 // atom each; above, atoms are bins of 0.1% of n at their midpoint that never straddle
 // Q, so a count model reaching millions costs a few thousand survival evaluations.
 // The sums over the atoms (ChainCV, RenewalCV) are smooth in n there: the midpoint
 // moves a bin's terms by a relative O(10⁻⁷). Atoms of mass ≤ 10⁻¹⁸ are skipped.
-func countAtoms(count Model, xmin, xmax int, heavy HeavyShare, fn func(mid, light, heavy float64)) {
-	surv := survivalOf(count)
+func countAtoms(count dist.Discrete, heavy dist.HeavyShare, fn func(mid, light, heavy float64)) {
+	surv := count.SurvivalFunc()
+	xmin, xmax := count.Support()
 	sPrev := surv(float64(xmin))
 	for x := xmin; x <= xmax; {
 		step := 1
@@ -298,8 +300,8 @@ const (
 // for which ChainCV equals target, by bisection on ln κ (ChainCV falls as κ grows),
 // with the CV that κ gives. When no κ in the bounds reaches target it returns the
 // bound whose CV is closest, and ok = false.
-func SolveSpacingShape(target float64, count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, window float64) (kappa, cv float64, ok bool) {
-	c := newChainMoments(count, xmin, xmax, heavy, mult, eta, gap)
+func SolveSpacingShape(target float64, count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, window float64) (kappa, cv float64, ok bool) {
+	c := newChainMoments(count, heavy, mult, eta, gap)
 	f := func(lk float64) float64 { return math.Log(c.cv(math.Exp(lk), window) / target) }
 	lo, hi := math.Log(MinSpacingShape), math.Log(MaxSpacingShape)
 	flo, fhi := f(lo), f(hi)
@@ -347,17 +349,17 @@ const (
 // by 0.04% (3.887 against 3.886 uncapped) and the strata's spread is about ±3% (3.72 to
 // 3.89 between 256 and 4096 strata); TestRenewalCVByHand checks both regimes' exact
 // laws. About 20 ms on a count model reaching 800 000 messages.
-func RenewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu, sigma, window float64) float64 {
-	return renewalCV(count, xmin, xmax, heavy, mult, eta, gap, mu, sigma, window, renewalStrata, renewalCap)
+func RenewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, window float64) float64 {
+	return renewalCV(count, heavy, mult, eta, gap, mu, sigma, window, renewalStrata, renewalCap)
 }
 
-func renewalCV(count Model, xmin, xmax int, heavy HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
+func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
 	// The gap-weighted law's atoms: the light conversations in increasing n, then the
 	// heavy ones (scaled counts), each with weight P·(n−1), from countAtoms.
 	type atom struct{ n, w float64 }
 	var light, heavyA []atom
 	var total float64
-	countAtoms(count, xmin, xmax, heavy, func(mid, lightP, heavyP float64) {
+	countAtoms(count, heavy, func(mid, lightP, heavyP float64) {
 		if n := math.Round(mid); n >= 2 && lightP > 0 {
 			light = append(light, atom{n, lightP * (n - 1)})
 			total += light[len(light)-1].w

@@ -31,7 +31,24 @@ func ParseConfig(url string) (*pgxpool.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the database URL is not valid (%s): pass --database-url postgres://user@host:port/db or set DATABASE_URL", redactParseError(err))
 	}
+	if _, repl := cfg.ConnConfig.RuntimeParams["replication"]; !repl {
+		cfg.ConnConfig.AfterConnect = checkClient
+	}
 	return cfg, nil
+}
+
+// checkClientSQL asks the server to check every second, while a statement runs, that
+// the loader is still there (client_connection_check_interval, PostgreSQL 14+): a
+// killed loader's export, lock wait or index build then ends within a second instead of
+// running on to its end, holding its snapshot and locks. Older servers skip it.
+const checkClientSQL = `SELECT set_config('client_connection_check_interval', '1s', false)
+	WHERE current_setting('server_version_num')::int >= 140000`
+
+func checkClient(ctx context.Context, c *pgconn.PgConn) error {
+	if _, err := c.Exec(ctx, checkClientSQL).ReadAll(); err != nil {
+		return fmt.Errorf("error setting client_connection_check_interval: %w", err)
+	}
+	return nil
 }
 
 func redactParseError(err error) string {

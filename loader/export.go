@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,12 +25,42 @@ type ExportOptions struct {
 	// AsOf is the end of the window and the cut-off for users, conversations and
 	// receipts. Default (zero): the database's now(), the start of the transaction.
 	AsOf time.Time
+	// Privacy is the export's mode: PrivacyKAnonymity (default, "") runs shape.export;
+	// PrivacyDP runs shape.export_dp with Epsilon and Delta, which the database charges
+	// to its privacy budget (docs/privacy.md) and which needs a read-write transaction.
+	Privacy string
+	// Epsilon and Delta are the differential-privacy release's (ε, δ); required with
+	// PrivacyDP (ε > 0, 0 < δ < 1), unused otherwise.
+	Epsilon float64
+	Delta   float64
 }
+
+// The export modes of ExportOptions.Privacy.
+const (
+	PrivacyKAnonymity = "k-anonymity"
+	PrivacyDP         = "dp"
+)
+
+// DP reports whether the options ask for a differential-privacy release.
+func (o ExportOptions) DP() bool { return o.Privacy == PrivacyDP }
 
 // Validate checks the options without touching a database.
 func (o ExportOptions) Validate() error {
 	if o.WindowDays <= 0 {
 		return fmt.Errorf("error checking the export window: window_days is %d, want a positive number of days: pass --window-days N (the guide uses 30)", o.WindowDays)
+	}
+	switch o.Privacy {
+	case "", PrivacyKAnonymity:
+	case PrivacyDP:
+		if !(o.Epsilon > 0) || math.IsInf(o.Epsilon, 0) {
+			return fmt.Errorf("error checking the privacy budget of the release: epsilon is %g, want a positive number: pass e.g. --epsilon 1", o.Epsilon)
+		}
+		if !(o.Delta > 0 && o.Delta < 1) {
+			return fmt.Errorf("error checking the privacy budget of the release: delta is %g, want 0 < delta < 1: pass e.g. --delta 1e-6", o.Delta)
+		}
+		return nil
+	default:
+		return fmt.Errorf("error checking the privacy mode: %q is not one: pass --privacy %s (the default) or --privacy %s", o.Privacy, PrivacyKAnonymity, PrivacyDP)
 	}
 	if o.K != 0 && o.K < 2 {
 		return fmt.Errorf("error checking the k-anonymity threshold: k is %d, want at least 2: pass --k %d (the default) or more", o.K, DefaultK)
@@ -61,8 +92,9 @@ var exportFunctions = []string{
 }
 
 // checkShapeSchema returns ErrNoShapeSchema unless every function Export and Sample
-// call exists, and an error when the layer writes another shape_version.
-func checkShapeSchema(ctx context.Context, q Querier) error {
+// call exists (with dp, shape.export_dp too), and an error when the layer writes
+// another shape_version.
+func checkShapeSchema(ctx context.Context, q Querier, dp bool) error {
 	var missing bool
 	if err := q.QueryRow(ctx, `SELECT bool_or(to_regprocedure(f) IS NULL) FROM unnest($1::text[]) AS f`,
 		exportFunctions).Scan(&missing); err != nil {
@@ -70,6 +102,14 @@ func checkShapeSchema(ctx context.Context, q Querier) error {
 	}
 	if missing {
 		return ErrNoShapeSchema
+	}
+	if dp {
+		if err := q.QueryRow(ctx, `SELECT to_regprocedure('shape.export_dp(integer, timestamp with time zone, double precision, double precision)') IS NULL`).Scan(&missing); err != nil {
+			return fmt.Errorf("error looking for shape.export_dp: %w", err)
+		}
+		if missing {
+			return errors.New("error checking the shape layer: it has no shape.export_dp (the differential-privacy export): run this loader's `loader migrate` on it")
+		}
 	}
 	var v string
 	if err := q.QueryRow(ctx, `SELECT shape.version()`).Scan(&v); err != nil {
@@ -88,7 +128,7 @@ func Export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkShapeSchema(ctx, q); err != nil {
+	if err := checkShapeSchema(ctx, q, opts.DP()); err != nil {
 		return nil, err
 	}
 	return export(ctx, q, opts)
@@ -102,10 +142,18 @@ func export(ctx context.Context, q Querier, opts ExportOptions) (*shape.Document
 		asOf = &opts.AsOf
 	}
 	var raw []byte
-	err := q.QueryRow(ctx, `SELECT shape.export($1::integer, $2::integer, coalesce($3::timestamptz, now()))::text`,
-		opts.WindowDays, opts.EffectiveK(), asOf).Scan(&raw)
-	if err != nil {
-		return nil, explainShapeError("running shape.export", err)
+	if opts.DP() {
+		err := q.QueryRow(ctx, `SELECT shape.export_dp($1::integer, coalesce($2::timestamptz, now()), $3::float8, $4::float8)::text`,
+			opts.WindowDays, asOf, opts.Epsilon, opts.Delta).Scan(&raw)
+		if err != nil {
+			return nil, explainShapeError("running shape.export_dp", err)
+		}
+	} else {
+		err := q.QueryRow(ctx, `SELECT shape.export($1::integer, $2::integer, coalesce($3::timestamptz, now()))::text`,
+			opts.WindowDays, opts.EffectiveK(), asOf).Scan(&raw)
+		if err != nil {
+			return nil, explainShapeError("running shape.export", err)
+		}
 	}
 	doc, err := shape.Parse(raw)
 	if err != nil {

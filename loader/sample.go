@@ -40,6 +40,12 @@ type SampleOptions struct {
 	WindowDays int
 	K          int
 	AsOf       time.Time
+	// Privacy, Epsilon and Delta choose the export's mode (ExportOptions): default
+	// k-anonymity; PrivacyDP samples in a read-write transaction, since the database
+	// records the release in its privacy ledger.
+	Privacy string
+	Epsilon float64
+	Delta   float64
 	// StatementTimeout is set with SET LOCAL for the sampling transaction. Default
 	// (0): DefaultStatementTimeout, 15 minutes.
 	StatementTimeout time.Duration
@@ -76,7 +82,7 @@ func (o SampleOptions) Validate() error {
 }
 
 func (o SampleOptions) export() ExportOptions {
-	return ExportOptions{WindowDays: o.WindowDays, K: o.K, AsOf: o.AsOf}
+	return ExportOptions{WindowDays: o.WindowDays, K: o.K, AsOf: o.AsOf, Privacy: o.Privacy, Epsilon: o.Epsilon, Delta: o.Delta}
 }
 
 // family is one metric family of the shape document, with the guide's progress words.
@@ -141,7 +147,7 @@ func Sample(ctx context.Context, opts SampleOptions, out io.Writer) error {
 		ExtractedAt:     res.doc.ExtractedAt,
 		AsOf:            res.asOf,
 		WindowDays:      res.doc.SampleWindowDays,
-		K:               opts.export().EffectiveK(),
+		K:               manifestK(opts.export()),
 		ShapeFile:       filepath.Base(opts.Output),
 		ShapeSHA256:     hex.EncodeToString(sum[:]),
 		RowCounts:       res.counts,
@@ -171,6 +177,15 @@ func Sample(ctx context.Context, opts SampleOptions, out io.Writer) error {
 	return nil
 }
 
+// manifestK is the manifest's k: the threshold of a k-anonymous export, 0 for a
+// differential-privacy release (its parameters are in the document's privacy object).
+func manifestK(o ExportOptions) int {
+	if o.DP() {
+		return 0
+	}
+	return o.EffectiveK()
+}
+
 type sampled struct {
 	doc     *shape.Document
 	asOf    time.Time
@@ -179,11 +194,16 @@ type sampled struct {
 }
 
 // sampleSnapshot reads every family and the source mapping in one read-only,
-// repeatable-read transaction, so that they describe the same snapshot.
+// repeatable-read transaction, so that they describe the same snapshot (a
+// differential-privacy release: read-write, for the database's ledger).
 func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions, out io.Writer) (*sampled, error) {
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	mode := pgx.ReadOnly
+	if opts.export().DP() {
+		mode = pgx.ReadWrite
+	}
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: mode})
 	if err != nil {
-		return nil, fmt.Errorf("error starting the read-only transaction: %w", err)
+		return nil, fmt.Errorf("error starting the sampling transaction: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	timeout := strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10) + "ms"
@@ -195,7 +215,7 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 	}
 	// before any progress line, so that a replica without the layer gets its one line
 	// alone
-	if err := checkShapeSchema(ctx, tx); err != nil {
+	if err := checkShapeSchema(ctx, tx, opts.export().DP()); err != nil {
 		return nil, err
 	}
 	var asOfArg *time.Time
@@ -245,7 +265,7 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("error ending the read-only transaction: %w", err)
+		return nil, fmt.Errorf("error ending the sampling transaction: %w", err)
 	}
 	res.doc = doc
 	res.mapping = mapping
@@ -275,46 +295,65 @@ func Thousands(n int64) string {
 }
 
 // pendingFile is an output written atomically: a temporary file in the destination's
-// directory (mode 0600), fsynced, then renamed over the destination.
+// directory (mode 0600), fsynced, then renamed over the destination. The temporary file
+// exists only from write to commit, so a process killed while it exports leaves none.
 type pendingFile struct {
-	f     *os.File
 	final string
+	tmp   string
 	done  bool
 }
 
-// createPending creates the temporary file now, so an unwritable destination is
-// reported before any work is done.
+// createPending checks now that the destination's directory takes a file, so an
+// unwritable destination is reported before any work is done.
 func createPending(path string) (*pendingFile, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("error preparing the output %s: it is a directory: pass a file path with --output", path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	p := &pendingFile{final: path}
+	f, err := p.create()
 	if err != nil {
-		return nil, fmt.Errorf("error preparing the output %s: %v: pass an --output path in a writable directory", path, unwrapPath(err))
+		return nil, err
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return p, nil
+}
+
+func (p *pendingFile) create() (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(p.final), "."+filepath.Base(p.final)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("error preparing the output %s: %v: pass an --output path in a writable directory", p.final, unwrapPath(err))
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		os.Remove(f.Name())
-		return nil, fmt.Errorf("error preparing the output %s: %v", path, unwrapPath(err))
+		return nil, fmt.Errorf("error preparing the output %s: %v", p.final, unwrapPath(err))
 	}
-	return &pendingFile{f: f, final: path}, nil
+	return f, nil
 }
 
 func (p *pendingFile) write(data []byte) error {
-	if _, err := p.f.Write(data); err != nil {
+	f, err := p.create()
+	if err != nil {
+		return err
+	}
+	p.tmp = f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
-	if err := p.f.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
+		f.Close()
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
-	if err := p.f.Close(); err != nil {
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
 	return nil
 }
 
 func (p *pendingFile) commit() error {
-	if err := os.Rename(p.f.Name(), p.final); err != nil {
+	if err := os.Rename(p.tmp, p.final); err != nil {
 		return fmt.Errorf("error writing %s: %v", p.final, unwrapPath(err))
 	}
 	p.done = true
@@ -327,9 +366,8 @@ func (p *pendingFile) commit() error {
 
 // discard removes the temporary file unless it was committed.
 func (p *pendingFile) discard() {
-	if !p.done {
-		p.f.Close()
-		os.Remove(p.f.Name())
+	if !p.done && p.tmp != "" {
+		os.Remove(p.tmp)
 	}
 }
 

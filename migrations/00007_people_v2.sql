@@ -363,39 +363,73 @@ CREATE OR REPLACE FUNCTION shape.version() RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT '2'::text $$;
 
+-- The policy of migration 00005 holds for the new families as for the old: the owner
+-- (EXECUTE on shape.people_v2) computes unrestricted; anyone else (shape_reader) goes
+-- through shape.people_reader_v2, which checks shape.policy first.
+CREATE OR REPLACE FUNCTION shape.people_reader_v2(window_days int, k int, as_of timestamptz) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM shape.check_policy_v1(window_days, k, as_of);
+    RETURN shape.people_v2(window_days, k, as_of);
+END
+$fn$;
+COMMENT ON FUNCTION shape.people_reader_v2(int, int, timestamptz) IS
+    'shape.people_v2 after shape.check_policy_v1: what a caller without EXECUTE on shape.people_v2 (shape_reader) runs';
+
+CREATE OR REPLACE FUNCTION shape.people_as_caller_v2(window_days int, k int, as_of timestamptz) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF pg_catalog.has_function_privilege('shape.people_v2(integer, integer, timestamp with time zone)', 'EXECUTE') THEN
+        RETURN shape.people_v2(window_days, k, as_of);
+    END IF;
+    RETURN shape.people_reader_v2(window_days, k, as_of);
+END
+$fn$;
+COMMENT ON FUNCTION shape.people_as_caller_v2(int, int, timestamptz) IS
+    'internal: the owner computes the version-2 families unrestricted, anyone else through shape.people_reader_v2 (the policy)';
+
 CREATE OR REPLACE FUNCTION shape.export(window_days int, k int, as_of timestamptz) RETURNS jsonb
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT shape.merge_v2(
                pg_catalog.jsonb_build_object(
                    'extracted_at', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    'sample_window_days', window_days,
                    'privacy_level', 'ANONYMIZED_SHAPE_ONLY')
-               || shape.compute_v1(window_days, k, as_of,
-                                   ARRAY['users', 'conversations', 'messages', 'read_receipts', 'attachments']),
-               shape.people_v2(window_days, k, as_of))
+               || shape.compute_as_caller_v1(window_days, k, as_of,
+                                             ARRAY['users', 'conversations', 'messages', 'read_receipts', 'attachments']),
+               shape.people_as_caller_v2(window_days, k, as_of))
 $$;
 COMMENT ON FUNCTION shape.export(int, int, timestamptz) IS
-    'the whole shape document (shape_version 2) for the window [as_of - window_days days, as_of) with k-anonymity threshold k';
+    'the whole shape document (shape_version 2) for the window [as_of - window_days days, as_of) with k-anonymity threshold k (shape_reader: within shape.policy)';
 
-GRANT EXECUTE ON FUNCTION shape.people_v2(int, int, timestamptz) TO shape_reader;
+REVOKE EXECUTE ON FUNCTION shape.people_v2(int, int, timestamptz),
+                           shape.people_reader_v2(int, int, timestamptz),
+                           shape.people_as_caller_v2(int, int, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION shape.people_reader_v2(int, int, timestamptz),
+                          shape.people_as_caller_v2(int, int, timestamptz) TO shape_reader;
 -- +goose StatementEnd
 
 -- +goose Down
 -- +goose StatementBegin
+-- shape.export as migration 00005 left it
 CREATE OR REPLACE FUNCTION shape.export(window_days int, k int, as_of timestamptz) RETURNS jsonb
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.jsonb_build_object(
                'extracted_at', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                'sample_window_days', window_days,
                'privacy_level', 'ANONYMIZED_SHAPE_ONLY',
                'shape_version', shape.version())
-           || shape.compute_v1(window_days, k, as_of,
+           || shape.compute_as_caller_v1(window_days, k, as_of,
                                ARRAY['users', 'conversations', 'messages', 'read_receipts', 'attachments'])
 $$;
-COMMENT ON FUNCTION shape.export(int, int, timestamptz) IS
-    'the whole shape document (shape_version 1) for the window [as_of - window_days days, as_of) with k-anonymity threshold k';
+DROP FUNCTION IF EXISTS shape.people_as_caller_v2(int, int, timestamptz);
+DROP FUNCTION IF EXISTS shape.people_reader_v2(int, int, timestamptz);
 CREATE OR REPLACE FUNCTION shape.version() RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT '1'::text $$;

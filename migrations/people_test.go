@@ -189,3 +189,29 @@ INSERT INTO legacy.posts VALUES (1, 1, 1, '2025-10-20 09:00Z', 'hey', NULL), (2,
 		t.Errorf("threads active %d gaps %d, want 1, 1", th.ActiveConversations, th.Gaps)
 	}
 }
+
+// The version-2 families are held to the privacy policy like the rest: shape_reader
+// may not run shape.people_v2 itself, and its policy-checked entry refuses the
+// differencing window; with allowed arguments the reader's document, new families
+// included, equals the owner's.
+func TestPeoplePolicy(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	dropUserFKs(t, db)
+	exec(t, db, fixtureSQL)
+	conn := readerConn(t, db)
+	const t0 = `timestamptz '2025-10-21 23:59:59Z'`
+	wantDenied(t, conn, "42501", `SELECT shape.people_v2(30, 10, `+t0+`)::text`, "permission denied")
+	wantDenied(t, conn, "42501", `SELECT shape.people_reader_v2(30, 10, `+t0+`)::text`, "UTC day boundary")
+	wantDenied(t, conn, "42501", `SELECT shape.people_as_caller_v2(30, 2, '2025-10-22Z')::text`, "requires k ≥ 10")
+	var asReader, asOwner string
+	if err := conn.QueryRowContext(context.Background(), `SELECT shape.export(30, 10, '2025-10-22Z')::text`).Scan(&asReader); err != nil {
+		t.Fatalf("shape_reader, allowed arguments: %v", err)
+	}
+	if err := db.QueryRow(`SELECT shape.export(30, 10, '2025-10-22Z')::text`).Scan(&asOwner); err != nil {
+		t.Fatal(err)
+	}
+	if asReader != asOwner || !strings.Contains(asOwner, `"threads"`) {
+		t.Errorf("shape_reader's version-2 document differs from the owner's, or has no threads")
+	}
+}

@@ -92,15 +92,16 @@ func TestShapeReaderRole(t *testing.T) {
 	defer conn.ExecContext(ctx, `RESET ROLE`)
 
 	var doc string
-	if err := conn.QueryRowContext(ctx, `SELECT shape.export(30, 10)::text`).Scan(&doc); err != nil {
+	// shape.policy (00005): a day-aligned as_of, k ≥ 10, ≥ 7 days (policy_test.go)
+	if err := conn.QueryRowContext(ctx, `SELECT shape.export(30, 10, '2025-10-22Z')::text`).Scan(&doc); err != nil {
 		t.Fatalf("shape_reader: shape.export: %v", err)
 	}
-	if _, err := conn.ExecContext(ctx, `SET shape.window_days = 7; SET shape.k = 2; SET shape.as_of = '2025-10-22 12:00Z'`); err != nil {
+	if _, err := conn.ExecContext(ctx, `SET shape.window_days = 7; SET shape.k = 10; SET shape.as_of = '2025-10-22 00:00Z'`); err != nil {
 		t.Fatal(err)
 	}
 	for _, fam := range []string{"users", "conversations", "messages", "read_receipts", "attachments"} {
 		var same bool
-		err := conn.QueryRowContext(ctx, `SELECT (SELECT doc FROM shape.v1_`+fam+`) = shape.`+fam+`_v1(7, 2, '2025-10-22 12:00Z')`).Scan(&same)
+		err := conn.QueryRowContext(ctx, `SELECT (SELECT doc FROM shape.v1_`+fam+`) = shape.`+fam+`_v1(7, 10, '2025-10-22 00:00Z')`).Scan(&same)
 		if err != nil || !same {
 			t.Errorf("shape_reader: shape.v1_%s differs from shape.%s_v1 with the settings (err %v)", fam, fam, err)
 		}

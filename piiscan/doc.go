@@ -25,7 +25,10 @@
 //   - ipv6: anything net/netip parses as an IPv6 address (2001:db8::1, ::ffff:192.0.2.1).
 //   - ipv4: four dotted octets 0–255 not inside a longer dotted number.
 //   - card_number: 13–19 digits, single spaces or dashes allowed between them, passing
-//     the Luhn check, not part of a decimal number.
+//     the Luhn check, not part of a decimal number. A run of digit groups that fails
+//     as a whole is also tried in its parts between spaces whose groups but the last
+//     have 4 digits or more (the card layouts), so a card number written next to
+//     another number ("ref 12 4111 1111 1111 1111") is still found.
 //   - phone: E.164 and international numbers (+ then 8–15 digits, separators allowed),
 //     North American (415) 555-2671 / 415-555-2671 / 415.555.2671 / 415 555 2671, and
 //     trunk-prefixed national numbers (020 7946 0958, 07700 900123). Bare digit runs

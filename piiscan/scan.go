@@ -84,7 +84,7 @@ func Scan(doc []byte, opts Options) ([]Finding, error) {
 	for _, a := range opts.AllowValues {
 		s.allowValue[a] = true
 	}
-	if err := s.value("$", 0); err != nil {
+	if err := s.value(0); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
@@ -102,9 +102,14 @@ type scanner struct {
 	allowPath  []string
 	allowValue map[string]bool
 	found      []Finding
+	segs       []string // the path below $ of the value being scanned
 }
 
-func (s *scanner) value(path string, depth int) error {
+// value scans one JSON value. The path of the value is kept as a stack of segments
+// (s.segs) and joined only when a finding or an error needs it: joining at every level
+// made a deep document with long keys quadratic (a 1 MB document nested 1000 deep
+// allocated about 1 GB of paths).
+func (s *scanner) value(depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("nested deeper than %d levels", maxDepth)
 	}
@@ -123,44 +128,51 @@ func (s *scanner) value(path string, depth int) error {
 				}
 				key, ok := kt.(string)
 				if !ok {
-					return fmt.Errorf("object key at %s is not a string", path)
+					return fmt.Errorf("object key at %s is not a string", s.path())
 				}
-				seg := keySegment(key)
 				redacted := "[<key " + strconv.Itoa(i) + ">]"
-				if s.check(path+redacted, key, InKey) {
-					seg = redacted
+				s.segs = append(s.segs, redacted)
+				if !s.check(key, InKey) {
+					s.segs[len(s.segs)-1] = keySegment(key)
 				}
-				if err := s.value(path+seg, depth+1); err != nil {
+				if err := s.value(depth + 1); err != nil {
 					return err
 				}
+				s.segs = s.segs[:len(s.segs)-1]
 			}
 		case '[':
 			for i := 0; s.dec.More(); i++ {
-				if err := s.value(path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+				s.segs = append(s.segs, "["+strconv.Itoa(i)+"]")
+				if err := s.value(depth + 1); err != nil {
 					return err
 				}
+				s.segs = s.segs[:len(s.segs)-1]
 			}
 		default:
-			return fmt.Errorf("unexpected %q at %s", rune(t), path)
+			return fmt.Errorf("unexpected %q at %s", rune(t), s.path())
 		}
 		end, err := s.dec.Token()
 		if err != nil {
 			return err
 		}
 		if d, ok := end.(json.Delim); !ok || (t == '{' && d != '}') || (t == '[' && d != ']') {
-			return fmt.Errorf("unbalanced %q at %s", rune(t), path)
+			return fmt.Errorf("unbalanced %q at %s", rune(t), s.path())
 		}
 	case string:
-		s.check(path, t, InValue)
+		s.check(t, InValue)
 	case json.Number:
-		s.check(path, string(t), InNumber)
+		s.check(string(t), InNumber)
 	}
 	return nil
 }
 
-// check records the findings of text at path and reports whether there were any
-// (allowed ones included, so that a suspicious key is never spelled out in a path).
-func (s *scanner) check(path, text string, in Place) bool {
+// path returns the JSON path of the value being scanned.
+func (s *scanner) path() string { return "$" + strings.Join(s.segs, "") }
+
+// check records the findings of text at the current path and reports whether there
+// were any (allowed ones included, so that a suspicious key is never spelled out in a
+// path).
+func (s *scanner) check(text string, in Place) bool {
 	if s.allowValue[text] {
 		return false
 	}
@@ -170,18 +182,22 @@ func (s *scanner) check(path, text string, in Place) bool {
 		lower := strings.ToLower(text)
 		for i, d := range s.deny {
 			if strings.Contains(lower, d) {
-				fs = append(fs, Finding{Path: path, Kind: KindDenyList, In: in, Length: n, DenyEntry: i + 1})
+				fs = append(fs, Finding{Kind: KindDenyList, In: in, Length: n, DenyEntry: i + 1})
 				break
 			}
 		}
 	}
 	for _, k := range detect(text) {
-		fs = append(fs, Finding{Path: path, Kind: k, In: in, Length: n})
+		fs = append(fs, Finding{Kind: k, In: in, Length: n})
 	}
 	if len(fs) == 0 {
 		return false
 	}
+	path := s.path()
 	if !s.pathAllowed(path) {
+		for i := range fs {
+			fs[i].Path = path
+		}
 		s.found = append(s.found, fs...)
 	}
 	return true

@@ -220,6 +220,14 @@ func TestSingleValues(t *testing.T) {
 		{`"4111 1111 1111 1112"`, ""},
 		{`"5500-0000-0000-0004"`, piiscan.KindCardNumber}, // Mastercard test number
 		{`"378282246310005"`, piiscan.KindCardNumber},     // American Express test number
+		// Next to another number (found by FuzzEmbeddedPII): the run fails as a whole,
+		// its parts between spaces are tried.
+		{`"ref 12 4111 1111 1111 1111"`, piiscan.KindCardNumber},
+		{`"1.5 4111-1111-1111-1111"`, piiscan.KindCardNumber},
+		{`"4111111111111111 2026"`, piiscan.KindCardNumber},
+		// Parts are tried only when every group but the last has 4 digits or more, as
+		// in card layouts: 200300400500600700 would pass Luhn.
+		{`"100 200 300 400 500 600 700"`, ""},
 		{`"+1 (415) 555-0100"`, piiscan.KindPhone},
 		{`"415 555 0100"`, piiscan.KindPhone},
 		{`"07700 900123"`, piiscan.KindPhone},

@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -52,6 +53,9 @@ type Document struct {
 	Messages         Messages      `json:"messages"`
 	ReadReceipts     ReadReceipts  `json:"read_receipts"`
 	Attachments      Attachments   `json:"attachments"`
+	// Privacy says how the document was protected and with what parameters (privacy.go).
+	// Absent: k-anonymity (shape.export). Present: differential privacy (shape.export_dp).
+	Privacy *Privacy `json:"privacy,omitempty"`
 }
 
 // Suppressed counts what k-anonymity removed from a family: buckets merged into a
@@ -259,7 +263,9 @@ func Parse(data []byte) (*Document, error) {
 	} else {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil || !slices.Contains(ReadableVersions, s) {
-			return nil, fmt.Errorf("%w: $.shape_version is %s, this loader reads %q", ErrInvalid, string(v), ReadableVersions)
+			var one bytes.Buffer
+			_ = json.Compact(&one, v) // v is valid JSON: it was just decoded
+			return nil, fmt.Errorf("%w: $.shape_version is %s, this loader reads %q", ErrInvalid, one.Bytes(), ReadableVersions)
 		}
 	}
 	for _, k := range []string{"users", "conversations", "messages", "read_receipts", "attachments"} {
@@ -304,13 +310,24 @@ func locate(top map[string]json.RawMessage, err error) string {
 				inner, _ := json.Marshal(map[string]json.RawMessage{fname: fraw})
 				wrapped, _ := json.Marshal(map[string]json.RawMessage{name: inner})
 				if ferr := strict(wrapped, &Document{}); ferr != nil {
-					return fmt.Sprintf("$.%s.%s: %v", name, fname, ferr)
+					return fmt.Sprintf("%s: %v", member(member("$", name), fname), ferr)
 				}
 			}
 		}
-		return fmt.Sprintf("$.%s: %v", name, err)
+		return fmt.Sprintf("%s: %v", member("$", name), err)
 	}
-	return err.Error()
+	return fmt.Sprintf("$: %v", err) // no field fails alone (a key given twice, the first one bad)
+}
+
+// member is the JSON path of key in the object at path: .key for an identifier, else
+// ["key"] quoted, so that a key holding a newline keeps the error one line.
+func member(path, key string) string {
+	for i, r := range key {
+		if !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9') {
+			return path + "[" + strconv.Quote(key) + "]"
+		}
+	}
+	return path + "." + key
 }
 
 // ReadFile reads and checks a shape document from path. Errors name the path;
@@ -383,6 +400,9 @@ func (d *Document) Validate() error {
 		if c < 0 {
 			return bad("$.*.total_count", "is negative")
 		}
+	}
+	if err := d.Privacy.validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return nil
 }

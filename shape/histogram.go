@@ -139,7 +139,7 @@ func (h Histogram) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the object form; keys must be numbers and counts non-negative
-// integers.
+// integers. Both {} and null read as the empty histogram, nil.
 func (h *Histogram) UnmarshalJSON(data []byte) error {
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		*h = nil
@@ -148,6 +148,10 @@ func (h *Histogram) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.Number
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("histogram must be an object of bucket lower bound to count: %w", err)
+	}
+	if len(raw) == 0 {
+		*h = nil // {} reads as the zero value, as null does
+		return nil
 	}
 	lo := make([]float64, 0, len(raw))
 	byLo := make(map[float64]int64, len(raw))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/fit"
 	"github.com/pgshape/pgshape/spec"
 )
@@ -50,7 +51,7 @@ func TestDefaultHeavyRooms(t *testing.T) {
 	if hr.Percentage != 0.02 || hr.TrafficShare != 0.3 {
 		t.Fatalf("heavy rooms %+v, want 2%% carrying 30%%", hr)
 	}
-	h := fit.NewHeavyShare(fit.CountModelOf(cm), cm.XMin, cm.XMax, hr.Percentage)
+	h := dist.NewHeavyShare(cm.Law(), hr.Percentage)
 	if got := h.Share(hr.Multiplier); math.Abs(got-0.30) > 0.001 {
 		t.Errorf("busiest 2%% carry %.4f of the messages with multiplier %g, want 0.30 ± 0.001", got, hr.Multiplier)
 	}
@@ -58,8 +59,8 @@ func TestDefaultHeavyRooms(t *testing.T) {
 		t.Errorf("without the multiplier the busiest 2%% already carry %.4f: the multiplier should matter", got)
 	}
 	// The median conversation has the guide's p50 of 14 messages.
-	if q := fit.QuantileInt(fit.CountModelOf(cm), 0.5, cm.XMin, cm.XMax); q < 12 || q > 16 {
-		t.Errorf("median messages per conversation %g, want 14 ± 2", q)
+	if q := dist.Quantile(cm.Law(), 0.5); q < 12 || q > 16 {
+		t.Errorf("median messages per conversation %d, want 14 ± 2", q)
 	}
 }
 
@@ -89,10 +90,10 @@ func TestDefaultBurstCoefficient(t *testing.T) {
 	s := spec.Default()
 	cm := s.Messages.PerConversationDistribution
 	hr := s.Conversations.HeavyRooms
-	m := fit.CountModelOf(cm)
-	h := fit.NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
+	m := cm.Law()
+	h := dist.NewHeavyShare(m, hr.Percentage)
 	b := s.Messages.InterArrival.Burst
-	cv := fit.ChainCV(m, cm.XMin, cm.XMax, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.SpacingShape, float64(s.Window.Days)*86400)
+	cv := fit.ChainCV(m, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.SpacingShape, float64(s.Window.Days)*86400)
 	if math.Abs(cv-2.5) > 0.02 {
 		t.Errorf("chain gap CV %.4f, want 2.5 ± 0.02", cv)
 	}
@@ -117,8 +118,8 @@ func TestDefaultReadDelays(t *testing.T) {
 		}
 	}
 	c := s.Conversations
-	extras := (fit.TruncatedGeometric{P: c.SmallGroup.P, Min: c.SmallGroup.Min, Max: c.SmallGroup.Max}.Mean()-2)*c.TypeDistribution.SmallGroup +
-		(fit.PowerLaw{Alpha: c.LargeGroup.Alpha, XMin: c.LargeGroup.XMin, XMax: c.LargeGroup.XMax}.Mean()-2)*c.TypeDistribution.LargeGroup
+	extras := (c.SmallGroup.Law().Mean()-2)*c.TypeDistribution.SmallGroup +
+		(c.LargeGroup.Law().Mean()-2)*c.TypeDistribution.LargeGroup
 	if got := 1 + r.ExtraReaderProbability*extras; math.Abs(got-1.35) > 0.005 {
 		t.Errorf("receipts per read message %.4f, want 1.35 ± 0.005", got)
 	}

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"regexp"
 	"sort"
+	"strconv"
 
 	"github.com/pgshape/pgshape/shape"
 )
@@ -34,7 +37,7 @@ func Parse(data []byte) (*Spec, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrInvalid)
 	}
 	if err := s.Validate(); err != nil {
@@ -81,6 +84,17 @@ func (v *validator) fail(path, format string, a ...any) {
 		v.err = fmt.Errorf("%w: %s %s", ErrInvalid, path, fmt.Sprintf(format, a...))
 	}
 }
+
+// member is the JSON path of key in the object at path: .key for an identifier, else
+// ["key"] quoted, so that a key holding a newline or a quote keeps the error one line.
+func member(path, key string) string {
+	if reIdent.MatchString(key) {
+		return path + "." + key
+	}
+	return path + "[" + strconv.Quote(key) + "]"
+}
+
+var reIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
@@ -186,7 +200,7 @@ func (v *validator) check(s *Spec) {
 	sort.Strings(names)
 	for _, name := range names {
 		if s.Bands[name].Messages <= 0 {
-			v.fail("$.bands."+name+".messages", "is %d, want a positive message count", s.Bands[name].Messages)
+			v.fail(member("$.bands", name)+".messages", "is %d, want a positive message count", s.Bands[name].Messages)
 		}
 	}
 
@@ -326,7 +340,7 @@ func (v *validator) check(s *Spec) {
 	}
 	for k := range a.TypeDistribution {
 		if !known[k] {
-			v.fail("$.attachments.type_distribution."+k, "is not an attachment type, want one of %v", shape.AttachmentTypes)
+			v.fail(member("$.attachments.type_distribution", k), "is not an attachment type, want one of %v", shape.AttachmentTypes)
 		}
 	}
 	v.mix("$.attachments.type_distribution", a.TypeDistribution)

@@ -6,9 +6,9 @@
 package spec
 
 import (
-	"math"
 	"time"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -62,38 +62,40 @@ type TypeMix struct {
 	LargeGroup float64 `json:"large_group"`
 }
 
-// TruncatedGeometric is P(X = x) ∝ (1−P)^(x−Min) on Min…Max.
+// TruncatedGeometric is P(X = x) ∝ (1−P)^(x−Min) on Min…Max (dist.TruncatedGeometric).
 type TruncatedGeometric struct {
 	P   float64 `json:"p"`
 	Min int     `json:"min"`
 	Max int     `json:"max"`
 }
 
-// PowerLaw is the discrete power law P(X = x) ∝ x^(−Alpha) on XMin…XMax.
+// Law returns the law the parameters give.
+func (g TruncatedGeometric) Law() dist.TruncatedGeometric {
+	return dist.TruncatedGeometric{P: g.P, Min: g.Min, Max: g.Max}
+}
+
+// PowerLaw is the discrete power law P(X = x) ∝ x^(−Alpha) on XMin…XMax (dist.PowerLaw).
 type PowerLaw struct {
 	Alpha float64 `json:"alpha"`
 	XMin  int     `json:"x_min"`
 	XMax  int     `json:"x_max"`
 }
 
+// Law returns the law the parameters give.
+func (p PowerLaw) Law() dist.PowerLaw {
+	return dist.PowerLaw{Alpha: p.Alpha, XMin: p.XMin, XMax: p.XMax}
+}
+
 // HeavyRooms: the busiest Percentage of active conversations carry TrafficShare of
 // the messages. The generator scales those conversations' excess over the count
 // model's (1 − Percentage) quantile Q by Multiplier: a count n > Q becomes
-// Q + Multiplier·(n − Q), so Q and every count below it stay the model's. fit solves
+// Q + Multiplier·(n − Q) (dist.HeavyCount), so Q and every count below it stay the model's. fit solves
 // Multiplier so that the model's share equals TrafficShare (1 means the fitted model
 // already carries it).
 type HeavyRooms struct {
 	Percentage   float64 `json:"percentage"`
 	TrafficShare float64 `json:"traffic_share"`
 	Multiplier   float64 `json:"multiplier"`
-}
-
-// Count is a heavy room's message count: n, at or above the pivot q (the count
-// model's (1 − Percentage) quantile), becomes q + Multiplier·(n − q), rounded to a
-// whole message, at least 1. The one definition the generator draws with and fit
-// predicts with.
-func (h HeavyRooms) Count(n, q float64) float64 {
-	return math.Max(1, math.Round(q+h.Multiplier*(n-q)))
 }
 
 // Conversations describes conversations and their members.
@@ -122,6 +124,15 @@ type CountModel struct {
 	Sigma        float64 `json:"sigma,omitempty"`
 	XMin         int     `json:"x_min"`
 	XMax         int     `json:"x_max"`
+}
+
+// Law returns the law the model names: dist.PowerLaw for "power_law", else (Validate
+// allows only the two) dist.DiscreteLogNormal.
+func (c CountModel) Law() dist.Discrete {
+	if c.Distribution == "power_law" {
+		return dist.PowerLaw{Alpha: c.Alpha, XMin: c.XMin, XMax: c.XMax}
+	}
+	return dist.DiscreteLogNormal{Mu: c.Mu, Sigma: c.Sigma, XMin: c.XMin, XMax: c.XMax}
 }
 
 // LogNormal is a continuous log-normal: ln X ~ N(Mu, Sigma²), capped at Max when Max > 0.

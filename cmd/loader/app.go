@@ -55,6 +55,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			validateCommand(),
 			statTestsCommand(),
 			calibrateCommand(),
+			privacyBudgetCommand(),
+			watchCommand(),
+			watchSetupCommand(),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError("%v (see loader --help)", err)

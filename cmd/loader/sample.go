@@ -21,6 +21,9 @@ func sampleCommand() *cli.Command {
 			&cli.StringFlag{Name: "as-of", Usage: "end of the window, RFC 3339 (default: the database's now())"},
 			&cli.DurationFlag{Name: "statement-timeout", Value: loader.DefaultStatementTimeout, Usage: "statement_timeout of the sampling transaction"},
 			&cli.StringFlag{Name: "salt-env", Value: loader.DefaultSaltEnv, Usage: "environment variable holding the anonymization salt"},
+			&cli.StringFlag{Name: "privacy", Value: loader.PrivacyKAnonymity, Usage: "k-anonymity (exact, k-anonymous buckets) or dp (differential privacy: noisy counts, charged to the database's privacy budget; docs/privacy.md)"},
+			&cli.Float64Flag{Name: "epsilon", Usage: "with --privacy dp: the release's ε, e.g. 1"},
+			&cli.Float64Flag{Name: "delta", Value: 1e-6, Usage: "with --privacy dp: the release's δ"},
 		},
 		Action: func(c *cli.Context) error {
 			opts := loader.SampleOptions{
@@ -31,6 +34,9 @@ func sampleCommand() *cli.Command {
 				StatementTimeout: c.Duration("statement-timeout"),
 				Salt:             os.Getenv(c.String("salt-env")),
 				SaltEnv:          c.String("salt-env"),
+				Privacy:          c.String("privacy"),
+				Epsilon:          c.Float64("epsilon"),
+				Delta:            c.Float64("delta"),
 			}
 			if opts.K == 0 {
 				// In the options 0 means the default; on the command line it is a mistake.

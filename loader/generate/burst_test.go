@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/fit"
 	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
@@ -231,13 +232,13 @@ func TestGeneratedBurstCoefficient(t *testing.T) {
 		s.Messages.InterArrival.Burst.StartModel = tc.start
 		s.Messages.InterArrival.Burst.SpacingShape = tc.kappa
 		cm, hr, b := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms, s.Messages.InterArrival.Burst
-		count := fit.CountModelOf(cm)
-		heavy := fit.NewHeavyShare(count, cm.XMin, cm.XMax, hr.Percentage)
+		count := cm.Law()
+		heavy := dist.NewHeavyShare(count, hr.Percentage)
 		window := float64(s.Window.Days) * 86400
-		want := fit.ChainCV(count, cm.XMin, cm.XMax, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, tc.kappa, window)
+		want := fit.ChainCV(count, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, tc.kappa, window)
 		name := fmt.Sprintf("window spacing κ = %g", tc.kappa)
 		if tc.start == spec.StartModelRenewal {
-			want = fit.RenewalCV(count, cm.XMin, cm.XMax, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
+			want = fit.RenewalCV(count, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
 			name = "renewal"
 		}
 		url := testdb.New(t, testdb.Target)

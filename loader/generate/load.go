@@ -133,7 +133,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 	if !opts.Shard.sharded() {
 		tk := time.Now()
 		if err := postLoad(ctx, &opts, staging, tables); err != nil {
-			return nil, err
+			return nil, interrupted(ctx, "building the keys", err)
 		}
 		res.Phases["post_load"] = time.Since(tk).Seconds()
 	}
@@ -147,7 +147,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 		err = swap(ctx, conn, &opts, staging, rec)
 	}
 	if err != nil {
-		return nil, err
+		return nil, interrupted(ctx, "swapping in the loaded tables", err)
 	}
 	committed = true
 	res.Phases["swap"] = time.Since(ts).Seconds()
@@ -168,6 +168,15 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Result, error) {
 		fmt.Fprintf(out, "[Generate] report → %s\n", res.ReportPath)
 	}
 	return res, nil
+}
+
+// interrupted names an interruption (Ctrl-C) as such: err then carries only
+// context.Canceled, or a statement's error caused by it.
+func interrupted(ctx context.Context, doing string, err error) error {
+	if ctx.Err() == nil || strings.Contains(err.Error(), "interrupted") {
+		return err
+	}
+	return fmt.Errorf("error %s: interrupted, the target is unchanged: %w", doing, ctx.Err())
 }
 
 func shardNote(s Shard) string {
@@ -259,20 +268,24 @@ func createStaging(ctx context.Context, conn *pgx.Conn) (string, error) {
 }
 
 // dropStaging removes a run's own staging schema after a failure, over a fresh
-// connection when an interrupted query closed the run's own (best effort: a kill
-// leaves it to the next run's dropStaleStaging).
+// connection when the run's own is gone: closed by an interrupted query, or dead
+// without pgx knowing yet (its backend terminated, the server restarted). Best effort:
+// a kill leaves it to the next run's dropStaleStaging.
 func dropStaging(url string, conn *pgx.Conn, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if conn.IsClosed() {
-		c, err := loader.ConnectOne(ctx, url)
-		if err != nil {
+	drop := `DROP SCHEMA IF EXISTS ` + pgx.Identifier{name}.Sanitize() + ` CASCADE`
+	if !conn.IsClosed() {
+		if _, err := conn.Exec(ctx, drop); err == nil {
 			return
 		}
-		defer c.Close(ctx)
-		conn = c
 	}
-	_, _ = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`)
+	c, err := loader.ConnectOne(ctx, url)
+	if err != nil {
+		return
+	}
+	defer c.Close(ctx)
+	_, _ = c.Exec(ctx, drop)
 }
 
 // dropStaleStaging drops the staging schemas of runs that are gone: a live run holds
@@ -375,7 +388,10 @@ func copyAll(ctx context.Context, opts *Options, p *plan, staging string) ([]Tab
 				st := stats[t.table]
 				now := time.Now().UnixNano()
 				st.first.CompareAndSwap(0, now)
-				r := &copyReader{p: t.make(g), rows: &st.rows, bytes: &st.bytes}
+				var r io.Reader = &copyReader{p: t.make(g), rows: &st.rows, bytes: &st.bytes}
+				if pauseAt == "copy" {
+					r = &pausingReader{ctx: ectx, r: r}
+				}
 				sql := "COPY " + qualified(staging, t.table) + " (" + strings.Join(tableColumns[t.table], ", ") + ") FROM STDIN (FORMAT binary)"
 				if _, err := conn.PgConn().CopyFrom(ectx, r, sql); err != nil {
 					if ctx.Err() != nil {
@@ -510,6 +526,9 @@ func runParallel(ctx context.Context, opts *Options, staging string, stmts []str
 				t0 := time.Now()
 				if _, err := conn.Exec(ectx, st); err != nil {
 					return fmt.Errorf("error building keys in the staging schema (%s): %w", firstLine(st), err)
+				}
+				if err := pauseUnless(ectx, "keys", strings.HasPrefix(st, "ANALYZE")); err != nil {
+					return err
 				}
 				if opts.Progress != nil {
 					fmt.Fprintf(opts.Progress, "[Generate] keys %5.1fs %s\n", time.Since(t0).Seconds(), firstLine(st))
@@ -683,10 +702,10 @@ func swap(ctx context.Context, conn *pgx.Conn, opts *Options, staging string, re
 	if err := resetSequences(ctx, tx); err != nil {
 		return err
 	}
-	if err := finish(ctx, tx, staging, rec); err != nil {
+	if err := pause(ctx, "swap"); err != nil {
 		return err
 	}
-	return nil
+	return finish(ctx, tx, staging, rec)
 }
 
 // resetSequences moves every sequence owned by a target column (identity or serial;
@@ -762,7 +781,6 @@ func appendShard(ctx context.Context, conn *pgx.Conn, opts *Options, staging str
 		if _, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(pub, ", ")); err != nil {
 			return fmt.Errorf("error truncating the target tables: %w", err)
 		}
-		rec.Messages = 0
 	} else {
 		full, err := nonEmpty(ctx, tx)
 		if err != nil {
@@ -791,6 +809,9 @@ func appendShard(ctx context.Context, conn *pgx.Conn, opts *Options, staging str
 		loaded += ","
 	}
 	rec.Shard = loaded + opts.Shard.String()
+	if err := pause(ctx, "swap"); err != nil {
+		return err
+	}
 	return finish(ctx, tx, staging, rec)
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
 	"github.com/pgshape/pgshape/stats"
@@ -155,14 +156,10 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 
 	sg := s.Conversations.SmallGroup
 	m.smallMin = sg.Min
-	m.smallCum = cdf(sg.Min, min(int64(sg.Max), m.users), func(x int) float64 {
-		return math.Pow(1-sg.P, float64(x-sg.Min))
-	})
+	m.smallCum = cdf(sg.Min, min(int64(sg.Max), m.users), sg.Law().ProbFunc())
 	lg := s.Conversations.LargeGroup
 	m.largeMin = lg.XMin
-	m.largeCum = cdf(lg.XMin, min(int64(lg.XMax), m.users), func(x int) float64 {
-		return math.Pow(float64(x), -lg.Alpha)
-	})
+	m.largeCum = cdf(lg.XMin, min(int64(lg.XMax), m.users), lg.Law().ProbFunc())
 
 	for _, t := range shape.AttachmentTypes {
 		if w := s.Attachments.TypeDistribution[t]; w > 0 {
@@ -223,12 +220,12 @@ func heavyFrom(a int64, pct float64) int64 {
 // stratumCount is the message count of the active conversation in stratum s of a:
 // the count model's quantile n at (s + ½)/a; in the top strata, whose n is at least
 // the (1 − percentage) quantile Q, the heavy-room multiplier scales the excess over
-// Q (spec.HeavyRooms.Count), so Q and every count below it stay the model's and the
+// Q (dist.HeavyCount), so Q and every count below it stay the model's and the
 // busiest rooms stay the busiest.
 func (m *model) stratumCount(s, a, heavyFrom int64) int64 {
 	n := m.counts.quantile((float64(s) + 0.5) / float64(a))
 	if s >= heavyFrom && m.heavy.Multiplier != 1 {
-		n = int64(m.heavy.Count(float64(n), m.heavyQ))
+		n = int64(dist.HeavyCount(float64(n), m.heavyQ, m.heavy.Multiplier))
 	}
 	return n
 }
@@ -284,83 +281,21 @@ func (m *model) messageCount(i int64) int64 {
 
 // ---- the count model ----
 
-// countModel inverts the per-conversation count distribution.
-type countModel struct {
-	lognormal bool
-	mu, sigma float64
-	xmin      int64
-	xmax      int64
-	// lognormal: Φ(z(xmin)) and Φ(z(xmax+1)).
-	pLo, pHi float64
-	// power law: the tabulated CDF over xmin…xmin+len−1 (unnormalised), then a
-	// continuous tail ∫ t^−α dt from tabEnd+½ on.
-	alpha  float64
-	tab    []float64
-	tabSum float64
-	tail   float64
-	total  float64
-}
-
-const countTable = 1 << 20
+// countModel is the per-conversation count law (spec.CountModel.Law) with its quantile
+// function tabulated once (dist.Inverse), so each conversation's count is a table
+// look-up.
+type countModel struct{ inv *dist.Inverse }
 
 func newCountModel(c spec.CountModel) (countModel, error) {
-	cm := countModel{xmin: int64(c.XMin), xmax: int64(c.XMax)}
-	switch c.Distribution {
-	case "discrete_lognormal":
-		cm.lognormal, cm.mu, cm.sigma = true, c.Mu, c.Sigma
-		cm.pLo = stats.NormalCDF((math.Log(float64(cm.xmin)) - c.Mu) / c.Sigma)
-		cm.pHi = stats.NormalCDF((math.Log(float64(cm.xmax+1)) - c.Mu) / c.Sigma)
-		if !(cm.pHi > cm.pLo) {
-			return cm, fmt.Errorf("error building the count model: the log-normal(%g, %g) has no mass on %d…%d", c.Mu, c.Sigma, c.XMin, c.XMax)
-		}
-	case "power_law":
-		cm.alpha = c.Alpha
-		n := min(cm.xmax-cm.xmin+1, countTable)
-		cm.tab = make([]float64, n)
-		sum := 0.0
-		for i := range n {
-			sum += math.Pow(float64(cm.xmin+i), -c.Alpha)
-			cm.tab[i] = sum
-		}
-		cm.tabSum = sum
-		if end := cm.xmin + n - 1; end < cm.xmax {
-			cm.tail = powInt(float64(end)+0.5, float64(cm.xmax)+0.5, c.Alpha)
-		}
-		cm.total = cm.tabSum + cm.tail
-	default:
-		return cm, fmt.Errorf("error building the count model: unknown distribution %q", c.Distribution)
+	inv, err := dist.NewInverse(c.Law())
+	if err != nil {
+		return countModel{}, fmt.Errorf("error building the count model (%s): %w", c.Distribution, err)
 	}
-	return cm, nil
-}
-
-// powInt is ∫_a^b t^−α dt.
-func powInt(a, b, alpha float64) float64 {
-	return (math.Pow(a, 1-alpha) - math.Pow(b, 1-alpha)) / (alpha - 1)
+	return countModel{inv}, nil
 }
 
 // quantile returns the smallest x with F(x) ≥ u.
-func (c *countModel) quantile(u float64) int64 {
-	var x int64
-	if c.lognormal {
-		// F(x) = (Φ(z(x+1)) − Φ(z(xmin))) / (Φ(z(xmax+1)) − Φ(z(xmin))), z(y) = (ln y − μ)/σ:
-		// the x with x+1 > y ≥ x where y solves F = u is floor(y).
-		p := c.pLo + u*(c.pHi-c.pLo)
-		y := math.Exp(c.mu + c.sigma*stats.NormalQuantile(p))
-		x = int64(math.Floor(y))
-	} else {
-		t := u * c.total
-		if t <= c.tabSum {
-			x = c.xmin + int64(sort.SearchFloat64s(c.tab, t))
-		} else {
-			// ∫_{a}^{y} t^−α dt = rest  →  y = (a^(1−α) − rest·(α−1))^(1/(1−α)).
-			a := float64(c.xmin+int64(len(c.tab))-1) + 0.5
-			rest := t - c.tabSum
-			y := math.Pow(math.Pow(a, 1-c.alpha)-rest*(c.alpha-1), 1/(1-c.alpha))
-			x = int64(math.Ceil(y - 0.5))
-		}
-	}
-	return min(max(x, c.xmin), c.xmax)
-}
+func (c *countModel) quantile(u float64) int64 { return int64(c.inv.Quantile(u)) }
 
 // ---- a seeded bijection of 0…n−1 ----
 

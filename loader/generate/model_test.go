@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgshape/pgshape/fit"
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/spec"
 )
 
@@ -198,7 +198,7 @@ func TestFlooredMixtureAlias(t *testing.T) {
 
 // TestHeavyRoomsKeepTheirEdge: the default spec's heavy rooms (the busiest 2% of the
 // strata, their excess over the count model's 98th percentile Q scaled by the
-// multiplier) carry the share fit.HeavyShare predicts for the multiplier, 30% at the
+// multiplier) carry the share dist.HeavyShare predicts for the multiplier, 30% at the
 // default's 2.751443; and a shrinking multiplier, as a document whose model is too
 // heavy at the top gets, lowers the top counts without moving Q or anything below it:
 // the strata's own 98th percentile stays Q, where multiplying whole counts by 0.5
@@ -207,8 +207,8 @@ func TestHeavyRoomsKeepTheirEdge(t *testing.T) {
 	t.Parallel()
 	s := spec.Default()
 	cm, hr := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms
-	count := fit.CountModelOf(cm)
-	h := fit.NewHeavyShare(count, cm.XMin, cm.XMax, hr.Percentage)
+	count := cm.Law()
+	h := dist.NewHeavyShare(count, hr.Percentage)
 	for _, mult := range []float64{hr.Multiplier, 0.5} {
 		sp := *s
 		sp.Conversations.HeavyRooms.Multiplier = mult

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/fit"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
@@ -203,7 +204,7 @@ func (a *adjuster) heavyRooms() {
 
 // heavyMultiplierStep returns the multiplier that moves the top set's share from
 // observed to target. Under the count model the share's odds are linear in the
-// multiplier m, odds(m) = (pct·Q + m·Excess)/Rest (fit.HeavyShare), and the pilot's
+// multiplier m, odds(m) = (pct·Q + m·Excess)/Rest (dist.HeavyShare), and the pilot's
 // odds are taken to be the model's times a factor that the step keeps: the new m
 // solves odds(m′) = odds(m)·odds(target)/odds(observed). Without a count model (or
 // with no mass above Q) it scales m by the odds ratio, as if pct·Q were 0.
@@ -215,7 +216,7 @@ func heavyMultiplierStep(s *spec.Spec, target, observed float64) float64 {
 	if cm.Distribution == "" {
 		return m * r
 	}
-	hs := fit.NewHeavyShare(fit.CountModelOf(cm), cm.XMin, cm.XMax, h.Percentage)
+	hs := dist.NewHeavyShare(cm.Law(), h.Percentage)
 	e, base := hs.Excess(), h.Percentage*hs.Q
 	if !(e > 0) || !(hs.Rest > 0) {
 		return m * r
@@ -438,10 +439,10 @@ func spacingStep(s *spec.Spec, r float64) (float64, bool) {
 	if b.Start() != spec.StartModelWindowSpacing || b.SpacingShape <= 0 || s.Window.Days <= 0 || cm.Distribution == "" {
 		return 0, false
 	}
-	m := fit.CountModelOf(cm)
-	h := fit.NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage)
+	m := cm.Law()
+	h := dist.NewHeavyShare(m, hr.Percentage)
 	cv := func(k float64) float64 {
-		return fit.ChainCV(m, cm.XMin, cm.XMax, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, k, float64(s.Window.Days)*86400)
+		return fit.ChainCV(m, h, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, k, float64(s.Window.Days)*86400)
 	}
 	const d = 0.05
 	e := math.Log(cv(b.SpacingShape*math.Exp(d))/cv(b.SpacingShape*math.Exp(-d))) / (2 * d)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/fit"
 	"github.com/pgshape/pgshape/shape"
 	"github.com/pgshape/pgshape/spec"
@@ -13,8 +14,8 @@ import (
 // chainCV is the default spec's pooled gap CV (fit.ChainCV) with spacing shape kappa.
 func chainCV(s *spec.Spec, kappa float64) float64 {
 	cm, hr, b := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms, s.Messages.InterArrival.Burst
-	m := fit.CountModelOf(cm)
-	return fit.ChainCV(m, cm.XMin, cm.XMax, fit.NewHeavyShare(m, cm.XMin, cm.XMax, hr.Percentage), hr.Multiplier,
+	m := cm.Law()
+	return fit.ChainCV(m, dist.NewHeavyShare(m, hr.Percentage), hr.Multiplier,
 		b.ContinueProbability, b.MeanGapSeconds, kappa, float64(s.Window.Days)*86400)
 }
 
@@ -130,7 +131,7 @@ func TestHeavyMultiplierStep(t *testing.T) {
 	t.Parallel()
 	s := spec.Default()
 	cm, hr := s.Messages.PerConversationDistribution, s.Conversations.HeavyRooms
-	h := fit.NewHeavyShare(fit.CountModelOf(cm), cm.XMin, cm.XMax, hr.Percentage)
+	h := dist.NewHeavyShare(cm.Law(), hr.Percentage)
 	s.Conversations.HeavyRooms.Multiplier = 0.5
 	target := h.Share(hr.Multiplier)
 	if math.Abs(target-0.30) > 1e-6 {

@@ -1,0 +1,505 @@
+package migrations_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/pgshape/pgshape/internal/testdb"
+	"github.com/pgshape/pgshape/shape"
+)
+
+// gaussianDraws returns n draws of shape.dp_discrete_gaussian(sigma2, n).
+func gaussianDraws(t *testing.T, db *sql.DB, sigma2 int64, n int) []int64 {
+	t.Helper()
+	rows, err := db.Query(`SELECT unnest(shape.dp_discrete_gaussian($1, $2))`, sigma2, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := make([]int64, 0, n)
+	for rows.Next() {
+		var x int64
+		if err := rows.Scan(&x); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != n {
+		t.Fatalf("%d draws, want %d", len(out), n)
+	}
+	return out
+}
+
+// The discrete Gaussian sampler against its exact pmf, P(x) = exp(−x²/(2σ²)) / Z with
+// Z = Σ_y exp(−y²/(2σ²)) (Canonne, Kamath, Steinke 2020, Definition 1). 5·10⁴ draws at
+// σ² = 5, one cell per x in [−8, 8] and one for |x| ≥ 9 (expected counts ≥ 6), a
+// Pearson χ² test with 17 degrees of freedom. gen_random_bytes cannot be seeded, so
+// the test fails when the p-value is below 10⁻⁶: a correct sampler fails one run in a
+// million.
+func TestDiscreteGaussianPMF(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Bare)
+	const sigma2, n, pFail = 5, 50_000, 1e-6
+	draws := gaussianDraws(t, db, sigma2, n)
+	var z float64
+	for y := -200; y <= 200; y++ {
+		z += math.Exp(-float64(y*y) / (2 * sigma2))
+	}
+	pmf := func(x int) float64 { return math.Exp(-float64(x*x)/(2*sigma2)) / z }
+	obs := make([]float64, 18) // x = −8 … 8, then |x| ≥ 9
+	for _, x := range draws {
+		if x >= -8 && x <= 8 {
+			obs[x+8]++
+		} else {
+			obs[17]++
+		}
+	}
+	exp := make([]float64, 18)
+	tail := 1.0
+	for x := -8; x <= 8; x++ {
+		exp[x+8] = n * pmf(x)
+		tail -= pmf(x)
+	}
+	exp[17] = n * tail
+	var chi2 float64
+	for i := range obs {
+		chi2 += (obs[i] - exp[i]) * (obs[i] - exp[i]) / exp[i]
+	}
+	p := distuv.ChiSquared{K: float64(len(obs) - 1)}.Survival(chi2)
+	t.Logf("σ² = %d, %d draws: χ² = %.2f (17 df), p = %.3g; P(0) observed %.5f, exact %.5f",
+		sigma2, n, chi2, p, obs[8]/n, pmf(0))
+	if p < pFail {
+		t.Errorf("χ² = %.2f, p = %.3g < %g: the draws do not follow N_Z(0, %d)\nobserved %v\nexpected %v", chi2, p, pFail, sigma2, obs, exp)
+	}
+	// A wrong variance must fail: the same draws against σ² = 5.5 (the test can fail).
+	var z2, chi2Wrong float64
+	for y := -200; y <= 200; y++ {
+		z2 += math.Exp(-float64(y*y) / 11)
+	}
+	tail2 := 1.0
+	for x := -8; x <= 8; x++ {
+		e := n * math.Exp(-float64(x*x)/11) / z2
+		tail2 -= e / n
+		chi2Wrong += (obs[x+8] - e) * (obs[x+8] - e) / e
+	}
+	chi2Wrong += (obs[17] - n*tail2) * (obs[17] - n*tail2) / (n * tail2)
+	if pw := (distuv.ChiSquared{K: 17}).Survival(chi2Wrong); pw >= pFail {
+		t.Errorf("against σ² = 5.5 the χ² test passes (p = %.3g): it has no power", pw)
+	}
+}
+
+// Large σ² (the numeric path of the uniform draws past 2^62 at σ² = 10⁹): the sample
+// mean and variance within 6 standard errors (SE of the variance σ²·√(2/n)).
+func TestDiscreteGaussianMoments(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Bare)
+	for _, c := range []struct {
+		sigma2 int64
+		n      int
+	}{{1_000_000, 2000}, {1_000_000_000, 600}} {
+		draws := gaussianDraws(t, db, c.sigma2, c.n)
+		var sum, sq float64
+		for _, x := range draws {
+			sum += float64(x)
+		}
+		mean := sum / float64(c.n)
+		for _, x := range draws {
+			sq += (float64(x) - mean) * (float64(x) - mean)
+		}
+		v := sq / float64(c.n)
+		sd := math.Sqrt(float64(c.sigma2))
+		t.Logf("σ² = %d, %d draws: mean %.1f, variance/σ² = %.3f", c.sigma2, c.n, mean, v/float64(c.sigma2))
+		if math.Abs(mean) > 6*sd/math.Sqrt(float64(c.n)) {
+			t.Errorf("σ² = %d: mean %.1f, want within 6σ/√n = %.1f of 0", c.sigma2, mean, 6*sd/math.Sqrt(float64(c.n)))
+		}
+		if math.Abs(v/float64(c.sigma2)-1) > 6*math.Sqrt(2/float64(c.n)) {
+			t.Errorf("σ² = %d: variance ratio %.3f, want within %.3f of 1", c.sigma2, v/float64(c.sigma2), 6*math.Sqrt(2/float64(c.n)))
+		}
+	}
+}
+
+// heavyTailedSQL fills the reference schema with seeded heavy-tailed data: 300 users,
+// 60 conversations of 2–60 members, conversation i holding ⌊1500 / i^1.3⌋ messages in
+// the 30 days before 2025-10-22, 0–8 receipts per message and 0–4 attachments per
+// media message.
+const heavyTailedSQL = `
+SELECT setseed(0.13);
+INSERT INTO public.users (id, username, email, created_at)
+SELECT u, 'u' || u || repeat('u', (random() * 20)::int), 'e' || u, timestamptz '2025-10-22Z' - (random() * 900) * interval '1 day'
+FROM generate_series(1, 300) u;
+INSERT INTO public.conversations (id, kind, created_at)
+SELECT c, 'group', timestamptz '2024-01-01Z' FROM generate_series(1, 60) c;
+INSERT INTO public.conversation_members (conversation_id, user_id, joined_at)
+SELECT c, u, timestamptz '2024-01-01Z'
+FROM generate_series(1, 60) c, generate_series(1, 300) u
+WHERE u <= 2 + (58 / c::float8 ^ 0.8)::int;
+INSERT INTO public.messages (id, conversation_id, sender_id, created_at, media_kind, content)
+SELECT row_number() OVER (), c, 1 + (random() * 299)::int,
+       timestamptz '2025-10-22Z' - random() * interval '30 days',
+       CASE WHEN random() < 0.2 THEN 'image' END,
+       CASE WHEN random() < 0.9 THEN repeat('x', (exp(random() * 6))::int) END
+FROM generate_series(1, 60) c, generate_series(1, 1500) i
+WHERE i <= floor(1500 / c::float8 ^ 1.3);
+INSERT INTO public.read_receipts (message_id, reader_id, read_at)
+SELECT m.id, r, m.created_at + (exp(random() * 12)) * interval '1 second'
+FROM public.messages m, generate_series(1, 8) r
+WHERE r <= (random() * 8)::int;
+INSERT INTO public.attachments (id, message_id, type, size_bytes)
+SELECT row_number() OVER (), m.id, (ARRAY['image', 'video', 'document', 'other'])[1 + (random() * 3)::int], (exp(random() * 20))::bigint
+FROM public.messages m, generate_series(1, 4) a
+WHERE m.media_kind IS NOT NULL AND a <= (random() * 4)::int;`
+
+type sensitivity struct {
+	Name   string
+	L1, L2 int64
+}
+
+func sensitivities(t *testing.T, db *sql.DB, m, r, a int) []sensitivity {
+	t.Helper()
+	rows, err := db.Query(`SELECT name, l1, l2 FROM shape.dp_sensitivity_v1($1, $2, $3)`, m, r, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []sensitivity
+	for rows.Next() {
+		var s sensitivity
+		if err := rows.Scan(&s.Name, &s.L1, &s.L2); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func dpAggregates(t *testing.T, db *sql.DB, m, r, a int) map[string][]int64 {
+	t.Helper()
+	var raw []byte
+	if err := db.QueryRow(`SELECT shape.dp_aggregates_v1(30, '2025-10-22Z', $1, $2, $3, '\x0123456789abcdef'::bytea)::text`,
+		m, r, a).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var out map[string][]int64
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Sensitivity: removing one unit (the heaviest conversation, then a user row) moves
+// each pre-noise vector by at most its declared L1 and L2. The heaviest conversation
+// has 1500 window messages, far past the cap of 20, so without the caps the message
+// vectors would move by 1500.
+func TestDPSensitivity(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	dropUserFKs(t, db)
+	exec(t, db, heavyTailedSQL)
+	const capM, capR, capA = 20, 3, 2
+	sens := sensitivities(t, db, capM, capR, capA)
+	if len(sens) != 15 {
+		t.Fatalf("%d vectors declared, want 15", len(sens))
+	}
+	check := func(label string, before, after map[string][]int64, exact map[string]int64) {
+		t.Helper()
+		for _, s := range sens {
+			b, a := before[s.Name], after[s.Name]
+			if len(b) != len(a) || len(b) == 0 {
+				t.Fatalf("%s: %s has %d then %d bins", label, s.Name, len(b), len(a))
+			}
+			var l1 int64
+			var l2 float64
+			for i := range b {
+				d := b[i] - a[i]
+				l1 += max(d, -d)
+				l2 += float64(d * d)
+			}
+			l2 = math.Sqrt(l2)
+			if l1 > s.L1 || l2 > float64(s.L2) {
+				t.Errorf("%s: %s moved by L1 %d, L2 %.2f; declared L1 %d, L2 %d", label, s.Name, l1, l2, s.L1, s.L2)
+			}
+			if want, ok := exact[s.Name]; ok && l1 != want {
+				t.Errorf("%s: %s moved by L1 %d, want %d", label, s.Name, l1, want)
+			}
+		}
+	}
+	full := dpAggregates(t, db, capM, capR, capA)
+	exec(t, db, `DELETE FROM public.conversations WHERE id = 1`) // 1500 messages, 60 members
+	noHeavy := dpAggregates(t, db, capM, capR, capA)
+	// one conversation: one count out of each conversation histogram; its 20 kept
+	// messages out of the 7×24 cells and out of its member bucket's message count
+	check("without the heaviest conversation", full, noHeavy, map[string]int64{
+		"conversations.member_count": 1, "conversations.size_activity": 1, "conversations.activity": 1,
+		"messages.weekday_hour": capM, "read_receipts.messages_by_member_count": capM,
+		"users.username_length": 0, "users.account_age_days": 0,
+	})
+	exec(t, db, `DELETE FROM public.conversations WHERE id = 2`)
+	check("without the next heaviest", noHeavy, dpAggregates(t, db, capM, capR, capA), map[string]int64{"messages.weekday_hour": capM})
+	before := dpAggregates(t, db, capM, capR, capA)
+	exec(t, db, `DELETE FROM public.users WHERE id = 7`)
+	check("without one user row", before, dpAggregates(t, db, capM, capR, capA), map[string]int64{
+		"users.username_length": 1, "users.account_age_days": 1, "messages.weekday_hour": 0,
+	})
+}
+
+// exportDP runs shape.export_dp on q and returns the raw document or the error.
+func exportDP(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, window int, eps, delta float64) (string, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT shape.export_dp($1, '2025-10-22Z', $2, $3)::text`, window, eps, delta).Scan(&doc)
+	return doc, err
+}
+
+func spentNano(t *testing.T, db *sql.DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRow(`SELECT shape.dp_spent_nano()`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The ledger: eight sessions at once ask for eight different releases against a budget
+// that holds three and a half: exactly three are released, the others refused, and
+// the spent ρ is exactly three charges. A repeated request returns the stored
+// document at no cost, even with the budget spent. A release whose transaction rolls
+// back stays paid.
+func TestDPLedger(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	ctx := context.Background()
+	const eps, delta = 0.5, 1e-6
+	var charge int64
+	if err := db.QueryRow(`SELECT ceil(shape.dp_rho($1, $2) * 1e9)::bigint`, eps, delta).Scan(&charge); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, fmt.Sprintf(`UPDATE shape.policy SET dp_epsilon = shape.dp_epsilon(3.5 * %d / 1e9, 1e-6), dp_delta = 1e-6`, charge))
+
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	docs := make([]string, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			docs[i], errs[i] = exportDP(ctx, db, 7+i, eps, delta)
+		}()
+	}
+	wg.Wait()
+	ok, first := 0, -1
+	for i, err := range errs {
+		var pe *pgconn.PgError
+		switch {
+		case err == nil:
+			ok++
+			if first < 0 {
+				first = i
+			}
+		case errors.As(err, &pe) && pe.Code == "42501" && strings.Contains(pe.Message, "privacy budget is spent"):
+		default:
+			t.Errorf("session %d: %v, want a release or 42501 budget spent", i, err)
+		}
+	}
+	if ok != 3 {
+		t.Fatalf("%d releases, want 3 (budget 3.5 charges)", ok)
+	}
+	if got := spentNano(t, db); got != 3*charge {
+		t.Errorf("spent %d nano-ρ, want 3 × %d", got, charge)
+	}
+	var rows int
+	if err := db.QueryRow(`SELECT count(*) FROM shape.dp_ledger`).Scan(&rows); err != nil || rows != 3 {
+		t.Errorf("ledger rows %d (%v), want 3", rows, err)
+	}
+
+	// the same request again: the stored document, nothing charged
+	again, err := exportDP(ctx, db, 7+first, eps, delta)
+	if err != nil {
+		t.Fatalf("repeated request with the budget spent: %v", err)
+	}
+	if again != docs[first] {
+		t.Errorf("repeated request returned another document")
+	}
+	if got := spentNano(t, db); got != 3*charge {
+		t.Errorf("after the repeat: spent %d nano-ρ, want %d", got, 3*charge)
+	}
+
+	// rolled back: still paid, no ledger row
+	exec(t, db, fmt.Sprintf(`UPDATE shape.policy SET dp_epsilon = shape.dp_epsilon(4.5 * %d / 1e9, 1e-6)`, charge))
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exportDP(ctx, tx, 20, eps, delta); err != nil {
+		t.Fatalf("release in a transaction: %v", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := spentNano(t, db); got != 4*charge {
+		t.Errorf("after a rolled-back release: spent %d nano-ρ, want %d", got, 4*charge)
+	}
+	if _, err := exportDP(ctx, db, 21, eps, delta); err == nil {
+		t.Errorf("a fifth release passed a budget of 4.5 charges")
+	}
+	// the reader's view of the budget
+	var releases int64
+	var spentEps, budgetEps float64
+	if err := db.QueryRow(`SELECT releases, spent_epsilon, budget_epsilon FROM shape.v1_privacy_budget`).Scan(&releases, &spentEps, &budgetEps); err != nil {
+		t.Fatal(err)
+	}
+	wantEps := 4*float64(charge)/1e9 + 2*math.Sqrt(4*float64(charge)/1e9*math.Log(1e6))
+	if releases != 3 || math.Abs(spentEps-wantEps) > 1e-9 || spentEps > budgetEps {
+		t.Errorf("v1_privacy_budget: releases %d (want 3), spent ε %.6f (want %.6f, under the budget %.6f)", releases, spentEps, wantEps, budgetEps)
+	}
+}
+
+// The released document: it parses as a shape document, says how it was made, and as
+// shape_reader in differential_privacy mode it is the only export allowed. With a large
+// ε its totals sit near the exact ones.
+func TestDPExportDocument(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	dropUserFKs(t, db)
+	exec(t, db, heavyTailedSQL,
+		`UPDATE shape.policy SET mode = 'differential_privacy', dp_epsilon = 200000, dp_delta = 1e-6`)
+	conn := readerConn(t, db)
+	ctx := context.Background()
+	raw, err := exportDP(ctx, conn, 30, 100000, 1e-6)
+	if err != nil {
+		t.Fatalf("shape_reader: export_dp: %v", err)
+	}
+	doc, err := shape.Parse([]byte(raw))
+	if err != nil {
+		t.Fatalf("the DP document does not parse: %v", err)
+	}
+	p := doc.Privacy
+	if p == nil || p.Mode != shape.ModeDifferentialPrivacy || p.Epsilon != 100000 || p.Delta != 1e-6 || p.Unit != "conversation" ||
+		p.Caps["messages_per_conversation"] != 50 || len(p.Vectors) != 15 || p.ReleaseID < 1 {
+		t.Fatalf("privacy = %+v", p)
+	}
+	// σ² = ⌈Δ²·15 / (2ρ)⌉, and the vectors' ρ add up to at most the release's
+	var sumRho float64
+	for name, v := range p.Vectors {
+		want := int64(math.Max(1, math.Ceil(float64(v.L2Sensitivity*v.L2Sensitivity)*15/(2*p.Rho))))
+		if v.Sigma2 != want {
+			t.Errorf("%s: sigma2 %d, want %d", name, v.Sigma2, want)
+		}
+		sumRho += v.Rho
+	}
+	if sumRho > p.Rho*(1+1e-12) {
+		t.Errorf("the vectors cost ρ %.6g, more than the release's %.6g", sumRho, p.Rho)
+	}
+	wantRho := math.Pow(math.Sqrt(100000+math.Log(1e6))-math.Sqrt(math.Log(1e6)), 2)
+	if math.Abs(p.Rho-wantRho) > 1e-9*wantRho {
+		t.Errorf("ρ = %.12g, want %.12g", p.Rho, wantRho)
+	}
+	var users, convs, msgs int64
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM public.users), (SELECT count(*) FROM public.conversations),
+		(SELECT sum(least(n, 50)) FROM (SELECT count(*) n FROM public.messages GROUP BY conversation_id) s)`).Scan(&users, &convs, &msgs); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want int64
+		sigma     float64
+		bins      int
+	}{
+		{"users", doc.Users.TotalCount, users, 1, 33},
+		{"conversations", doc.Conversations.TotalCount, convs, 1, len(doc.Conversations.MemberCountHistogram)},
+		{"messages (capped at 50 per conversation)", doc.Messages.TotalCount, msgs, mustSigma(t, p, "messages.weekday_hour"), 168},
+	} {
+		// a sum of `bins` noisy counts (clamped at 0: the clamp only adds) within 6 SD
+		if tol := 6 * c.sigma * math.Sqrt(float64(c.bins)); c.got < c.want-int64(tol) || float64(c.got) > float64(c.want)+tol+float64(c.bins)*c.sigma {
+			t.Errorf("%s total %d, want %d ± %.0f", c.name, c.got, c.want, tol)
+		}
+	}
+	// k-anonymous exports are refused to shape_reader in this mode
+	wantDenied(t, conn, "42501", `SELECT shape.export(30, 10, '2025-10-22Z')::text`, "differential_privacy mode")
+	// and the budget view is readable
+	var releases int64
+	if err := conn.QueryRowContext(ctx, `SELECT releases FROM shape.v1_privacy_budget`).Scan(&releases); err != nil || releases != 1 {
+		t.Errorf("shape_reader: v1_privacy_budget releases %d (%v), want 1", releases, err)
+	}
+}
+
+func mustSigma(t *testing.T, p *shape.Privacy, name string) float64 {
+	t.Helper()
+	s, ok := p.Sigma(name)
+	if !ok {
+		t.Fatalf("no vector %s", name)
+	}
+	return s
+}
+
+// clopperPearson returns the exact binomial confidence bounds for k successes in n at
+// level 1 − 2α (each side α).
+func clopperPearson(k, n int, alpha float64) (lo, hi float64) {
+	if k > 0 {
+		lo = distuv.Beta{Alpha: float64(k), Beta: float64(n - k + 1)}.Quantile(alpha)
+	}
+	hi = 1
+	if k < n {
+		hi = distuv.Beta{Alpha: float64(k + 1), Beta: float64(n - k)}.Quantile(1 - alpha)
+	}
+	return lo, hi
+}
+
+// An empirical privacy test that can fail: the mechanism count + N_Z(0, σ²) on two
+// neighbouring counts (0 and 1, sensitivity 1), with σ² = 2 as the accountant would
+// choose for ρ = 1/4: (ε, δ) = (1/4 + 2√(ln(1/δ)/4), 10⁻³) = (2.88, 10⁻³). For the events
+// S_c = {output ≥ c}, c = 1 … 5, Clopper–Pearson bounds (α = 10⁻⁷ a side, so a correct
+// sampler fails with probability under 2·10⁻⁶) give a lower bound on the privacy
+// loss, ε̂ = ln((P̂₁(S)_lo − δ) / P̂₀(S)_hi); the test fails when ε̂ > ε. The same draws
+// with a neighbour 4 apart (a sensitivity the noise was not made for) must give ε̂ > ε:
+// the test has the power to see a mechanism whose noise is too small.
+func TestDPEmpiricalPrivacy(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Bare)
+	const sigma2, n, delta, alpha = 2, 20_000, 1e-3, 1e-7
+	rho := 1.0 / (2 * sigma2)
+	eps := rho + 2*math.Sqrt(rho*math.Log(1/delta))
+	d0 := gaussianDraws(t, db, sigma2, n) // M(D) = 0 + Z
+	d1 := gaussianDraws(t, db, sigma2, n) // M(D') = 1 + Z'
+	epsHat := func(shift int64) float64 {
+		best := math.Inf(-1)
+		for c := int64(1); c <= 5; c++ {
+			var k0, k1 int
+			for i := range d0 {
+				if d0[i] >= c {
+					k0++
+				}
+				if d1[i]+shift >= c {
+					k1++
+				}
+			}
+			lo1, _ := clopperPearson(k1, n, alpha)
+			_, hi0 := clopperPearson(k0, n, alpha)
+			if lo1-delta > 0 {
+				best = math.Max(best, math.Log((lo1-delta)/hi0))
+			}
+		}
+		return best
+	}
+	got, wrong := epsHat(1), epsHat(4)
+	t.Logf("σ² = %d, %d + %d draws: ε̂ ≥ %.3f at δ = %g (claimed ε = %.3f); a neighbour 4 apart: ε̂ ≥ %.3f", sigma2, n, n, got, delta, eps, wrong)
+	if got > eps {
+		t.Errorf("ε̂ = %.3f > ε = %.3f: the noise is smaller than the accountant assumes", got, eps)
+	}
+	if wrong <= eps {
+		t.Errorf("a neighbour 4 apart gives ε̂ = %.3f ≤ ε = %.3f: the test cannot see a privacy loss this large", wrong, eps)
+	}
+}
