@@ -161,16 +161,22 @@ type MessagesPerConversation struct {
 	HeavyRooms   HeavyRoomsReport `json:"heavy_rooms"`
 }
 
-// ContentLength: the text-length log-normal.
+// ContentLength: the text-length log-normal, or a mixture of 2–3 log-normals when BIC
+// prefers one (short replies and long posts).
 type ContentLength struct {
-	Distribution   string   `json:"distribution"`
-	Mu             float64  `json:"mu"`
-	Sigma          float64  `json:"sigma"`
-	ObservedMean   *float64 `json:"observed_mean"`
-	ObservedMedian *float64 `json:"observed_median"`
-	ModelMean      float64  `json:"model_mean"`
-	ModelMedian    float64  `json:"model_median"`
-	MediaRatio     float64  `json:"media_ratio"`
+	Distribution string  `json:"distribution"`
+	Mu           float64 `json:"mu"`
+	Sigma        float64 `json:"sigma"`
+	// Components of the chosen mixture (absent for a single log-normal).
+	Components []MixtureComponent `json:"components,omitempty"`
+	// Models are the 1-, 2- and 3-component fits with their log-likelihood, AIC and BIC;
+	// the chosen one has the smallest BIC.
+	Models         []LogNormalMixtureFit `json:"models,omitempty"`
+	ObservedMean   *float64              `json:"observed_mean"`
+	ObservedMedian *float64              `json:"observed_median"`
+	ModelMean      float64               `json:"model_mean"`
+	ModelMedian    float64               `json:"model_median"`
+	MediaRatio     float64               `json:"media_ratio"`
 }
 
 // InterArrival: the rate profile and the burst model.
@@ -426,7 +432,7 @@ func (f *fitter) counts() {
 		g := win.gof
 		g.Percentiles = f.percentiles(ap, func(p float64) float64 { return float64(dist.Quantile(win.model, p)) })
 		for _, pc := range g.Percentiles {
-			if pc.RelativeError > 0.2 {
+			if math.Abs(pc.RelativeError) > 0.2 {
 				f.warn("messages_per_conversation: the %s model's p%g is %g, the export's %g (%.0f%% off)", win.Distribution, pc.P*100, pc.Model, pc.Observed, pc.RelativeError*100)
 			}
 		}
@@ -478,7 +484,7 @@ func (f *fitter) counts() {
 	r.HeavyRooms = HeavyRoomsReport{Percentage: hr.Percentage, TrafficShare: hr.TrafficShare, ModelShare: hs.Share(1),
 		Multiplier: hr.Multiplier, Quantile: hs.Q}
 	r.ModelMean = hs.Mean(hr.Multiplier)
-	if r.ObservedMean > 0 && stats.RelativeError(r.ModelMean, r.ObservedMean) > 0.2 {
+	if r.ObservedMean > 0 && relOff(r.ModelMean, r.ObservedMean) > 0.2 {
 		f.warn("messages_per_conversation: the model's mean %.1f is %.0f%% off the export's %.1f messages per active conversation; generated conversation counts will be off by as much",
 			r.ModelMean, 100*stats.RelativeError(r.ModelMean, r.ObservedMean), r.ObservedMean)
 	}
@@ -503,26 +509,53 @@ func (f *fitter) percentiles(ps shape.Percentiles, q func(p float64) float64) []
 func (f *fitter) content() {
 	m := f.doc.Messages
 	r := &f.rep.FittedDistributions.ContentLength
-	r.Distribution = "log_normal"
 	r.ObservedMean, r.ObservedMedian = m.ContentLengthMean, m.ContentLengthMedian
 	tl := &f.sp.Messages.Content.TextLength
 	b := newBinned(m.ContentLengthHistogram)
-	fit, err := FitLogNormal(m.ContentLengthHistogram, 0)
+	choice, err := ChooseLengthModel(m.ContentLengthHistogram)
 	if err != nil {
 		f.fallback(FamilyContentLength, fmt.Errorf("$.messages.content_length_histogram: %w", err))
 	} else {
-		*tl = spec.LogNormal{Distribution: "log_normal", Mu: fit.Mu, Sigma: fit.Sigma, Max: topBound(b, shape.GridContentLength(), true)}
-		g := fit.GOF
-		l := LogNormal{Mu: fit.Mu, Sigma: fit.Sigma}
-		// Lengths are ⌊X⌋: the median of ⌊X⌋ is ⌊e^μ⌋, the mean ≈ E X − ½.
+		r.Models = choice.Candidates
+		best := choice.Candidates[choice.Chosen]
+		max := topBound(b, shape.GridContentLength(), true)
+		var model Model
+		var g GOF
+		if len(best.Components) == 1 {
+			// One component: the Nelder–Mead fit of the same likelihood (EM agrees to
+			// 1e-3; this keeps single-log-normal documents' specs as they were).
+			one, err := FitLogNormal(m.ContentLengthHistogram, 0)
+			if err != nil {
+				one = LogNormalFit{Mu: best.Components[0].Mu, Sigma: best.Components[0].Sigma, GOF: best.GOF}
+			}
+			*tl = spec.LogNormal{Distribution: spec.DistLogNormal, Mu: one.Mu, Sigma: one.Sigma, Max: max}
+			model, g = LogNormal{Mu: one.Mu, Sigma: one.Sigma}, one.GOF
+		} else {
+			*tl = spec.LogNormal{Distribution: spec.DistLogNormalMixture, Max: max}
+			for _, c := range best.Components {
+				tl.Components = append(tl.Components, spec.LogNormalComponent{Weight: c.Weight, Mu: c.Mu, Sigma: c.Sigma})
+			}
+			tl.Mu, tl.Sigma = mixtureLogMoments(best.Components)
+			r.Components = best.Components
+			model, g = best.Model(), best.GOF
+		}
+		// Lengths are ⌊X⌋: the model's median length is ⌊median of X⌋.
 		g.Percentiles = f.percentiles(shape.Percentiles{P50: m.ContentLengthMedian}, func(p float64) float64 {
-			return math.Floor(QuantileReal(l, p, 1e9))
+			return math.Floor(QuantileReal(model, p, 1e9))
 		})
 		f.rep.GoodnessOfFit[FamilyContentLength] = &g
 	}
+	r.Distribution = tl.Distribution
 	r.Mu, r.Sigma = tl.Mu, tl.Sigma
+	// The mean of ⌊X⌋ is E X − ½ to within the rounding's variation.
+	r.ModelMean = -0.5
+	for _, c := range tl.Mixture() {
+		r.ModelMean += c.Weight * LogNormal{Mu: c.Mu, Sigma: c.Sigma, Max: tl.Max}.Moment(1)
+	}
 	r.ModelMedian = math.Floor(math.Exp(tl.Mu))
-	r.ModelMean = LogNormal{Mu: tl.Mu, Sigma: tl.Sigma, Max: tl.Max}.Moment(1) - 0.5
+	if tl.Distribution == spec.DistLogNormalMixture {
+		r.ModelMedian = math.Floor(QuantileReal(lengthModel(*tl), 0.5, 1e9))
+	}
 	if m.MediaRatio != nil {
 		f.sp.Messages.Content.MediaRatio = *m.MediaRatio
 	} else {
@@ -545,7 +578,7 @@ func (f *fitter) timing() {
 	r.MeanLambdaPeak, r.MeanLambdaTrough = ia.MeanLambdaPeak, ia.MeanLambdaTrough
 	r.PeakTroughRatio, r.WeekdayWeekendRatio = ProfileRatios(ia.WeekdayHourWeights)
 	r.ObservedWeekdayWeekendRatio = m.WeekdayWeekendRatio
-	if m.WeekdayWeekendRatio != nil && stats.RelativeError(r.WeekdayWeekendRatio, *m.WeekdayWeekendRatio) > 0.1 {
+	if m.WeekdayWeekendRatio != nil && relOff(r.WeekdayWeekendRatio, *m.WeekdayWeekendRatio) > 0.1 {
 		f.warn("time profile: the profile's weekday/weekend ratio %.2f is off the export's %.2f", r.WeekdayWeekendRatio, *m.WeekdayWeekendRatio)
 	}
 
@@ -584,18 +617,18 @@ func (f *fitter) timing() {
 			f.heavy, f.heavyMult, b.ContinueProbability, b.MeanGapSeconds, window)
 		r.SpacingShapeAtBound = !ok
 		r.ChainBurstCoefficient = r.WindowSpacingBurstCoefficient
-		wsErr := stats.RelativeError(r.WindowSpacingBurstCoefficient, target)
-		if r.RenewalBurstCoefficient != nil && wsErr > 0.2 && stats.RelativeError(renewal, target) < wsErr {
+		wsErr := relOff(r.WindowSpacingBurstCoefficient, target)
+		if r.RenewalBurstCoefficient != nil && wsErr > 0.2 && relOff(renewal, target) < wsErr {
 			b.StartModel, r.ChainBurstCoefficient = spec.StartModelRenewal, renewal
 		}
 		if !ok && b.StartModel == spec.StartModelWindowSpacing {
 			f.warn("inter_arrival: no burst spacing shape in [%g, %g] gives the export's burst coefficient %.2f; the closest, κ = %g, gives %.2f",
 				MinSpacingShape, MaxSpacingShape, target, b.SpacingShape, r.WindowSpacingBurstCoefficient)
 		}
-		if err == nil && stats.RelativeError(r.MixtureBurstCoefficient, target) > 0.2 {
+		if err == nil && relOff(r.MixtureBurstCoefficient, target) > 0.2 {
 			f.warn("inter_arrival: the fitted mixture's CV %.2f is off the export's burst coefficient %.2f", r.MixtureBurstCoefficient, target)
 		}
-		if stats.RelativeError(r.ChainBurstCoefficient, target) > 0.2 {
+		if relOff(r.ChainBurstCoefficient, target) > 0.2 {
 			f.warn("inter_arrival: the generator's chain gives a gap CV of %.2f (%s start model; window spacing %.2f, renewal %s) against the export's burst coefficient %.2f",
 				r.ChainBurstCoefficient, b.StartModel, r.WindowSpacingBurstCoefficient, optCV(r.RenewalBurstCoefficient), target)
 		}
@@ -607,6 +640,31 @@ func (f *fitter) timing() {
 	r.SpacingShape = b.SpacingShape
 	r.StartModel = b.StartModel
 }
+
+// mixtureLogMoments returns the mean and standard deviation of ln X under a log-normal
+// mixture: Σ w μ and √(Σ w (σ² + μ²) − (Σ w μ)²).
+func mixtureLogMoments(cs []MixtureComponent) (mu, sigma float64) {
+	var m2 float64
+	for _, c := range cs {
+		mu += c.Weight * c.Mu
+		m2 += c.Weight * (c.Sigma*c.Sigma + c.Mu*c.Mu)
+	}
+	return mu, math.Sqrt(math.Max(m2-mu*mu, 0))
+}
+
+// lengthModel is the spec's text-length law (log-normal or mixture) as a Model.
+func lengthModel(l spec.LogNormal) Model {
+	mix := Mixture{}
+	for _, c := range l.Mixture() {
+		mix.Weights = append(mix.Weights, c.Weight)
+		mix.Components = append(mix.Components, LogNormal{Mu: c.Mu, Sigma: c.Sigma})
+	}
+	return mix
+}
+
+// relOff is how far got is from want, as an absolute relative error |got − want|/|want|:
+// a model that undershoots is as wrong as one that overshoots.
+func relOff(got, want float64) float64 { return math.Abs(stats.RelativeError(got, want)) }
 
 // optCV formats an optional CV for a message.
 func optCV(cv *float64) string {
@@ -639,7 +697,7 @@ func (f *fitter) reads() {
 		mix := df.Model()
 		g.Percentiles = f.percentiles(rr.DelayPercentilesSeconds, func(p float64) float64 { return QuantileReal(mix, p, 1e10) })
 		for _, pc := range g.Percentiles {
-			if pc.RelativeError > 0.2 {
+			if math.Abs(pc.RelativeError) > 0.2 {
 				f.warn("read_timing: the mixture's p%g delay is %.0f s, the export's %.0f s", pc.P*100, pc.Model, pc.Observed)
 			}
 		}

@@ -3,6 +3,7 @@ package fit
 import (
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func TestFitFallsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := spec.Default()
-	if sp.Messages.Content.TextLength != def.Messages.Content.TextLength {
+	if !reflect.DeepEqual(sp.Messages.Content.TextLength, def.Messages.Content.TextLength) {
 		t.Errorf("text length %+v, want the default's %+v", sp.Messages.Content.TextLength, def.Messages.Content.TextLength)
 	}
 	if sp.Messages.PerConversationDistribution != def.Messages.PerConversationDistribution || sp.Conversations.HeavyRooms != def.Conversations.HeavyRooms {
@@ -279,5 +280,38 @@ func TestFitReadersByMemberCount(t *testing.T) {
 		if (w.per == 0) != (g.ReceiptsPerReadMessage == nil) || (w.per != 0 && *g.ReceiptsPerReadMessage != w.per) {
 			t.Errorf("bucket %d+: receipts per read message %v, want %v (0: null)", w.min, g.ReceiptsPerReadMessage, w.per)
 		}
+	}
+}
+
+// TestUndershootWarns: a model that undershoots the export is as wrong as one that
+// overshoots. With the example's burst coefficient raised to 30, no spacing shape
+// reaches it (κ at its lower bound gives about 17): the chain's gap CV is 40% under the
+// export's, and fit must say so. The signed comparison it once made (error > 0.2)
+// never fired for an undershoot; that is how a real archive's gap CV of 6.5 against
+// 14.5 went unreported.
+func TestUndershootWarns(t *testing.T) {
+	t.Parallel()
+	d := example(t)
+	bc := 30.0
+	d.Messages.BurstCoefficient = &bc
+	rep, _, err := Fit(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := rep.FittedDistributions.InterArrival.ChainBurstCoefficient
+	if !(chain < 0.8*bc) {
+		t.Fatalf("chain CV %.2f: the case no longer undershoots by more than 20%%; pick a larger target", chain)
+	}
+	found := false
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "the generator's chain gives a gap CV of") && strings.Contains(w, "burst coefficient 30.00") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning that the chain's gap CV %.2f undershoots the export's 30; warnings: %q", chain, rep.Warnings)
+	}
+	if got := relOff(8, 10); math.Abs(got-0.2) > 1e-12 {
+		t.Errorf("relOff(8, 10) = %g, want 0.2", got)
 	}
 }

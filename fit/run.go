@@ -179,7 +179,16 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if cl.ObservedMedian != nil {
 		median = fmt.Sprintf("%.0f", *cl.ObservedMedian)
 	}
-	fmt.Fprintf(w, "Content length log-normal: μ=%.2f, σ=%.2f (mean=%s, median=%s)\n", cl.Mu, cl.Sigma, mean, median)
+	if len(cl.Components) > 0 {
+		parts := make([]string, len(cl.Components))
+		for i, c := range cl.Components {
+			parts[i] = fmt.Sprintf("%.0f%% μ=%.2f σ=%.2f", 100*c.Weight, c.Mu, c.Sigma)
+		}
+		fmt.Fprintf(w, "Content length log-normal mixture (%d components, by BIC): %s (mean=%s, median=%s)\n",
+			len(cl.Components), strings.Join(parts, "; "), mean, median)
+	} else {
+		fmt.Fprintf(w, "Content length log-normal: μ=%.2f, σ=%.2f (mean=%s, median=%s)\n", cl.Mu, cl.Sigma, mean, median)
+	}
 	fmt.Fprintf(w, "Inter-arrival exponential: λ_peak=%.4f, λ_trough=%.4f\n", ia.MeanLambdaPeak, ia.MeanLambdaTrough)
 	atBound := ""
 	if ia.SpacingShapeAtBound {

@@ -162,7 +162,7 @@ func TestSampleFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.ManifestVersion != "1" || m.ShapeVersion != "1" || m.WindowDays != 30 || m.K != 10 ||
+	if m.ManifestVersion != "1" || m.ShapeVersion != shape.Version || m.WindowDays != 30 || m.K != 10 ||
 		!m.AsOf.Equal(fixtureAsOf) || !m.ExtractedAt.Equal(fixtureAsOf) ||
 		m.ShapeFile != "shape-metrics-fixture.json" || !strings.HasPrefix(m.LoaderVersion, "pgshape loader") {
 		t.Errorf("manifest header %+v", m)
@@ -262,7 +262,7 @@ func TestSampleManifestSalts(t *testing.T) {
 	}
 	// Re-pointing one view changes its token and only its token.
 	testdb.Exec(t, url, `CREATE OR REPLACE VIEW shape_source.conversation_members AS
-		SELECT m.conversation_id FROM public.conversation_members m WHERE m.joined_at IS NOT NULL`)
+		SELECT m.conversation_id, m.user_id FROM public.conversation_members m WHERE m.joined_at IS NOT NULL`)
 	d4 := t.TempDir()
 	sampleFixture(t, url, d4, testSalt)
 	m4 := read(d4)
@@ -321,7 +321,8 @@ func TestSampleTransactionSettings(t *testing.T) {
 		       (m.media_kind IS NOT NULL) AS has_media,
 		       CASE WHEN current_setting('transaction_isolation') = 'repeatable read'
 		             AND current_setting('transaction_read_only') = 'on'
-		             AND current_setting('statement_timeout') = '2min' THEN 7 ELSE 70 END AS content_length
+		             AND current_setting('statement_timeout') = '2min' THEN 7 ELSE 70 END AS content_length,
+		       m.sender_id
 		FROM public.messages m`)
 	dir := t.TempDir()
 	var out bytes.Buffer

@@ -31,6 +31,8 @@ func TestGridsMatchGo(t *testing.T) {
 		"grid_attachment_size_bytes": shape.GridAttachmentSizeBytes(),
 		"grid_joint_member":          shape.JointMemberBuckets,
 		"grid_joint_activity":        shape.JointActivityBuckets,
+		"grid_small_count":           shape.GridSmallCount(),
+		"grid_lifetime_seconds":      shape.GridLifetimeSeconds(),
 	}
 	for name, want := range cases {
 		var raw string
@@ -70,7 +72,9 @@ func TestKHistogram(t *testing.T) {
 		// "0" closes at 5; the trailing group 0+0+1 < 5 merges into the group below.
 		{"trailing group merges down", "{0,1,2,3}", "{5,0,0,1}", 5, map[string]int64{"0": 6}, 3},
 		// empty buckets count as under k and merge upward.
-		{"zeros merge up", "{0,1,2}", "{0,0,7}", 3, map[string]int64{"0": 7}, 2},
+		// Leading empty buckets are dropped (version 2), so the first key is the data's.
+		{"leading zeros dropped", "{0,1,2}", "{0,0,7}", 3, map[string]int64{"2": 7}, 2},
+		{"inner zeros merge up", "{1,2,3,4}", "{3,0,0,7}", 3, map[string]int64{"1": 3, "2": 7}, 2},
 		{"every bucket at k", "{0,1,2}", "{3,3,3}", 3, map[string]int64{"0": 3, "1": 3, "2": 3}, 0},
 		{"large keys without exponent", "{0,10000000000}", "{3,3}", 3, map[string]int64{"0": 3, "10000000000": 3}, 0},
 		// 2 < 3 then 2+2 = 4 closes "1"; 9 closes "3"; the trailing 1 joins "3".
@@ -126,16 +130,17 @@ FROM generate_series(1, 12) i;
 INSERT INTO public.read_receipts
 SELECT i, 2, timestamptz '2025-10-20 00:00:30Z' + make_interval(hours => i - 1) FROM generate_series(1, 11) i;`)
 	// usernames: 'aaaaa1'…'aaaaa9' are 6 long, 'aaaaa10'…'aaaaa12' 7; 'bbbbbbbb13'…'15'
-	// are 10; 'bbb…b16'…'24' are 22. Walk with k = 10: 0…6 holds 9, 7 adds 3 → "0":12;
+	// are 10; 'bbb…b16'…'24' are 22. Walk with k = 10: empty 0…5 dropped, 6 holds 9,
+	// 7 adds 3 → "6":12;
 	// 8…22 holds 3 + 9 → "8":12; 23…32 empty, merged below. 33 − 2 = 31 merged.
-	// Ages 100 d (bucket 90): 0…90 → "0":24, the rest merged below: 17 − 1 = 16.
+	// Ages 100 d (bucket 90): empty 0…60 dropped, "90":24, the rest merged below: 17 − 1 = 16.
 	raw, doc := export(t, db, 7, 10, fixtureAsOf)
 	f := fields(t, raw)
 	if doc.Users.TotalCount != 24 {
 		t.Errorf("users.total_count = %d, want 24", doc.Users.TotalCount)
 	}
-	wantHist(t, f, "users", "username_length_histogram", map[string]int64{"0": 12, "8": 12})
-	wantHist(t, f, "users", "account_age_days_histogram", map[string]int64{"0": 24})
+	wantHist(t, f, "users", "username_length_histogram", map[string]int64{"6": 12, "8": 12})
+	wantHist(t, f, "users", "account_age_days_histogram", map[string]int64{"90": 24})
 	wantSuppressed(t, "users", doc.Users.Suppressed, 31+16, 0)
 
 	// conversations: 1 conversation → every histogram {} (all buckets gone), type mix
@@ -155,7 +160,8 @@ SELECT i, 2, timestamptz '2025-10-20 00:00:30Z' + make_interval(hours => i - 1) 
 	// messages: 12, one per hour Mon 00…11, 10 characters, no media. Mean 10 (12 ≥ 10);
 	// median needs 12·0.5 ≥ 10 → null; media ratio 0/12. Every hour and 7×24 cell holds
 	// ≤ 1 → 24 + 168 nulls; no weekend message → ratio null. 11 gaps of 3600 s → mean
-	// 3600, burst 0 (11 ≥ 10). Content "0":12 and gaps "0":11 keep one bucket each.
+	// 3600, burst 0 (11 ≥ 10). Content "10":12 and gaps "3163":11 keep one bucket each
+	// (the empty buckets below them dropped).
 	m := doc.Messages
 	wantFloat(t, "content_length_mean", m.ContentLengthMean, f64(10))
 	wantFloat(t, "content_length_median", m.ContentLengthMedian, nil)
@@ -163,8 +169,8 @@ SELECT i, 2, timestamptz '2025-10-20 00:00:30Z' + make_interval(hours => i - 1) 
 	wantFloat(t, "weekday_weekend_ratio", m.WeekdayWeekendRatio, nil)
 	wantFloat(t, "inter_arrival_mean_seconds", m.InterArrivalMeanSeconds, f64(3600))
 	wantFloat(t, "burst_coefficient", m.BurstCoefficient, f64(0))
-	wantHist(t, f, "messages", "content_length_histogram", map[string]int64{"0": 12})
-	wantHist(t, f, "messages", "inter_arrival_histogram_seconds", map[string]int64{"0": 11})
+	wantHist(t, f, "messages", "content_length_histogram", map[string]int64{"10": 12})
+	wantHist(t, f, "messages", "inter_arrival_histogram_seconds", map[string]int64{"3163": 11})
 	for h, v := range m.HourlyDistribution {
 		if v != nil {
 			t.Errorf("hourly_distribution[%d] = %d, want null", h, *v)
@@ -174,13 +180,13 @@ SELECT i, 2, timestamptz '2025-10-20 00:00:30Z' + make_interval(hours => i - 1) 
 		len(shape.GridContentLength())-1+len(shape.GridInterArrivalSeconds())-1, 1+24+168+1)
 
 	// receipts: 11, 30 s each. read_rate 11/12; per read message 11/11 (11 ≥ 10);
-	// immediate 1; percentiles need n·0.5 = 5.5 ≥ 10 → 5 nulls. "0":11, 30 merged.
+	// immediate 1; percentiles need n·0.5 = 5.5 ≥ 10 → 5 nulls. "0.5":11, 30 merged.
 	r := doc.ReadReceipts
 	wantFloat(t, "read_rate", r.ReadRate, f64(11.0/12))
 	wantFloat(t, "receipts_per_read_message", r.ReceiptsPerReadMessage, f64(1))
 	wantFloat(t, "immediate_percentage", r.ImmediatePercentage, f64(1))
 	wantFloat(t, "delay p50", r.DelayPercentilesSeconds.P50, nil)
-	wantHist(t, f, "read_receipts", "delay_histogram_minutes", map[string]int64{"0": 11})
+	wantHist(t, f, "read_receipts", "delay_histogram_minutes", map[string]int64{"0.5": 11})
 	// by member bucket: the one conversation has 2 members, so "2" holds 12 window
 	// messages and 11 read ones (both ≥ 10): 11/12 and 1; the other 7 buckets have no
 	// message, 2 nulls each.
@@ -258,7 +264,7 @@ func TestExportKeysAndGuideFields(t *testing.T) {
 	if strings.Join(keys, " ") != want {
 		t.Errorf("top-level keys = %v, want %s", keys, want)
 	}
-	if string(top["privacy_level"]) != `"ANONYMIZED_SHAPE_ONLY"` || string(top["shape_version"]) != `"1"` {
+	if string(top["privacy_level"]) != `"ANONYMIZED_SHAPE_ONLY"` || string(top["shape_version"]) != `"2"` {
 		t.Errorf("privacy_level %s shape_version %s", top["privacy_level"], top["shape_version"])
 	}
 	f := fields(t, raw)

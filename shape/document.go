@@ -25,12 +25,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 )
 
-// Version is the shape_version this code reads and writes.
-const Version = "1"
+// Version is the shape_version this code writes: "2" adds the shape of people and of
+// time (Users.Senders, Users.Memberships, Conversations.Threads).
+const Version = "2"
+
+// ReadableVersions are the shape_versions Parse accepts: a version-1 document has no
+// version-2 families (their fields stay nil, and fit and validate fall back).
+var ReadableVersions = []string{"1", "2"}
 
 // PrivacyLevel is the only privacy_level a shape document may carry.
 const PrivacyLevel = "ANONYMIZED_SHAPE_ONLY"
@@ -76,6 +82,63 @@ type Users struct {
 	UsernameLengthHistogram Histogram  `json:"username_length_histogram"`
 	AccountAgeDaysHistogram Histogram  `json:"account_age_days_histogram"`
 	Suppressed              Suppressed `json:"suppressed"`
+	// Senders is who sends (version 2; nil in a version-1 document, or when the source
+	// contract has no sender identity).
+	Senders *Senders `json:"senders,omitempty"`
+	// Memberships is how many conversations each user is in (version 2; nil as above
+	// when the contract has no member identity).
+	Memberships *Memberships `json:"memberships,omitempty"`
+}
+
+// TopShare is the share of the window's messages sent by the busiest 1%, 5% and 10% of
+// active senders (ceil(p·n) senders) and by the busiest 10; null when that set is
+// smaller than k.
+type TopShare struct {
+	Top1Pct  *float64 `json:"top_1pct"`
+	Top5Pct  *float64 `json:"top_5pct"`
+	Top10Pct *float64 `json:"top_10pct"`
+	Top10    *float64 `json:"top_10"`
+}
+
+// Senders: the window's messages per active sender (a user with at least one window
+// message).
+type Senders struct {
+	ActiveSenders                int64       `json:"active_senders"`
+	MessagesPerSenderPercentiles Percentiles `json:"messages_per_sender_percentiles"`
+	// MessagesPerSenderHistogram is on GridActivity.
+	MessagesPerSenderHistogram Histogram  `json:"messages_per_sender_histogram"`
+	TopShare                   TopShare   `json:"top_share"`
+	Suppressed                 Suppressed `json:"suppressed"`
+}
+
+// Memberships: conversations per user (membership degree, 0 included) over the users
+// and conversations created before the as-of time.
+type Memberships struct {
+	Users                           int64       `json:"users"`
+	ConversationsPerUserPercentiles Percentiles `json:"conversations_percentiles"`
+	// ConversationsPerUserHistogram is on GridSmallCount.
+	ConversationsPerUserHistogram Histogram  `json:"conversations_histogram"`
+	Suppressed                    Suppressed `json:"suppressed"`
+}
+
+// Threads: the active conversations' senders, lifetime and gaps in the window.
+type Threads struct {
+	ActiveConversations int64 `json:"active_conversations"`
+	// SendersPerConversationHistogram counts distinct senders per active conversation
+	// on GridSmallCount (1 and 2 are buckets of their own); absent without sender
+	// identity.
+	SendersPerConversationHistogram Histogram `json:"senders_per_conversation_histogram,omitempty"`
+	// SingleSenderShare is the share of active conversations with exactly one sender.
+	SingleSenderShare *float64 `json:"single_sender_share"`
+	// LifetimeHistogramSeconds: last minus first window message of each active
+	// conversation, on GridLifetimeSeconds (0 for a single message).
+	LifetimeHistogramSeconds   Histogram   `json:"lifetime_histogram_seconds"`
+	LifetimePercentilesSeconds Percentiles `json:"lifetime_percentiles_seconds"`
+	// Gaps counts the gaps between consecutive window messages of a conversation (the
+	// inter-arrival histogram's), GapPercentilesSeconds their exact percentiles.
+	Gaps                  int64       `json:"gaps"`
+	GapPercentilesSeconds Percentiles `json:"gap_percentiles_seconds"`
+	Suppressed            Suppressed  `json:"suppressed"`
 }
 
 // TypeMix is the conversation type mix by member count: one_to_one (exactly 2),
@@ -109,6 +172,8 @@ type Conversations struct {
 	// inactive) → count; a cell under k is null.
 	SizeActivityHistogram map[string]map[string]*int64 `json:"size_activity_histogram"`
 	Suppressed            Suppressed                   `json:"suppressed"`
+	// Threads is the shape of threads in time (version 2; nil in a version-1 document).
+	Threads *Threads `json:"threads,omitempty"`
 }
 
 // Messages: messages created in the window [as_of − window_days, as_of).
@@ -197,10 +262,10 @@ func Parse(data []byte) (*Document, error) {
 		return nil, fmt.Errorf("%w: $.shape_version is missing (is this a shape document written by `loader sample`?)", ErrInvalid)
 	} else {
 		var s string
-		if err := json.Unmarshal(v, &s); err != nil || s != Version {
+		if err := json.Unmarshal(v, &s); err != nil || !slices.Contains(ReadableVersions, s) {
 			var one bytes.Buffer
 			_ = json.Compact(&one, v) // v is valid JSON: it was just decoded
-			return nil, fmt.Errorf("%w: $.shape_version is %s, this loader reads %q", ErrInvalid, one.Bytes(), Version)
+			return nil, fmt.Errorf("%w: $.shape_version is %s, this loader reads %q", ErrInvalid, one.Bytes(), ReadableVersions)
 		}
 	}
 	for _, k := range []string{"users", "conversations", "messages", "read_receipts", "attachments"} {
@@ -299,6 +364,15 @@ func (d *Document) Validate() error {
 		"$.read_receipts.immediate_percentage":          d.ReadReceipts.ImmediatePercentage,
 		"$.read_receipts.near_term_percentage":          d.ReadReceipts.NearTermPercentage,
 		"$.read_receipts.delayed_percentage":            d.ReadReceipts.DelayedPercentage,
+	}
+	if t := d.Conversations.Threads; t != nil {
+		ratios["$.conversations.threads.single_sender_share"] = t.SingleSenderShare
+	}
+	if u := d.Users.Senders; u != nil {
+		ts := u.TopShare
+		for name, v := range map[string]*float64{"top_1pct": ts.Top1Pct, "top_5pct": ts.Top5Pct, "top_10pct": ts.Top10Pct, "top_10": ts.Top10} {
+			ratios["$.users.senders.top_share."+name] = v
+		}
 	}
 	for path, v := range ratios {
 		if v != nil && (*v < 0 || *v > 1) {

@@ -65,6 +65,16 @@ func GridDelayMinutes() []float64 {
 // GridAttachmentSizeBytes: 0, then LogGrid(1, 1e10).
 func GridAttachmentSizeBytes() []float64 { return append([]float64{0}, LogGrid(1, 1e10)...) }
 
+// GridSmallCount: conversations per user and distinct senders per conversation: exact
+// counts 0…20 (1 and 2 apart), then roughly logarithmic.
+func GridSmallCount() []float64 {
+	return append(linear(0, 20), 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 5000, 10000)
+}
+
+// GridLifetimeSeconds: a conversation's first to last window message, in seconds: 0,
+// then LogGrid(1, 1e8) (about three years).
+func GridLifetimeSeconds() []float64 { return append([]float64{0}, LogGrid(1, 1e8)...) }
+
 // Member-count buckets and activity buckets of the joint size × activity histogram
 // (conversations.size_activity_histogram), as lower bounds.
 var (

@@ -98,7 +98,7 @@ func TestParseNamesTheJSONPath(t *testing.T) {
 	cases := map[string]string{
 		`{`:   "$ is not valid JSON (line 1",
 		`[1]`: "$ is not a JSON object",
-		strings.Replace(string(valid), `"shape_version":"1"`, `"shape_version":"9"`, 1):                            "$.shape_version",
+		strings.Replace(string(valid), `"shape_version":"2"`, `"shape_version":"9"`, 1):                            "$.shape_version",
 		strings.Replace(string(valid), `"media_ratio":0.163`, `"media_ratio":1.63`, 1):                             "$.messages.media_ratio",
 		strings.Replace(string(valid), `"privacy_level":"ANONYMIZED_SHAPE_ONLY"`, `"privacy_level":"RAW"`, 1):      "$.privacy_level",
 		strings.Replace(string(valid), `"attachments":{`, `"attachmentz":{`, 1):                                    "$.attachments is missing",
@@ -122,4 +122,39 @@ func minimal() []byte {
 		panic(err)
 	}
 	return bytes.TrimSpace(buf.Bytes())
+}
+
+// A version-1 document (testdata/shape-example.json) still reads, without the
+// version-2 families; the version-2 families round-trip through Write and Parse.
+func TestReadsVersionOneAndTwo(t *testing.T) {
+	t.Parallel()
+	d, err := shape.ReadFile("../testdata/shape-example.json")
+	if err != nil {
+		t.Fatalf("version-1 example: %v", err)
+	}
+	if d.ShapeVersion != "1" || d.Users.Senders != nil || d.Users.Memberships != nil || d.Conversations.Threads != nil {
+		t.Fatalf("version %q senders %v memberships %v threads %v, want version 1 without the version-2 families",
+			d.ShapeVersion, d.Users.Senders, d.Users.Memberships, d.Conversations.Threads)
+	}
+	d.ShapeVersion = shape.Version
+	d.Users.Senders = &shape.Senders{ActiveSenders: 20, TopShare: shape.TopShare{Top10: shape.Float(0.74)},
+		MessagesPerSenderHistogram: shape.FromEdges([]float64{1, 10}, []int64{12, 8})}
+	d.Conversations.Threads = &shape.Threads{ActiveConversations: 5, SingleSenderShare: shape.Float(0.4),
+		SendersPerConversationHistogram: shape.FromEdges([]float64{1, 2}, []int64{2, 3})}
+	var buf bytes.Buffer
+	if err := d.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := shape.Parse(buf.Bytes())
+	if err != nil {
+		t.Fatalf("version-2 round trip: %v", err)
+	}
+	if back.Users.Senders.ActiveSenders != 20 || *back.Users.Senders.TopShare.Top10 != 0.74 ||
+		back.Conversations.Threads.SendersPerConversationHistogram.Total() != 5 || back.Users.Memberships != nil {
+		t.Errorf("round trip lost the version-2 families: %+v %+v", back.Users.Senders, back.Conversations.Threads)
+	}
+	bad := bytes.Replace(buf.Bytes(), []byte(`"single_sender_share": 0.4`), []byte(`"single_sender_share": 4`), 1)
+	if _, err := shape.Parse(bad); err == nil || !strings.Contains(err.Error(), "$.conversations.threads.single_sender_share") {
+		t.Errorf("single_sender_share 4: error %v, want one naming the path", err)
+	}
 }

@@ -145,8 +145,32 @@ func (v *validator) histogram(path string, h shape.Histogram) {
 }
 
 func (v *validator) logNormal(path string, l LogNormal) {
-	if l.Distribution != "log_normal" {
-		v.fail(path+".distribution", "is %q, want \"log_normal\"", l.Distribution)
+	switch l.Distribution {
+	case DistLogNormal:
+		if len(l.Components) > 0 {
+			v.fail(path+".components", "are set for a %q, want them only with %q", DistLogNormal, DistLogNormalMixture)
+		}
+	case DistLogNormalMixture:
+		if n := len(l.Components); n < 2 || n > 3 {
+			v.fail(path+".components", "has %d components, want 2 or 3", n)
+		}
+		var sum float64
+		for i, c := range l.Components {
+			cp := fmt.Sprintf("%s.components[%d]", path, i)
+			if !(c.Weight > 0 && c.Weight <= 1) {
+				v.fail(cp+".weight", "is %g, want a weight in (0, 1]", c.Weight)
+			}
+			if !finite(c.Mu) {
+				v.fail(cp+".mu", "is %g, want a finite number", c.Mu)
+			}
+			v.positive(cp+".sigma", c.Sigma)
+			sum += c.Weight
+		}
+		if len(l.Components) > 0 && math.Abs(sum-1) > 1e-6 {
+			v.fail(path+".components", "have weights summing to %g, want 1", sum)
+		}
+	default:
+		v.fail(path+".distribution", "is %q, want %q or %q", l.Distribution, DistLogNormal, DistLogNormalMixture)
 	}
 	if !finite(l.Mu) {
 		v.fail(path+".mu", "is %g, want a finite number", l.Mu)

@@ -200,3 +200,38 @@ func TestBurstStartModel(t *testing.T) {
 		t.Fatalf("window_spacing without gap_mu/gap_sigma: %v", err)
 	}
 }
+
+// TestTextLengthMixture: a 2-component mixture reads and validates; its components'
+// weights must sum to 1, there must be 2 or 3 of them, and a plain log-normal carries
+// none. Each error names the JSON path.
+func TestTextLengthMixture(t *testing.T) {
+	t.Parallel()
+	mix := `"text_length": {"distribution": "log_normal_mixture", "mu": 3.9, "sigma": 1.7, "max": 4000,
+	  "components": [{"weight": 0.6, "mu": 2.3, "sigma": 0.6}, {"weight": 0.4, "mu": 5.5, "sigma": 0.8}]}`
+	in := strings.Replace(validJSON, `"text_length": {"distribution": "log_normal", "mu": 3.8, "sigma": 0.8, "max": 4000}`, mix, 1)
+	s, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatalf("a valid mixture is refused: %v", err)
+	}
+	if m := s.Messages.Content.TextLength.Mixture(); len(m) != 2 || m[1].Mu != 5.5 || m[0].Weight != 0.6 {
+		t.Fatalf("components read as %+v", m)
+	}
+	if m := s.Attachments.SizeBytes.Mixture(); len(m) != 1 || m[0].Weight != 1 || m[0].Mu != 12 {
+		t.Fatalf("a plain log-normal's Mixture() = %+v, want one component of weight 1", m)
+	}
+	for name, tc := range map[string]struct{ from, to, path string }{
+		"weights":      {`"weight": 0.4`, `"weight": 0.3`, "$.messages.content.text_length.components"},
+		"one":          {`, {"weight": 0.4, "mu": 5.5, "sigma": 0.8}`, ``, "$.messages.content.text_length.components"},
+		"sigma":        {`"sigma": 0.8}]`, `"sigma": 0}]`, "$.messages.content.text_length.components[1].sigma"},
+		"distribution": {`"log_normal_mixture"`, `"log_normal"`, "$.messages.content.text_length.components"},
+	} {
+		_, err := Parse([]byte(strings.Replace(in, tc.from, tc.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.path) {
+			t.Errorf("%s: error %v, want one naming %s", name, err, tc.path)
+		}
+	}
+	s.Messages.Content.TextLength.ShiftLog(0.5)
+	if tl := s.Messages.Content.TextLength; tl.Mu != 4.4 || tl.Components[0].Mu != 2.8 || tl.Components[1].Mu != 6 {
+		t.Errorf("ShiftLog(0.5) gave %+v", tl)
+	}
+}

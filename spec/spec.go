@@ -136,11 +136,46 @@ func (c CountModel) Law() dist.Discrete {
 }
 
 // LogNormal is a continuous log-normal: ln X ~ N(Mu, Sigma²), capped at Max when Max > 0.
+// With Distribution "log_normal_mixture" X is drawn from Components instead (one
+// component chosen by weight, then its log-normal), and Mu, Sigma summarise the mixture
+// (the mean and standard deviation of ln X).
 type LogNormal struct {
-	Distribution string  `json:"distribution"` // "log_normal"
-	Mu           float64 `json:"mu"`
-	Sigma        float64 `json:"sigma"`
-	Max          float64 `json:"max,omitempty"`
+	Distribution string               `json:"distribution"` // "log_normal" or "log_normal_mixture"
+	Mu           float64              `json:"mu"`
+	Sigma        float64              `json:"sigma"`
+	Max          float64              `json:"max,omitempty"`
+	Components   []LogNormalComponent `json:"components,omitempty"`
+}
+
+// Distribution names of LogNormal.
+const (
+	DistLogNormal        = "log_normal"
+	DistLogNormalMixture = "log_normal_mixture"
+)
+
+// LogNormalComponent is one component of a log-normal mixture: with probability Weight,
+// ln X ~ N(Mu, Sigma²).
+type LogNormalComponent struct {
+	Weight float64 `json:"weight"`
+	Mu     float64 `json:"mu"`
+	Sigma  float64 `json:"sigma"`
+}
+
+// Mixture returns the components X is drawn from: Components for a mixture, else the
+// one log-normal (Mu, Sigma) with weight 1.
+func (l LogNormal) Mixture() []LogNormalComponent {
+	if l.Distribution == DistLogNormalMixture {
+		return l.Components
+	}
+	return []LogNormalComponent{{Weight: 1, Mu: l.Mu, Sigma: l.Sigma}}
+}
+
+// ShiftLog multiplies X by e^d: every component's Mu (and the summary Mu) moves by d.
+func (l *LogNormal) ShiftLog(d float64) {
+	l.Mu += d
+	for i := range l.Components {
+		l.Components[i].Mu += d
+	}
 }
 
 // Content describes message content.

@@ -60,7 +60,8 @@ CREATE OR REPLACE VIEW shape_source.conversations AS
     FROM legacy.rooms r;
 
 CREATE OR REPLACE VIEW shape_source.conversation_members AS
-    SELECT rm.room_no AS conversation_id
+    SELECT rm.room_no AS conversation_id,
+           rm.account_no AS user_id
     FROM legacy.room_members rm;
 
 CREATE OR REPLACE VIEW shape_source.messages AS
@@ -68,7 +69,8 @@ CREATE OR REPLACE VIEW shape_source.messages AS
            p.room_no AS conversation_id,
            p.posted_ts AS created_at,
            (p.attachment_kind IS NOT NULL) AS has_media,
-           char_length(p.body)::integer AS content_length
+           char_length(p.body)::integer AS content_length,
+           p.author_no AS sender_id
     FROM legacy.posts p;
 
 CREATE OR REPLACE VIEW shape_source.read_receipts AS

@@ -188,7 +188,7 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	}
 	m.textBuf = pseudoWords(m.seed^tagTextBuf, textBufSize)
 	if tl := s.Messages.Content.TextLength; tl.Max > 0 && tl.Max <= aliasMax {
-		m.textLen = flooredLogNormal(tl.Mu, tl.Sigma, int(tl.Max))
+		m.textLen = flooredLogNormal(tl.Mixture(), int(tl.Max))
 	}
 	return m, nil
 }
@@ -570,21 +570,24 @@ type alias struct {
 	other []int32
 }
 
-// flooredLogNormal tabulates L = min(floor(X), max) for ln X ~ N(mu, sigma²):
-// P(L = l) = Φ(z(l+1)) − Φ(z(l)) for l < max, P(L = max) = 1 − Φ(z(max)), z(y) =
-// (ln y − mu)/sigma — the distribution logNormal draws, without an exp per draw.
-func flooredLogNormal(mu, sigma float64, maxL int) *alias {
+// flooredLogNormal tabulates L = min(floor(X), max) for X drawn from a log-normal
+// mixture (one component: ln X ~ N(mu, sigma²)): P(L = l) = Σ_j w_j [Φ(z_j(l+1)) −
+// Φ(z_j(l))] for l < max, P(L = max) = Σ_j w_j [1 − Φ(z_j(max))], z_j(y) = (ln y −
+// mu_j)/sigma_j — the distribution logNormal draws, without an exp per draw.
+func flooredLogNormal(comps []spec.LogNormalComponent, maxL int) *alias {
 	w := make([]float64, maxL+1)
-	cdf := func(y float64) float64 {
-		if y <= 0 {
-			return 0
+	for _, c := range comps {
+		cdf := func(y float64) float64 {
+			if y <= 0 {
+				return 0
+			}
+			return stats.NormalCDF((math.Log(y) - c.Mu) / c.Sigma)
 		}
-		return stats.NormalCDF((math.Log(y) - mu) / sigma)
+		for l := range maxL {
+			w[l] += c.Weight * (cdf(float64(l+1)) - cdf(float64(l)))
+		}
+		w[maxL] += c.Weight * (1 - cdf(float64(maxL)))
 	}
-	for l := range maxL {
-		w[l] = cdf(float64(l+1)) - cdf(float64(l))
-	}
-	w[maxL] = 1 - cdf(float64(maxL))
 	return newAlias(w)
 }
 

@@ -157,7 +157,7 @@ func TestUsernamesAndText(t *testing.T) {
 // P(2) = Φ(ln 3) − Φ(ln 2) = 0.10815, P(3) = 1 − Φ(ln 3) = 0.13596.
 func TestFlooredLogNormalAlias(t *testing.T) {
 	t.Parallel()
-	a := flooredLogNormal(0, 1, 3)
+	a := flooredLogNormal([]spec.LogNormalComponent{{Weight: 1, Mu: 0, Sigma: 1}}, 3)
 	want := []float64{0.5, 0.25589, 0.10815, 0.13596}
 	r := rand.New(rand.NewPCG(7, 7))
 	const n = 400_000
@@ -166,6 +166,30 @@ func TestFlooredLogNormalAlias(t *testing.T) {
 		got[a.sample(r)]++
 	}
 	for l, p := range want {
+		if se := math.Sqrt(p * (1 - p) / n); math.Abs(got[l]/n-p) > 4*se+1e-5 {
+			t.Errorf("P(L = %d) = %.5f, want %.5f ± %.5f", l, got[l]/n, p, 4*se)
+		}
+	}
+}
+
+// A two-component mixture tabulates the weighted sum of its components' floored
+// masses: ¼ of ln X ~ N(0, 1) and ¾ of ln X ~ N(ln 2, 0.5²), capped at 3. By hand, with
+// z(y) = (ln y − ln 2)/0.5, the second component gives p₂(0) = Φ(z(1)) = 0.08283,
+// p₂(1) = Φ(0) − Φ(z(1)) = 0.41717, p₂(2) = Φ(2 ln 1.5) − ½ = 0.29130,
+// p₂(3) = 1 − Φ(2 ln 1.5) = 0.20870; the first is TestFlooredLogNormalAlias's.
+func TestFlooredMixtureAlias(t *testing.T) {
+	t.Parallel()
+	a := flooredLogNormal([]spec.LogNormalComponent{{Weight: 0.25, Mu: 0, Sigma: 1}, {Weight: 0.75, Mu: math.Ln2, Sigma: 0.5}}, 3)
+	p1 := []float64{0.5, 0.25589, 0.10815, 0.13596}
+	p2 := []float64{0.08283, 0.41717, 0.29130, 0.20870}
+	r := rand.New(rand.NewPCG(7, 8))
+	const n = 400_000
+	got := make([]float64, 4)
+	for range n {
+		got[a.sample(r)]++
+	}
+	for l := range p1 {
+		p := 0.25*p1[l] + 0.75*p2[l]
 		if se := math.Sqrt(p * (1 - p) / n); math.Abs(got[l]/n-p) > 4*se+1e-5 {
 			t.Errorf("P(L = %d) = %.5f, want %.5f ± %.5f", l, got[l]/n, p, 4*se)
 		}

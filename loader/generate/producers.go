@@ -306,7 +306,7 @@ func (p *attachmentsProducer) fill(b []byte, limit int) ([]byte, int64, bool) {
 				b = putInt8(b, p.nextAttach)
 				b = putInt8(b, p.id)
 				b = putString(b, m.attachTypes[t])
-				b = putInt8(b, logNormal(g.rx, sz.Mu, sz.Sigma, sz.Max))
+				b = putInt8(b, drawLogNormal(g.rx, &sz))
 				p.nextAttach++
 				rows++
 			}

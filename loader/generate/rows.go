@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+
+	"github.com/pgshape/pgshape/spec"
 )
 
 // gen is one worker's scratch state: its random streams (re-seeded per entity) and
@@ -350,6 +352,25 @@ func poisson(r *rand.Rand, lambda float64) int {
 	return k
 }
 
+// drawLogNormal draws floor(X) for the spec's log-normal or log-normal mixture, capped
+// at its Max when Max > 0. A single log-normal uses one normal draw; a mixture first
+// picks its component with one uniform.
+func drawLogNormal(r *rand.Rand, l *spec.LogNormal) int64 {
+	if l.Distribution != spec.DistLogNormalMixture {
+		return logNormal(r, l.Mu, l.Sigma, l.Max)
+	}
+	u := r.Float64()
+	c := l.Components[len(l.Components)-1]
+	for _, cc := range l.Components {
+		if u < cc.Weight {
+			c = cc
+			break
+		}
+		u -= cc.Weight
+	}
+	return logNormal(r, c.Mu, c.Sigma, l.Max)
+}
+
 // logNormal draws floor(exp(μ + σ·N)), capped at max when max > 0.
 func logNormal(r *rand.Rand, mu, sigma, maxV float64) int64 {
 	v := math.Exp(mu + sigma*r.NormFloat64())
@@ -368,8 +389,7 @@ func (g *gen) text() []byte {
 	if g.m.textLen != nil {
 		l = min(g.m.textLen.sample(g.rt), len(g.m.textBuf))
 	} else {
-		tl := g.m.s.Messages.Content.TextLength
-		l = int(min(logNormal(g.rt, tl.Mu, tl.Sigma, tl.Max), int64(len(g.m.textBuf))))
+		l = int(min(drawLogNormal(g.rt, &g.m.s.Messages.Content.TextLength), int64(len(g.m.textBuf))))
 	}
 	off := g.rt.IntN(len(g.m.textBuf) - l + 1)
 	return g.m.textBuf[off : off+l]

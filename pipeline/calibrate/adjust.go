@@ -146,6 +146,12 @@ func (a *adjuster) mediaRatio() {
 		return
 	}
 	m := &a.s.Messages.Content.MediaRatio
+	if b := a.b.Messages.MediaRatio; b != nil && *b == 0 {
+		// A published 0 is a measured zero (suppressed is null): no media at all, not
+		// the smallest ratio the clamp allows.
+		a.set(".messages.content.media_ratio", "media ratio", m, 0)
+		return
+	}
 	if r, ok := ratio(a.b.Messages.MediaRatio, a.c.Messages.MediaRatio); ok {
 		a.set(".messages.content.media_ratio", "media ratio", m, clamp(*m*r, 1e-4, 0.95))
 	} else if a.b.Messages.MediaRatio != nil {
@@ -236,7 +242,16 @@ func (a *adjuster) contentLength() {
 	cm, cmed := a.c.Messages.ContentLengthMean, a.c.Messages.ContentLengthMedian
 	tl := &a.s.Messages.Content.TextLength
 	if r, ok := ratio(bmed, cmed); ok {
+		old := tl.Mu
 		a.set(".messages.content.text_length.mu", "content length median", &tl.Mu, tl.Mu+math.Log(r))
+		// A mixture moves as a whole: every component's median by the same factor.
+		tl.Mu = old
+		tl.ShiftLog(math.Log(r))
+	}
+	if tl.Distribution == spec.DistLogNormalMixture {
+		// The mean/median step below is a single log-normal's identity; a mixture's
+		// spread is left to the next fit.
+		return
 	}
 	if rb, ok1 := ratio(bm, bmed); ok1 {
 		if rc, ok2 := ratio(cm, cmed); ok2 && rb > 0 && rc > 0 {

@@ -151,3 +151,28 @@ func TestHeavyMultiplierStep(t *testing.T) {
 		t.Errorf("step on a pilot at twice the model's odds: %.9g, want %.9g", got, want)
 	}
 }
+
+// TestMediaRatioZeroIsZero: a production without media publishes media_ratio 0 (a
+// measured zero; suppressed would be null). When the candidate has media anyway, the
+// rule sets the spec's ratio to 0, not to the clamp's floor 1e-4, which at the dev
+// band's 5M messages still generated about 500 media messages and their attachments.
+// A null baseline leaves the spec alone.
+func TestMediaRatioZeroIsZero(t *testing.T) {
+	t.Parallel()
+	zero, some := 0.0, 0.01
+	res := &validate.Result{Checks: []validate.Check{{ID: "media_ratio", Status: validate.Fail}}}
+	s := spec.Default()
+	var b, c shape.Document
+	b.Messages.MediaRatio, c.Messages.MediaRatio = &zero, &some
+	Adjust(s, &b, &c, res)
+	if got := s.Messages.Content.MediaRatio; got != 0 {
+		t.Errorf("baseline media ratio 0: spec media ratio → %g, want 0", got)
+	}
+	s = spec.Default()
+	want := s.Messages.Content.MediaRatio
+	b.Messages.MediaRatio = nil
+	Adjust(s, &b, &c, res)
+	if got := s.Messages.Content.MediaRatio; got != want {
+		t.Errorf("suppressed baseline: spec media ratio → %g, want it unchanged at %g", got, want)
+	}
+}
