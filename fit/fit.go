@@ -693,6 +693,19 @@ func (f *fitter) reads() {
 			ImmediateShare: df.ImmediateShare, ImmediateMeanSeconds: df.ImmediateMean,
 			NearTermShare: df.NearTermShare, NearTermMeanSeconds: df.NearTermMean,
 			DelayedShare: max(0, 1-df.ImmediateShare-df.NearTermShare), DelayedMu: df.DelayedMu, DelayedSigma: df.DelayedSigma}
+		// A component with (next to) no share has no data behind its parameters (the
+		// likelihood is flat in them, and the optimiser may leave them anywhere): it keeps
+		// the default spec's, which the generator never draws from at that share.
+		const negligible = 1e-9
+		if s.ImmediateShare < negligible {
+			s.ImmediateMeanSeconds = f.def.ReadReceipts.ImmediateMeanSeconds
+		}
+		if s.NearTermShare < negligible {
+			s.NearTermMeanSeconds = f.def.ReadReceipts.NearTermMeanSeconds
+		}
+		if s.DelayedShare < negligible {
+			s.DelayedMu, s.DelayedSigma = f.def.ReadReceipts.DelayedMu, f.def.ReadReceipts.DelayedSigma
+		}
 		g := df.GOF
 		mix := df.Model()
 		g.Percentiles = f.percentiles(rr.DelayPercentilesSeconds, func(p float64) float64 { return QuantileReal(mix, p, 1e10) })

@@ -71,7 +71,7 @@ func (o ExportOptions) Validate() error {
 		}
 		return nil
 	default:
-		return option.Errorf("Privacy", "error checking the privacy mode: %q is not one: pass {} %s (the default) or %s", o.Privacy, PrivacyKAnonymity, PrivacyDP)
+		return option.Errorf("Privacy", "error checking the privacy mode: %q is not one: pass {} %s (the default) or {} %s", o.Privacy, PrivacyKAnonymity, PrivacyDP)
 	}
 	if o.K != 0 {
 		return shape.CheckK(o.K)
