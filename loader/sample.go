@@ -143,6 +143,9 @@ func Sample(ctx context.Context, opts SampleOptions, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("error sampling %s: %w", where, err)
 	}
+	if res.counts == (RowCounts{}) {
+		return fmt.Errorf("error sampling %s: %w", where, ErrEmptyContract)
+	}
 
 	var doc bytes.Buffer
 	if err := res.doc.Write(&doc); err != nil {
@@ -194,6 +197,11 @@ func manifestK(o ExportOptions) int {
 	}
 	return o.WithDefaults().K
 }
+
+// ErrEmptyContract means every source view read no row: the contract still reads the
+// empty placeholders (or tables that are empty), and a document of zeros would describe
+// nothing.
+var ErrEmptyContract = errors.New("every source view is empty (shape_source.users, conversations, conversation_members, messages, read_receipts, attachments): re-point them at your tables (README, \"The source contract\"; an example is testdata/repointed-contract.sql), then sample again")
 
 type sampled struct {
 	doc     *shape.Document

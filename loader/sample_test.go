@@ -410,3 +410,24 @@ func TestSampleAsShapeReader(t *testing.T) {
 		t.Errorf("a shape_reader session read shape_source.users")
 	}
 }
+
+// A shape layer whose source views are all empty (the placeholders of a database
+// without the reference tables, never re-pointed) is refused with the views to
+// re-point, and no file is written: a document of zeros describes nothing.
+func TestSampleRefusesEmptyContract(t *testing.T) {
+	t.Parallel()
+	url := testdb.New(t, testdb.Bare)
+	dir := t.TempDir()
+	var out bytes.Buffer
+	err := loader.Sample(context.Background(), loader.SampleOptions{
+		DatabaseURL: url, Output: filepath.Join(dir, "shape-metrics-x.json"),
+		WindowDays: 30, AsOf: fixtureAsOf, Salt: testSalt,
+	}, &out)
+	if !errors.Is(err, loader.ErrEmptyContract) || !strings.Contains(err.Error(), "re-point them") ||
+		!strings.Contains(err.Error(), "shape_source.users") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error %v, want one line naming the views to re-point", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left: %v", entries)
+	}
+}

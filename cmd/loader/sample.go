@@ -17,7 +17,7 @@ func sampleCommand() *cli.Command {
 		Flags: []cli.Flag{
 			databaseURLFlag(),
 			&cli.StringFlag{Name: "output", Usage: "shape document to write (mode 0600); the manifest goes beside it as mapping-manifest-*.json"},
-			&cli.IntFlag{Name: "window-days", Usage: "window length in days: messages created in [as-of - N days, as-of) (required)"},
+			&cli.IntFlag{Name: "window-days", DefaultText: "none", Usage: "window length in days: messages created in [as-of - N days, as-of) (required)"},
 			&cli.IntFlag{Name: "k", Value: shape.DefaultK, Usage: "k-anonymity threshold, at least 2"},
 			&cli.StringFlag{Name: "as-of", Usage: "end of the window, RFC 3339 (default: the database's now())"},
 			&cli.DurationFlag{Name: "statement-timeout", Value: loader.DefaultStatementTimeout, Usage: "statement_timeout of the sampling transaction"},
