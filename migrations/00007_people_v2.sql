@@ -241,7 +241,7 @@ BEGIN
     -- conversations created before as_of (0 included)
     SELECT pg_catalog.jsonb_build_object(
                'n', coalesce(pg_catalog.sum(d.users), 0),
-               'known', (SELECT pg_catalog.count(cm.user_id) FROM shape_source.conversation_members cm),
+               'known', coalesce(pg_catalog.sum(d.deg * d.users), 0),
                'deg', pg_catalog.array_agg(d.deg::float8), 'cnt', pg_catalog.array_agg(d.users))
       INTO u_raw
       FROM (SELECT coalesce(md.deg, 0) AS deg, pg_catalog.count(*) AS users
