@@ -600,6 +600,8 @@ func maps(a, b map[string]string) bool {
 func (m *matrix) sampleFault(t *testing.T, fault string) {
 	ctx := context.Background()
 	url := testdb.New(t, testdb.Production)
+	// one user, so that the rerun has something to sample (an all-empty contract is refused)
+	testdb.Exec(t, url, `INSERT INTO public.users (id, username, email, created_at) VALUES (1, 'u', 'e', '2025-01-01Z')`)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "shape.json")
 	env := []string{"PGSHAPE_FAULT_SALT=matrix-made-up-salt"}
