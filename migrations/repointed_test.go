@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -70,26 +69,7 @@ func TestShapeReaderRole(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Production)
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	// The membership is cluster-global and other tests may grant it at the same time.
-	for try := 0; ; try++ {
-		_, err = conn.ExecContext(ctx, `GRANT shape_reader TO CURRENT_USER`)
-		if err == nil || try == 5 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("GRANT shape_reader: %v", err)
-	}
-	if _, err := conn.ExecContext(ctx, `SET ROLE shape_reader`); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.ExecContext(ctx, `RESET ROLE`)
+	conn := readerConn(t, db)
 
 	var doc string
 	// shape.policy (00005): a day-aligned as_of, k ≥ 10, ≥ 7 days (policy_test.go)

@@ -488,20 +488,7 @@ func (m *matrix) killMidStatement(t *testing.T) {
 	if code := p.wait(t); code != -1 {
 		t.Fatalf("exit %d after SIGKILL", code)
 	}
-	var left []string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		rows, err := watch.Query(ctx, `SELECT format('pid %s %s: %s', pid, state, left(query, 60)) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1 AND backend_type = 'client backend'`, lock.PgConn().PID())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if left, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-			t.Fatal(err)
-		}
-		if len(left) == 0 {
-			break
-		}
-	}
+	left := sessionsLeft(t, watch, lock.PgConn().PID())
 	if len(left) > 0 {
 		t.Errorf("the killed loader's statements outlived it: %v", left)
 	}
@@ -647,20 +634,7 @@ func (m *matrix) sampleFault(t *testing.T, fault string) {
 	}
 	// The export's session must end while the lock is still held: a killed client's
 	// query must not run on until it can take its locks.
-	var left []string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		rows, err := watch.Query(ctx, `SELECT format('pid %s %s: %s', pid, state, left(query, 60)) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1 AND backend_type = 'client backend'`, lock.PgConn().PID())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if left, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-			t.Fatal(err)
-		}
-		if len(left) == 0 {
-			break
-		}
-	}
+	left := sessionsLeft(t, watch, lock.PgConn().PID())
 	if len(left) > 0 {
 		t.Errorf("the sample's session outlived its %s: %v", fault, left)
 	}
@@ -688,4 +662,26 @@ func listDir(t *testing.T, dir string) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// sessionsLeft waits up to 10 s for every client session of watch's database but watch
+// and the lock holder (pid) to end, and returns those still there.
+func sessionsLeft(t *testing.T, watch *pgx.Conn, pid uint32) []string {
+	t.Helper()
+	ctx := context.Background()
+	var left []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		rows, err := watch.Query(ctx, `SELECT format('pid %s %s: %s', pid, state, left(query, 60)) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1 AND backend_type = 'client backend'`, pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if left, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 0 {
+			break
+		}
+	}
+	return left
 }
