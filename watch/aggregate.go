@@ -287,24 +287,24 @@ func (d *delta) coarsen() {
 // conversation records a conversation created during the watch.
 func (a *Aggregator) conversation(d *delta, c int64) {
 	d.rows[tConversations]++
-	cd, ok := d.convs[c]
-	if !ok && len(d.convs) >= a.lim.Conversations {
-		d.untracked++
-		return
-	}
-	cd.created = true
-	d.convs[c] = cd
+	a.touchConv(d, c, func(cd *convDelta) { cd.created = true })
 }
 
 // member records one member joining conversation c.
 func (a *Aggregator) member(d *delta, c int64) {
 	d.rows[tMembers]++
+	a.touchConv(d, c, func(cd *convDelta) { cd.members++ })
+}
+
+// touchConv applies f to conversation c's entry of d, unless c is new and the map is
+// at its limit: then the conversation is counted as untracked.
+func (a *Aggregator) touchConv(d *delta, c int64, f func(*convDelta)) {
 	cd, ok := d.convs[c]
 	if !ok && len(d.convs) >= a.lim.Conversations {
 		d.untracked++
 		return
 	}
-	cd.members++
+	f(&cd)
 	d.convs[c] = cd
 }
 

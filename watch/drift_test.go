@@ -96,15 +96,7 @@ func replay(t *testing.T, genURL, baseline string) *Snapshot {
 				commits.Add(1)
 			}
 		}}
-	type result struct {
-		snap *Snapshot
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := Run(wctx, opts, io.Discard)
-		done <- result{s, err}
-	}()
+	done := runInBackground(wctx, opts, io.Discard)
 	waitSlots(t, conn, 1)
 	inserts := []string{
 		`INSERT INTO public.conversations SELECT * FROM gen.conversations ORDER BY created_at, id`,

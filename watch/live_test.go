@@ -68,16 +68,8 @@ func TestWatchLive(t *testing.T) {
 	opts := Options{DatabaseURL: url, Publication: "pub", Baseline: exampleBaseline, Output: out, Once: true,
 		Duration: 6 * time.Second, Every: time.Hour, K: 2, Slot: "watch_live",
 		tap: func(b []byte) { mu.Lock(); received.Write(b); mu.Unlock() }}
-	type result struct {
-		snap *Snapshot
-		err  error
-	}
-	done := make(chan result, 1)
 	var stdout bytes.Buffer
-	go func() {
-		s, err := Run(ctx, opts, &stdout)
-		done <- result{s, err}
-	}()
+	done := runInBackground(ctx, opts, &stdout)
 	waitSlots(t, conn, 1)
 	for _, s := range referenceWorkload[:len(referenceWorkload)-1] {
 		if _, err := conn.Exec(ctx, s); err != nil {
@@ -224,15 +216,7 @@ func TestWatchResumesAfterDrop(t *testing.T) {
 			commits.Add(1)
 		}
 	}
-	type result struct {
-		snap *Snapshot
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := Run(wctx, opts, io.Discard)
-		done <- result{s, err}
-	}()
+	done := runInBackground(wctx, opts, io.Discard)
 	waitSlots(t, conn, 1)
 	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_replication`); err != nil {
 		t.Fatal(err)
@@ -298,4 +282,20 @@ func TestWatchRechecksPublication(t *testing.T) {
 		t.Fatal("the watch did not notice the changed publication")
 	}
 	waitSlots(t, conn, 0)
+}
+
+// runResult is what Run returned, for a watch run in the background.
+type runResult struct {
+	snap *Snapshot
+	err  error
+}
+
+// runInBackground starts Run in a goroutine; its result arrives on the channel.
+func runInBackground(ctx context.Context, opts Options, out io.Writer) <-chan runResult {
+	done := make(chan runResult, 1)
+	go func() {
+		s, err := Run(ctx, opts, out)
+		done <- runResult{s, err}
+	}()
+	return done
 }
