@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/pgshape/pgshape/shape"
 )
 
@@ -233,7 +235,7 @@ func truncMoments(a, b, mu, sigma float64) (p, m1, m2 float64) {
 	} else {
 		p = phiC(-be) - phiC(-al)
 	}
-	pa, pb := normPDF(al), normPDF(be)
+	pa, pb := distuv.UnitNormal.Prob(al), distuv.UnitNormal.Prob(be)
 	apa, bpb := al*pa, be*pb
 	if math.IsInf(al, 0) {
 		apa = 0
@@ -258,12 +260,6 @@ func truncMoments(a, b, mu, sigma float64) (p, m1, m2 float64) {
 	return p, m1, m2
 }
 
-func normPDF(z float64) float64 {
-	if math.IsInf(z, 0) {
-		return 0
-	}
-	return math.Exp(-z*z/2) / math.Sqrt(2*math.Pi)
-}
 
 // LengthModelChoice is the content-length model chosen among 1–3 log-normal components.
 type LengthModelChoice struct {
