@@ -230,8 +230,4 @@ func TestTextLengthMixture(t *testing.T) {
 			t.Errorf("%s: error %v, want one naming %s", name, err, tc.path)
 		}
 	}
-	s.Messages.Content.TextLength.ShiftLog(0.5)
-	if tl := s.Messages.Content.TextLength; tl.Mu != 4.4 || tl.Components[0].Mu != 2.8 || tl.Components[1].Mu != 6 {
-		t.Errorf("ShiftLog(0.5) gave %+v", tl)
-	}
 }

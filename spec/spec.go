@@ -170,14 +170,6 @@ func (l LogNormal) Mixture() []LogNormalComponent {
 	return []LogNormalComponent{{Weight: 1, Mu: l.Mu, Sigma: l.Sigma}}
 }
 
-// ShiftLog multiplies X by e^d: every component's Mu (and the summary Mu) moves by d.
-func (l *LogNormal) ShiftLog(d float64) {
-	l.Mu += d
-	for i := range l.Components {
-		l.Components[i].Mu += d
-	}
-}
-
 // Content describes message content.
 type Content struct {
 	// TextLength is the character count of non-NULL content (rounded down).

@@ -242,11 +242,13 @@ func (a *adjuster) contentLength() {
 	cm, cmed := a.c.Messages.ContentLengthMean, a.c.Messages.ContentLengthMedian
 	tl := &a.s.Messages.Content.TextLength
 	if r, ok := ratio(bmed, cmed); ok {
-		old := tl.Mu
-		a.set(".messages.content.text_length.mu", "content length median", &tl.Mu, tl.Mu+math.Log(r))
+		d := math.Log(r)
+		a.set(".messages.content.text_length.mu", "content length median", &tl.Mu, tl.Mu+d)
 		// A mixture moves as a whole: every component's median by the same factor.
-		tl.Mu = old
-		tl.ShiftLog(math.Log(r))
+		for i := range tl.Components {
+			c := &tl.Components[i]
+			a.set(fmt.Sprintf(".messages.content.text_length.components[%d].mu", i), "content length median", &c.Mu, c.Mu+d)
+		}
 	}
 	if tl.Distribution == spec.DistLogNormalMixture {
 		// The mean/median step below is a single log-normal's identity; a mixture's

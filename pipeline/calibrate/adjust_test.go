@@ -176,3 +176,33 @@ func TestMediaRatioZeroIsZero(t *testing.T) {
 		t.Errorf("suppressed baseline: spec media ratio → %g, want it unchanged at %g", got, want)
 	}
 }
+
+// TestContentLengthMixtureRule: a candidate whose median length is half the
+// baseline's moves a mixture as a whole: the summary μ and every component's μ gain
+// ln 2, each change recorded; the spreads stay (the mean/median identity behind the σ
+// step holds for one log-normal only).
+func TestContentLengthMixtureRule(t *testing.T) {
+	t.Parallel()
+	s := spec.Default()
+	tl := &s.Messages.Content.TextLength
+	*tl = spec.LogNormal{Distribution: spec.DistLogNormalMixture, Mu: 3.6, Sigma: 1.7, Max: 4000,
+		Components: []spec.LogNormalComponent{{Weight: 0.6, Mu: 2.3, Sigma: 0.6}, {Weight: 0.4, Mu: 5.5, Sigma: 0.8}}}
+	bMed, cMed, bMean, cMean := 20.0, 10.0, 60.0, 25.0
+	var b, c shape.Document
+	b.Messages.ContentLengthMedian, c.Messages.ContentLengthMedian = &bMed, &cMed
+	b.Messages.ContentLengthMean, c.Messages.ContentLengthMean = &bMean, &cMean
+	res := &validate.Result{Checks: []validate.Check{{ID: "content_length.median", Status: validate.Fail}}}
+	changes := Adjust(s, &b, &c, res)
+	want := []float64{2.3 + math.Ln2, 5.5 + math.Ln2}
+	for i, w := range want {
+		if got := tl.Components[i].Mu; math.Abs(got-w) > 1e-12 || tl.Components[i].Sigma != []float64{0.6, 0.8}[i] {
+			t.Errorf("component %d: μ %g σ %g, want μ %g and σ unchanged", i, got, tl.Components[i].Sigma, w)
+		}
+	}
+	if math.Abs(tl.Mu-(3.6+math.Ln2)) > 1e-12 || tl.Sigma != 1.7 {
+		t.Errorf("summary μ %g σ %g, want %g and 1.7", tl.Mu, tl.Sigma, 3.6+math.Ln2)
+	}
+	if len(changes) != 3 {
+		t.Errorf("changes %+v, want the summary μ and both components' μ", changes)
+	}
+}
