@@ -260,7 +260,6 @@ func truncMoments(a, b, mu, sigma float64) (p, m1, m2 float64) {
 	return p, m1, m2
 }
 
-
 // LengthModelChoice is the content-length model chosen among 1–3 log-normal components.
 type LengthModelChoice struct {
 	// Candidates are the fits for k = 1, 2, 3 that converged, in order of k.
