@@ -153,20 +153,19 @@ BEGIN
 END
 $$;
 
--- share_json(sorted_desc, total, pcts, k): the share of total carried by the top
--- ceil(p·n) entries of a descending array, for each p; null (and counted) when
--- ceil(p·n) < k.
-CREATE OR REPLACE FUNCTION shape.top_shares_v2(sorted_desc float8[], total float8, k int,
+-- top_shares_v2(sums, n, total, k): the share of total carried by the busiest
+-- ceil(p·n) of n (p = 1%, 5%, 10%) and by the busiest 10, from sums = {"top_1pct":
+-- messages of the busiest ceil(0.01·n), …, "top_10": …}; null (and counted) when that
+-- set is under k or, for the busiest 10, when there are fewer than 10.
+CREATE OR REPLACE FUNCTION shape.top_shares_v2(sums jsonb, n bigint, total float8, k int,
                                                OUT shares jsonb, OUT nulls int)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET extra_float_digits = 1
 AS $$
-    SELECT pg_catalog.jsonb_object_agg(x.name, CASE WHEN x.ok THEN pg_catalog.to_jsonb(x.share) ELSE 'null'::jsonb END),
+    SELECT pg_catalog.jsonb_object_agg(x.name, CASE WHEN x.ok THEN pg_catalog.to_jsonb((sums ->> x.name)::float8 / total) ELSE 'null'::jsonb END),
            (pg_catalog.count(*) FILTER (WHERE NOT x.ok))::int
-    FROM (SELECT t.name, t.m >= k AND t.m <= n.n AND total > 0 AS ok,
-                 (SELECT pg_catalog.sum(v) FROM pg_catalog.unnest(sorted_desc[1:t.m]) v) / NULLIF(total, 0) AS share
-            FROM (SELECT coalesce(pg_catalog.cardinality(sorted_desc), 0) AS n) n,
-                 LATERAL (VALUES ('top_1pct', pg_catalog.ceil(0.01 * n.n)::int), ('top_5pct', pg_catalog.ceil(0.05 * n.n)::int),
-                                 ('top_10pct', pg_catalog.ceil(0.10 * n.n)::int), ('top_10', 10)) AS t(name, m)) x
+    FROM (SELECT t.name, t.m >= k AND t.m <= n AND total > 0 AS ok
+            FROM (VALUES ('top_1pct', pg_catalog.ceil(0.01 * n)), ('top_5pct', pg_catalog.ceil(0.05 * n)),
+                         ('top_10pct', pg_catalog.ceil(0.10 * n)), ('top_10', 10)) AS t(name, m)) x
 $$;
 
 -- people_v2: the families of shape_version 2 (see the head of this file), as
@@ -219,7 +218,15 @@ BEGIN
     SELECT (SELECT pg_catalog.jsonb_build_object(
                 'n', pg_catalog.count(*), 'total', pg_catalog.sum(snd.n),
                 'pct', pg_catalog.percentile_cont(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY snd.n),
-                'desc', (SELECT pg_catalog.array_agg(s2.n ORDER BY s2.n DESC) FROM snd s2))
+                -- messages of the busiest ceil(p·n) senders, and of the busiest 10
+                'top', (SELECT pg_catalog.jsonb_build_object(
+                            'top_1pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.01 * q.cnt)),
+                            'top_5pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.05 * q.cnt)),
+                            'top_10pct', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= pg_catalog.ceil(0.10 * q.cnt)),
+                            'top_10', pg_catalog.sum(q.n) FILTER (WHERE q.rn <= 10))
+                          FROM (SELECT s2.n, pg_catalog.row_number() OVER (ORDER BY s2.n DESC) AS rn,
+                                       pg_catalog.count(*) OVER ()::numeric AS cnt
+                                  FROM snd s2) q))
               FROM snd) || (SELECT pg_catalog.jsonb_build_object('hb', pg_catalog.array_agg(s5.b), 'hn', pg_catalog.array_agg(s5.c))
                              FROM (SELECT GREATEST(pg_catalog.width_bucket(s6.n, g_activity), 1) AS b, pg_catalog.count(*) AS c
                                      FROM snd s6 GROUP BY 1) s5),
@@ -275,7 +282,7 @@ BEGIN
         h := shape.k_histogram(g_activity,
                  shape.bucket_counts(g_activity, shape.int_array(s_raw -> 'hb'), shape.bigint_array(s_raw -> 'hn')), k);
         pc := shape.percentiles_json(shape.float8_array(s_raw -> 'pct'), n, k);
-        sh := shape.top_shares_v2(shape.float8_array(s_raw -> 'desc'), (s_raw ->> 'total')::float8, k);
+        sh := shape.top_shares_v2(s_raw -> 'top', n, (s_raw ->> 'total')::float8, k);
         senders := pg_catalog.jsonb_build_object(
             'active_senders', n,
             'messages_per_sender_percentiles', pc.percentiles,
@@ -481,7 +488,7 @@ END
 $$;
 DROP FUNCTION IF EXISTS shape.merge_v2(jsonb, jsonb);
 DROP FUNCTION IF EXISTS shape.people_v2(int, int, timestamptz);
-DROP FUNCTION IF EXISTS shape.top_shares_v2(float8[], float8, int);
+DROP FUNCTION IF EXISTS shape.top_shares_v2(jsonb, bigint, float8, int);
 DROP FUNCTION IF EXISTS shape.grid_lifetime_seconds();
 DROP FUNCTION IF EXISTS shape.grid_small_count();
 DO $contract$
