@@ -218,8 +218,20 @@ func TestWatchResumesAfterDrop(t *testing.T) {
 	}
 	done := runInBackground(wctx, opts, io.Discard)
 	waitSlots(t, conn, 1)
-	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_replication`); err != nil {
-		t.Fatal(err)
+	// The slot is active from CREATE_REPLICATION_SLOT on, but its walsender appears in
+	// pg_stat_replication only once it streams: terminate it once it does (terminating
+	// nothing left the watch on its first slot, and the test waiting for a second).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var killed int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_replication WHERE state = 'streaming'`).Scan(&killed); err != nil {
+			t.Fatal(err)
+		}
+		if killed > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the watch's walsender never streamed")
+		}
 	}
 	// the new slot
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
