@@ -3,11 +3,12 @@
 GO        ?= go
 WITH_PG   := scripts/with-postgres
 BIN       := bin/loader
-DEMO_OUT  := demo-out
+DEMO_OUT      := demo-out
+DEMO_REAL_OUT := demo-real-out
 # The version `loader --version` prints: the tag (v0.1.0), or tag-commits-hash, -dirty.
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
-.PHONY: build test demo bench vet fuzz clean clean-db
+.PHONY: build test demo demo-real bench vet fuzz clean clean-db
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/loader
@@ -25,6 +26,12 @@ test: vet
 
 demo: build
 	$(WITH_PG) scripts/demo.sh $(BIN) $(DEMO_OUT)
+
+# demo-real: the same loop on sql/demo_real_data.sql (a year of team chat with heavy
+# senders, single-sender threads, lifetimes from minutes to weeks; 365-day window),
+# into $(DEMO_REAL_OUT). Ends with validate's decision (exit 1 on NO-GO).
+demo-real: build
+	$(WITH_PG) scripts/demo.sh $(BIN) $(DEMO_REAL_OUT) real
 
 bench: build
 	$(WITH_PG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
@@ -46,9 +53,9 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin $(DEMO_OUT)
+	rm -rf bin $(DEMO_OUT) $(DEMO_REAL_OUT)
 
 # Drop the test databases pgtestdb keeps (failed tests' instances, old templates) and
-# the demo's two databases.
+# the two databases of `make demo` and of `make demo-real`.
 clean-db:
 	$(WITH_PG) scripts/drop-test-databases
