@@ -171,8 +171,12 @@ func (o Options) family(family string, b, c *shape.Document, ch Check) Check {
 		return ch
 	}
 	ch.Status, ch.Delta, ch.Baseline, ch.Candidate, ch.Test, ch.Sampling = Skipped, nil, nil, nil, nil, nil
-	ch.Note = fmt.Sprintf("%s has no %s (shape_version 1, or a contract without sender or member identity)",
-		strings.Join(lack, " and "), family)
+	verb := "has"
+	if len(lack) == 2 {
+		verb = "have"
+	}
+	ch.Note = fmt.Sprintf("%s %s no %s (shape_version 1, or a contract without sender or member identity)",
+		strings.Join(lack, " and "), verb, family)
 	return ch
 }
 
