@@ -334,6 +334,13 @@ func TestPeopleTime(t *testing.T) {
 		r.Reason != "failed: conversation lifetimes (KS), gaps between messages (KS)" {
 		t.Errorf("%s (%s), want NO-GO on lifetimes and gaps", r.Decision, r.Reason)
 	}
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := "  Lifetime, first to last message (KS): D=0.3750 (✗ > 0.10)"; !strings.Contains(text.String(), want) {
+		t.Errorf("the report lacks %q:\n%s", want, text.String())
+	}
 }
 
 // v1 is the options of the tests of the version-1 checks (compare_test.go): the checks

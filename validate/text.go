@@ -132,7 +132,11 @@ func (ch Check) describe() string {
 		return fmt.Sprintf("%s (%s)", mark, ch.Note)
 	}
 	if ch.Kind == Distance {
-		s := fmt.Sprintf("%s=%.4f (%s ≤ %.2f)", ch.distanceName(), *ch.Delta, mark, ch.Tolerance)
+		cmp := "≤"
+		if *ch.Delta > ch.Tolerance {
+			cmp = ">"
+		}
+		s := fmt.Sprintf("%s=%.4f (%s %s %.2f)", ch.distanceName(), *ch.Delta, mark, cmp, ch.Tolerance)
 		if ch.Sampling != nil && ch.Sampling.Decided {
 			s = fmt.Sprintf("%s=%.4f (%s within its sampling error: ≤ D_crit(1%%; n=%.0f, m=%.0f) = %.4f; gate %.2f)", ch.distanceName(), *ch.Delta, mark, ch.Sampling.N, ch.Sampling.M, ch.Sampling.Error, ch.Tolerance)
 		}
