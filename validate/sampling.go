@@ -96,11 +96,13 @@ func (ch Check) samplingText() string {
 }
 
 // trialsAtLeast2 is the candidate's conversations with at least 2 members (the type
-// mix's denominator), summed from its member-count histogram.
+// mix's denominator), summed from its member-count histogram. A bucket that k-anonymity
+// merged across 2 (such as [0, 3)) is counted whole: it holds the two-member
+// conversations, usually most of it.
 func trialsAtLeast2(d *shape.Document) float64 {
 	var n int64
 	for _, b := range d.Conversations.MemberCountHistogram {
-		if b.Lo >= 2 {
+		if b.Hi > 2 {
 			n += b.Count
 		}
 	}

@@ -54,7 +54,7 @@ func PilotMessages(baseline *shape.Document, opts validate.Options) (messages in
 	c := baseline.Conversations
 	var atLeast2 int64
 	for _, b := range c.MemberCountHistogram {
-		if b.Lo >= 2 {
+		if b.Hi > 2 { // a bucket merged across 2, such as [0, 3), counts whole
 			atLeast2 += b.Count
 		}
 	}

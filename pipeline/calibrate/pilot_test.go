@@ -46,6 +46,15 @@ func TestPilotMessages(t *testing.T) {
 			t.Errorf("%s: %.0f trials, %.0f messages; want %v", n.Check, n.Trials, n.Messages, w)
 		}
 	}
+	// A first bucket merged across 2 ([0, 3), as k-anonymity publishes it) counts
+	// whole: 1000 + 4000 + 1000 conversations with ≥ 2 members, 0.06 per message, so
+	// the one-to-one share's 260 conversations need ⌈260/0.06⌉ = 4334 messages.
+	merged := *d
+	merged.Conversations.MemberCountHistogram = shape.FromEdges([]float64{0, 3, 21}, []int64{1000, 4000, 1000})
+	_, needs = PilotMessages(&merged, validate.Options{PeopleChecks: validate.PeopleReported}.WithDefaults())
+	if needs[0].Check != "type_mix.one_to_one" || needs[0].Messages != 4334 {
+		t.Errorf("merged first bucket: %+v, want type_mix.one_to_one at 4334 messages", needs[0])
+	}
 	// Gated, the shares of people and of time ask too: single-sender threads 0.12 over
 	// 0.08 active conversations per message: 259.18·0.88/0.12 = 1900.6 → 1901 conversations,
 	// 23 763 messages; 1 vs 2 (500 of 5500): 259.18·(10/11)/(1/11) = 2591.8 → 2592, at
