@@ -102,8 +102,12 @@ func TestGeneratedPilots(t *testing.T) {
 	validateDB := func(url string) *validate.Result {
 		t.Helper()
 		var out bytes.Buffer
+		// The checks of people and of time reported only: this test pins the version-1
+		// checks, whatever validate.DefaultPeopleChecks says (gated, the wrong spec
+		// also fails gaps.ks, heavy_rooms.top_5pct and senders.top_10).
 		res, err := Validate(ctx, ValidateOptions{Baseline: baseline, DatabaseURL: url,
-			Output: filepath.Join(dir, "v.json"), Overwrite: true}, &out)
+			Output: filepath.Join(dir, "v.json"), Overwrite: true,
+			Options: validate.Options{PeopleChecks: validate.PeopleReported}}, &out)
 		if err != nil {
 			t.Fatalf("validate: %v\n%s", err, out.String())
 		}

@@ -77,6 +77,9 @@ type Check struct {
 	Note      string   `json:"note,omitempty"`
 	// Test holds the distribution test behind a distance check.
 	Test *Test `json:"test,omitempty"`
+	// Sampling is the check's sampling error, for the shares and the KS checks judged
+	// with it (sampling.go).
+	Sampling *Sampling `json:"sampling,omitempty"`
 }
 
 // Test is a two-sample test on binned data, re-binned onto the common grid.
@@ -136,11 +139,18 @@ type Result struct {
 	Candidate Side    `json:"candidate"`
 	Options   Options `json:"options"`
 	Checks    []Check `json:"checks"`
-	Total     int     `json:"total"`
-	Passed    int     `json:"passed"`
-	Warnings  int     `json:"warnings"`
-	Failed    int     `json:"failed"`
-	Skipped   int     `json:"skipped"`
+	// Informational holds the checks computed and printed but not counted toward the
+	// decision: the shape of people and of time while Options.PeopleChecks is
+	// PeopleReported.
+	Informational []Check `json:"informational,omitempty"`
+	// Notices are warnings about the comparison itself, one line each: a family one
+	// side does not carry (FamilyNotices).
+	Notices  []string `json:"notices,omitempty"`
+	Total    int      `json:"total"`
+	Passed   int      `json:"passed"`
+	Warnings int      `json:"warnings"`
+	Failed   int      `json:"failed"`
+	Skipped  int      `json:"skipped"`
 	// Decision is GO or NO-GO; Reason says why in one line.
 	Decision string `json:"decision"`
 	Reason   string `json:"reason"`
@@ -177,14 +187,14 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 		{"small_group", "Small", "type mix small groups", bt.SmallGroup, ct.SmallGroup},
 		{"large_group", "Large", "type mix large groups", bt.LargeGroup, ct.LargeGroup},
 	} {
-		add(o.value(Check{ID: "type_mix." + x.id, Name: x.name, Group: "Conversation type mix",
+		add(o.share(Check{ID: "type_mix." + x.id, Name: x.name, Group: "Conversation type mix",
 			Label: x.label, Critical: true, Kind: Absolute, Unit: UnitShare,
-			Tolerance: o.TypeMixTolerance}, x.b, x.c))
+			Tolerance: o.TypeMixTolerance}, x.b, x.c, trialsAtLeast2(c)))
 	}
 
-	add(o.value(Check{ID: "media_ratio", Name: "media ratio", Group: "Media", Label: "Media ratio",
+	add(o.share(Check{ID: "media_ratio", Name: "media ratio", Group: "Media", Label: "Media ratio",
 		Critical: true, Kind: Relative, Unit: UnitShare, Tolerance: o.MediaRatioTolerance},
-		b.Messages.MediaRatio, c.Messages.MediaRatio))
+		b.Messages.MediaRatio, c.Messages.MediaRatio, float64(c.Messages.TotalCount)))
 
 	bp, cp := b.Conversations.ActivityPercentiles, c.Conversations.ActivityPercentiles
 	for _, x := range []struct {
@@ -203,9 +213,9 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 		Label: "Median", Kind: Relative, Unit: UnitCount, Tolerance: o.Tolerance},
 		b.Messages.ContentLengthMedian, c.Messages.ContentLengthMedian))
 
-	add(o.value(Check{ID: "read_rate", Name: "read rate", Group: "Read receipts", Label: "Read rate",
+	add(o.share(Check{ID: "read_rate", Name: "read rate", Group: "Read receipts", Label: "Read rate",
 		Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
-		b.ReadReceipts.ReadRate, c.ReadReceipts.ReadRate))
+		b.ReadReceipts.ReadRate, c.ReadReceipts.ReadRate, float64(c.Messages.TotalCount)))
 	add(o.delayPercentiles(b.ReadReceipts.DelayPercentilesSeconds, c.ReadReceipts.DelayPercentilesSeconds))
 	add(o.readersByMembers(b, c, true))
 	add(o.readersByMembers(b, c, false))
@@ -221,13 +231,20 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 		Label: "Burst coefficient", Kind: Relative, Unit: UnitRatio, Tolerance: o.Tolerance},
 		b.Messages.BurstCoefficient, c.Messages.BurstCoefficient))
 
-	add(o.value(Check{ID: "heavy_rooms.top_2pct", Name: "heavy-room traffic share (top 2%)", Group: "Heavy rooms",
+	add(o.share(Check{ID: "heavy_rooms.top_2pct", Name: "heavy-room traffic share (top 2%)", Group: "Heavy rooms",
 		Label: "Top 2% traffic share", Critical: true, Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
-		b.Conversations.HeavyRoomShare.Top2Pct, c.Conversations.HeavyRoomShare.Top2Pct))
+		b.Conversations.HeavyRoomShare.Top2Pct, c.Conversations.HeavyRoomShare.Top2Pct, float64(c.Messages.TotalCount)))
 
 	add(o.sizeActivity(b, c))
 
 	r.Checks = append(r.Checks, o.Tests(b, c)...)
+
+	r.Notices = FamilyNotices(b, c)
+	if people := o.People(b, c); o.PeopleChecks == PeopleGated {
+		r.Checks = append(r.Checks, people...)
+	} else {
+		r.Informational = people
+	}
 	r.decide()
 	return r
 }

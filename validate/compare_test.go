@@ -103,7 +103,7 @@ func TestCompareSizeActivity(t *testing.T) {
 	} {
 		cand := clone(t, b)
 		cand.Conversations.SizeActivityHistogram = jointTable(c.d, c.o)
-		r := Compare(b, cand, Options{})
+		r := Compare(b, cand, v1)
 		ch := r.Check("size_activity.correlation")
 		if ch == nil || ch.Baseline == nil || ch.Candidate == nil || ch.Delta == nil {
 			t.Fatalf("d=%d o=%d: check %+v, want both values and Δ", c.d, c.o, ch)
@@ -121,14 +121,14 @@ func TestCompareSizeActivity(t *testing.T) {
 	// A baseline without the table skips the check; a candidate without it warns.
 	cand := clone(t, b)
 	cand.Conversations.SizeActivityHistogram = nil
-	if ch := Compare(b, cand, Options{}).Check("size_activity.correlation"); ch.Status != Warning {
+	if ch := Compare(b, cand, v1).Check("size_activity.correlation"); ch.Status != Warning {
 		t.Errorf("candidate without the table: status %s, want warning", ch.Status)
 	}
-	if ch := Compare(cand, b, Options{}).Check("size_activity.correlation"); ch.Status != Skipped {
+	if ch := Compare(cand, b, v1).Check("size_activity.correlation"); ch.Status != Skipped {
 		t.Errorf("baseline without the table: status %s, want skipped", ch.Status)
 	}
 	// the report prints a difference of correlations, not a percentage, under its tag
-	r := Compare(b, b, Options{})
+	r := Compare(b, b, v1)
 	var text strings.Builder
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
@@ -202,7 +202,7 @@ func near(t *testing.T, what string, got, want, tol float64) {
 func TestCompareIdentical(t *testing.T) {
 	t.Parallel()
 	b := baseDoc()
-	r := Compare(b, clone(t, b), Options{})
+	r := Compare(b, clone(t, b), v1)
 	if r.Total != 23 {
 		t.Errorf("total checks = %d, want 23", r.Total)
 	}
@@ -225,7 +225,7 @@ func TestCompareMediaHalved(t *testing.T) {
 	b := baseDoc()
 	c := clone(t, b)
 	c.Messages.MediaRatio = shape.Float(0.163 / 2)
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	wantOnly(t, r, map[string]Status{"media_ratio": Fail})
 	near(t, "media Δ", delta(t, r, "media_ratio"), -0.5, 1e-12)
 	if r.GO() || r.Reason != "failed: media ratio" {
@@ -255,7 +255,7 @@ func TestCompareFlatDay(t *testing.T) {
 	for h := range c.Messages.HourlyDistribution {
 		c.Messages.HourlyDistribution[h] = shape.Int(2000)
 	}
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	wantOnly(t, r, map[string]Status{"hourly_profile": Fail, "diurnal_peak_trough": Fail})
 	near(t, "hourly TV", delta(t, r, "hourly_profile"), 0.25, 1e-12)
 	near(t, "peak/trough Δ", delta(t, r, "diurnal_peak_trough"), -2.0/3, 1e-12)
@@ -270,7 +270,7 @@ func TestCompareNoHeavyRooms(t *testing.T) {
 	b := baseDoc()
 	c := clone(t, b)
 	c.Conversations.HeavyRoomShare.Top2Pct = shape.Float(0.02) // 2% of rooms carry 2%: no hot rooms
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	wantOnly(t, r, map[string]Status{"heavy_rooms.top_2pct": Fail})
 	near(t, "heavy Δ", delta(t, r, "heavy_rooms.top_2pct"), (0.02-0.30)/0.30, 1e-12)
 }
@@ -287,7 +287,7 @@ func TestCompareTypeMixPoints(t *testing.T) {
 		c := clone(t, b)
 		c.Conversations.TypeDistribution.OneToOne = shape.Float(0.682 + tc.shift)
 		c.Conversations.TypeDistribution.SmallGroup = shape.Float(0.273 - tc.shift)
-		r := Compare(b, c, Options{})
+		r := Compare(b, c, v1)
 		if s := r.Check("type_mix.one_to_one").Status; s != tc.want {
 			t.Errorf("1:1 share +%g: status %s, want %s", tc.shift, s, tc.want)
 		}
@@ -297,7 +297,7 @@ func TestCompareTypeMixPoints(t *testing.T) {
 	c := clone(t, b)
 	c.Conversations.TypeDistribution.OneToOne = shape.Float(0.698)
 	var buf bytes.Buffer
-	Compare(b, c, Options{}).WriteText(&buf)
+	Compare(b, c, v1).WriteText(&buf)
 	if want := "  1:1: 69.8% (baseline: 68.2%, Δ=+1.6%, ✓ within ±10%)\n"; !strings.Contains(buf.String(), want) {
 		t.Errorf("report lacks the guide's line %q:\n%s", want, buf.String())
 	}
@@ -310,13 +310,13 @@ func TestCompareWarningsDecide(t *testing.T) {
 	c := clone(t, b)
 	c.Messages.BurstCoefficient = shape.Float(1.0)    // Δ −60%
 	c.Messages.WeekdayWeekendRatio = shape.Float(2.6) // Δ +100%
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	wantOnly(t, r, map[string]Status{"burst_coefficient": Warning, "weekday_weekend_ratio": Warning})
 	if !r.GO() {
 		t.Errorf("two non-critical misses: %s (%s), want GO", r.Decision, r.Reason)
 	}
 	c.ReadReceipts.ReadRate = shape.Float(0.4)
-	r = Compare(b, c, Options{})
+	r = Compare(b, c, v1)
 	if r.GO() || r.Warnings != 3 {
 		t.Errorf("three warnings: %s with %d warnings, want NO-GO with 3", r.Decision, r.Warnings)
 	}
@@ -338,7 +338,7 @@ func TestCompareNearLimit(t *testing.T) {
 	}{{152 * 1.10, 0, Pass}, {152 * 1.18, 0, Warning}, {152 * 1.18, 0.10, Warning}} {
 		c := clone(t, b)
 		c.Messages.ContentLengthMean = shape.Float(tc.mean)
-		r := Compare(b, c, Options{Tolerance: tc.tol})
+		r := Compare(b, c, Options{Tolerance: tc.tol, PeopleChecks: PeopleReported})
 		if s := r.Check("content_length.mean").Status; s != tc.want {
 			t.Errorf("mean %g at tolerance %g: %s, want %s", tc.mean, tc.tol, s, tc.want)
 		}
@@ -346,7 +346,7 @@ func TestCompareNearLimit(t *testing.T) {
 	// A critical relative check out of a tighter tolerance fails: p95 +15% at 0.10.
 	c := clone(t, b)
 	c.Conversations.ActivityPercentiles.P95 = shape.Float(523 * 1.15)
-	r := Compare(b, c, Options{Tolerance: 0.10})
+	r := Compare(b, c, Options{Tolerance: 0.10, PeopleChecks: PeopleReported})
 	if s := r.Check("messages_per_conversation.p95").Status; s != Fail {
 		t.Errorf("p95 +15%% at tolerance 0.10: %s, want fail", s)
 	}
@@ -360,7 +360,7 @@ func TestCompareSuppressed(t *testing.T) {
 	c := clone(t, b)
 	c.Conversations.ActivityPercentiles.P99 = shape.Float(5000)
 	c.ReadReceipts.ReadRate = nil
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	wantOnly(t, r, map[string]Status{"messages_per_conversation.p99": Skipped, "read_rate": Warning})
 	if r.Skipped != 1 || r.Total != 23 || !r.GO() {
 		t.Errorf("skipped %d of %d, decision %s; want 1 of 23 and GO", r.Skipped, r.Total, r.Decision)
@@ -406,7 +406,7 @@ func TestKSDecisionAtScale(t *testing.T) {
 	c := clone(t, b)
 	b.Conversations.ActivityHistogram = shape.FromEdges([]float64{1, 10}, []int64{50000, 50000})
 	c.Conversations.ActivityHistogram = shape.FromEdges([]float64{1, 10}, []int64{53000, 47000})
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	ch := r.Check("messages_per_conversation.ks")
 	if ch.Status != Pass {
 		t.Errorf("KS D=0.03 at 10⁵ rows: %s, want pass (note %q)", ch.Status, ch.Note)
@@ -420,7 +420,7 @@ func TestKSDecisionAtScale(t *testing.T) {
 	// The same D on 100 rows a side: n_eff = 50 is below the cap.
 	b.Conversations.ActivityHistogram = shape.FromEdges([]float64{1, 10}, []int64{50, 50})
 	c.Conversations.ActivityHistogram = shape.FromEdges([]float64{1, 10}, []int64{30, 70})
-	ch = Compare(b, c, Options{}).Check("messages_per_conversation.ks")
+	ch = Compare(b, c, v1).Check("messages_per_conversation.ks")
 	near(t, "n_eff small", ch.Test.NEff, 50, 1e-12)
 	near(t, "D small", *ch.Delta, 0.2, 1e-12)
 	if ch.Status != Fail {
@@ -437,7 +437,7 @@ func TestChiSquaredContentLength(t *testing.T) {
 	c := clone(t, b)
 	b.Messages.ContentLengthHistogram = shape.FromEdges([]float64{0, 100}, []int64{100, 100})
 	c.Messages.ContentLengthHistogram = shape.FromEdges([]float64{0, 100}, []int64{50, 150})
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	ch := r.Check("content_length.chi_squared")
 	near(t, "TV", *ch.Delta, 0.25, 1e-12)
 	near(t, "X²", ch.Test.Statistic, 26.6667, 1e-3)
@@ -455,7 +455,7 @@ func TestResultJSON(t *testing.T) {
 	c.Messages.MediaRatio = shape.Float(0)
 	b.Messages.BurstCoefficient = shape.Float(0) // relative error against 0: Δ is null
 	var buf bytes.Buffer
-	r := Compare(b, c, Options{})
+	r := Compare(b, c, v1)
 	if err := r.WriteJSON(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +512,7 @@ func TestCompareReadersByMembers(t *testing.T) {
 	// "21": 4 → 3 receipts per read message is −25 %; "3": 1.6 → 1.7 is +6.25 %.
 	cand.ReadReceipts.ByMemberCount["21"] = shape.ReaderCell{ReadRate: f(0.63), ReceiptsPerReadMessage: f(3)}
 	cand.ReadReceipts.ByMemberCount["3"] = shape.ReaderCell{ReadRate: f(0.75), ReceiptsPerReadMessage: f(1.7)}
-	r := Compare(b, cand, Options{})
+	r := Compare(b, cand, v1)
 	ch := r.Check("receipts_per_read_message.by_members")
 	if ch == nil || ch.Delta == nil {
 		t.Fatalf("check %+v, want a Δ", ch)
@@ -532,10 +532,10 @@ func TestCompareReadersByMembers(t *testing.T) {
 	}
 	// a candidate without the split: a warning; a baseline without it: skipped
 	cand.ReadReceipts.ByMemberCount = nil
-	if ch := Compare(b, cand, Options{}).Check("read_rate.by_members"); ch.Status != Warning {
+	if ch := Compare(b, cand, v1).Check("read_rate.by_members"); ch.Status != Warning {
 		t.Errorf("candidate without by_member_count: %s, want warning", ch.Status)
 	}
-	if ch := Compare(cand, b, Options{}).Check("receipts_per_read_message.by_members"); ch.Status != Skipped {
+	if ch := Compare(cand, b, v1).Check("receipts_per_read_message.by_members"); ch.Status != Skipped {
 		t.Errorf("baseline without by_member_count: %s, want skipped", ch.Status)
 	}
 }

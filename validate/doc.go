@@ -31,6 +31,24 @@
 // fails and a non-critical one is a warning. A value the baseline does not publish
 // (k-anonymity) is skipped; one the candidate does not publish is a warning.
 //
+// # People and time (shape_version 2)
+//
+// People adds ten checks of issue 12: the top-5% traffic share, single- against
+// two-member conversations, messages per sender (binned KS), the busiest senders'
+// shares, conversations per user (binned KS), senders per conversation (binned KS),
+// single-sender threads, conversation lifetimes and within-conversation gaps (binned
+// KS). Options.PeopleChecks (default DefaultPeopleChecks, the one switch to flip once
+// the generator models senders, memberships and lifetimes) says whether they decide or
+// are only reported (Result.Informational). A family either document lacks (a
+// version-1 document) skips its checks, and Result.Notices names it.
+//
+// # Sampling error
+//
+// A share beyond its pass band passes when the difference is within its 99% sampling
+// error, z·√(p0(1 − p0)/n) (the score test; relative: z·√((1 − p0)/E) for E expected
+// events), and a version-2 KS distance when D is within the two-sample critical value
+// at 1% (stats.KSCritical): see Sampling. Small pilots then stop failing on noise.
+//
 // # Decision
 //
 // GO when no check fails and there are at most two warnings (the guide's convergence

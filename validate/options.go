@@ -1,6 +1,10 @@
 package validate
 
-import "github.com/pgshape/pgshape/option"
+import (
+	"fmt"
+
+	"github.com/pgshape/pgshape/option"
+)
 
 // Options sets the tolerances of Compare. The zero value of a field means its default.
 type Options struct {
@@ -31,6 +35,11 @@ type Options struct {
 	// NEffCap caps the effective sample size n·m/(n+m) at which p-values are reported.
 	// Default 1000 (see the package documentation).
 	NEffCap float64 `json:"n_eff_cap"`
+	// PeopleChecks says whether the checks of the shape of people and of time
+	// (PeopleCheckIDs: senders, memberships, threads, lifetimes, gaps, the top-5%
+	// share, 1 vs 2 members) count toward the decision (PeopleGated) or are only
+	// reported (PeopleReported). Default DefaultPeopleChecks.
+	PeopleChecks PeopleGate `json:"people_checks"`
 }
 
 // DefaultTolerance is the default general relative tolerance.
@@ -50,6 +59,9 @@ func (o Options) Validate() error {
 		if err != nil {
 			return err
 		}
+	}
+	if g := o.PeopleChecks; g != "" && g != PeopleGated && g != PeopleReported {
+		return fmt.Errorf("error checking validate.Options.PeopleChecks: %q, want %q or %q", g, PeopleGated, PeopleReported)
 	}
 	if o.NEffCap < 0 {
 		return option.Errorf("NEffCap", "error checking {}: %g, want a positive number", o.NEffCap)
@@ -105,6 +117,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.NEffCap == 0 {
 		o.NEffCap = 1000
+	}
+	if o.PeopleChecks == "" {
+		o.PeopleChecks = DefaultPeopleChecks
 	}
 	return o
 }

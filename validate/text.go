@@ -20,6 +20,10 @@ var tags = map[string]string{
 	"Heavy rooms":               "Hot path",
 	"Size × activity":           "Hot path",
 	"Distribution tests":        "Tests",
+	"Conversation sizes":        "Distribution",
+	"Senders":                   "People",
+	"Memberships":               "People",
+	"Threads":                   "Temporal",
 }
 
 // WriteText prints the report in the guide's format: one block per group, then the
@@ -30,18 +34,14 @@ func (r *Result) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "[Validation] baseline: %d messages, %d conversations, %d-day window; candidate: %d messages, %d conversations, %d-day window\n",
 		r.Baseline.Messages, r.Baseline.Conversations, r.Baseline.SampleWindowDays,
 		r.Candidate.Messages, r.Candidate.Conversations, r.Candidate.SampleWindowDays)
-	group := ""
-	for _, ch := range r.Checks {
-		if ch.Group != group {
-			group = ch.Group
-			title := group
-			if group == "Distribution tests" {
-				title = fmt.Sprintf("Distribution tests (gate: KS D and TV distance ≤ %.2f; p-values at n_eff = min(n·m/(n+m), %g) are information)",
-					r.Options.DistanceTolerance, r.Options.NEffCap)
-			}
-			fmt.Fprintf(&b, "[%s] %s:\n", tags[group], title)
-		}
-		fmt.Fprintf(&b, "  %s: %s\n", ch.Label, ch.describe())
+	for _, n := range r.Notices {
+		fmt.Fprintf(&b, "[Validation] ⚠ %s\n", n)
+	}
+	r.writeChecks(&b, r.Checks)
+	if len(r.Informational) > 0 {
+		fmt.Fprintf(&b, "[People] The shape of people and of time, reported and not gated (Options.PeopleChecks = %q; validate.DefaultPeopleChecks turns them on once the generator models senders, memberships and lifetimes):\n",
+			r.Options.PeopleChecks)
+		r.writeChecks(&b, r.Informational)
 	}
 	b.WriteString("\n=== VALIDATION SUMMARY ===\n")
 	fmt.Fprintf(&b, "Total checks: %d\n", r.Total)
@@ -51,9 +51,39 @@ func (r *Result) WriteText(w io.Writer) error {
 	if r.Skipped > 0 {
 		fmt.Fprintf(&b, "Skipped: %d%s\n", r.Skipped, r.list(Skipped))
 	}
+	if len(r.Informational) > 0 {
+		var miss []string
+		for _, ch := range r.Informational {
+			if ch.Status == Fail || ch.Status == Warning {
+				miss = append(miss, fmt.Sprintf("%s %s: %s", ch.Name, ch.Status, ch.Summary()))
+			}
+		}
+		fmt.Fprintf(&b, "Not gated: %d", len(r.Informational))
+		if len(miss) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(miss, "; "))
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Decision: %s (%s)\n", r.Decision, r.Reason)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeChecks prints checks one line each, under a header per group.
+func (r *Result) writeChecks(b *strings.Builder, checks []Check) {
+	group := ""
+	for _, ch := range checks {
+		if ch.Group != group {
+			group = ch.Group
+			title := group
+			if group == "Distribution tests" {
+				title = fmt.Sprintf("Distribution tests (gate: KS D and TV distance ≤ %.2f; p-values at n_eff = min(n·m/(n+m), %g) are information)",
+					r.Options.DistanceTolerance, r.Options.NEffCap)
+			}
+			fmt.Fprintf(b, "[%s] %s:\n", tags[group], title)
+		}
+		fmt.Fprintf(b, "  %s: %s\n", ch.Label, ch.describe())
+	}
 }
 
 // WriteJSON writes the result as indented JSON.
@@ -102,7 +132,14 @@ func (ch Check) describe() string {
 		return fmt.Sprintf("%s (%s)", mark, ch.Note)
 	}
 	if ch.Kind == Distance {
-		s := fmt.Sprintf("%s=%.4f (%s ≤ %.2f)", ch.distanceName(), *ch.Delta, mark, ch.Tolerance)
+		cmp := "≤"
+		if *ch.Delta > ch.Tolerance {
+			cmp = ">"
+		}
+		s := fmt.Sprintf("%s=%.4f (%s %s %.2f)", ch.distanceName(), *ch.Delta, mark, cmp, ch.Tolerance)
+		if ch.Sampling != nil && ch.Sampling.Decided {
+			s = fmt.Sprintf("%s=%.4f (%s within its sampling error: ≤ D_crit(1%%; n=%.0f, m=%.0f) = %.4f; gate %.2f)", ch.distanceName(), *ch.Delta, mark, ch.Sampling.N, ch.Sampling.M, ch.Sampling.Error, ch.Tolerance)
+		}
 		if t := ch.Test; t != nil {
 			if t.Method == "chi_squared" {
 				s += fmt.Sprintf(", χ²=%.2f, df=%g, p=%s at n_eff=%.0f (full n: p=%s)",
@@ -124,6 +161,9 @@ func (ch Check) describe() string {
 	switch ch.Status {
 	case Pass:
 		verdict = "✓ within " + tol
+		if ch.Sampling != nil && ch.Sampling.Decided {
+			verdict = "✓ " + ch.Note
+		}
 	case Fail:
 		verdict = "✗ outside " + tol
 	case Warning:

@@ -36,6 +36,9 @@ func TestCalibrateNotConverged(t *testing.T) {
 	dir := t.TempDir()
 	s := spec.Default()
 	s.Messages.Content.MediaRatio = 0.0163
+	// The band is the pilot's size: a pilot below the band would be raised to the size
+	// its shares need (calibrate.PilotMessages) and its GO confirmed at the band's.
+	s.Bands["tiny"] = spec.Band{Messages: 20000}
 	data, _ := json.Marshal(s)
 	start := filepath.Join(dir, "start.json")
 	os.WriteFile(start, data, 0o644)

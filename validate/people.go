@@ -1,0 +1,217 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgshape/pgshape/shape"
+)
+
+// PeopleGate says whether the checks of the shape of people and of time (Options.PeopleChecks)
+// count toward the decision.
+type PeopleGate string
+
+const (
+	// PeopleGated: the checks are in Result.Checks and decide like any other.
+	PeopleGated PeopleGate = "gate"
+	// PeopleReported: the checks are computed and printed, in Result.Informational,
+	// but count toward neither GO nor NO-GO.
+	PeopleReported PeopleGate = "report"
+)
+
+// DefaultPeopleChecks is the one switch that makes the checks of the shape of people
+// and of time (PeopleCheckIDs) count toward GO / NO-GO. It is PeopleReported while the
+// generator draws senders and members uniformly and spreads activity to the window's
+// end: gated, those checks would fail every synthetic target. Set it to PeopleGated
+// once the generator models senders, memberships and lifetimes (issue 12, point 5).
+const DefaultPeopleChecks = PeopleReported
+
+// PeopleCheckIDs are the checks People returns, in order.
+var PeopleCheckIDs = []string{
+	"heavy_rooms.top_5pct", "conversation_sizes.one_vs_two",
+	"senders.ks", "senders.top_10", "senders.top_pct",
+	"memberships.ks",
+	"senders_per_conversation.ks", "single_sender_share", "lifetimes.ks", "gaps.ks",
+}
+
+// Version2Families are the families shape_version 2 adds, by JSON path.
+var Version2Families = []string{"users.senders", "users.memberships", "conversations.threads"}
+
+// missingFamilies lists the version-2 families d does not carry.
+func missingFamilies(d *shape.Document) []string {
+	var out []string
+	for _, f := range Version2Families {
+		if !hasFamily(d, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func hasFamily(d *shape.Document, family string) bool {
+	switch family {
+	case "users.senders":
+		return d.Users.Senders != nil
+	case "users.memberships":
+		return d.Users.Memberships != nil
+	case "conversations.threads":
+		return d.Conversations.Threads != nil
+	}
+	panic("validate: unknown family " + family)
+}
+
+// FamilyNotices names the version-2 families either side lacks (a version-1 document,
+// or a source contract without sender or member identity): their checks are skipped.
+func FamilyNotices(baseline, candidate *shape.Document) []string {
+	var out []string
+	for _, x := range []struct {
+		what string
+		d    *shape.Document
+	}{{"baseline", baseline}, {"candidate", candidate}} {
+		if m := missingFamilies(x.d); len(m) > 0 {
+			out = append(out, fmt.Sprintf("the %s (shape_version %s) has no %s: their checks are skipped",
+				x.what, x.d.ShapeVersion, strings.Join(m, ", ")))
+		}
+	}
+	return out
+}
+
+// People compares the shape of people and of time (issue 12): the top-5%
+// conversation share, single- against two-member conversations, messages per sender
+// (binned KS) and the busiest senders' shares, conversations per user (binned KS),
+// senders per conversation (binned KS) and the single-sender share, conversation
+// lifetimes and within-conversation gaps (binned KS). A check whose family either
+// document lacks is skipped (FamilyNotices says which). Shares are judged with their
+// sampling error, KS distances with their critical value (Sampling).
+func (o Options) People(b, c *shape.Document) []Check {
+	o = o.WithDefaults()
+	msgs := float64(c.Messages.TotalCount)
+	var out []Check
+	add := func(ch Check) { out = append(out, ch) }
+
+	add(o.share(Check{ID: "heavy_rooms.top_5pct", Name: "heavy-room traffic share (top 5%)", Group: "Heavy rooms",
+		Label: "Top 5% traffic share", Critical: true, Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
+		b.Conversations.HeavyRoomShare.Top5Pct, c.Conversations.HeavyRoomShare.Top5Pct, msgs))
+
+	bs, _ := OneVsTwo(b.Conversations.MemberCountHistogram)
+	cs, cn := OneVsTwo(c.Conversations.MemberCountHistogram)
+	ch := o.share(Check{ID: "conversation_sizes.one_vs_two", Name: "single-member conversations (1 vs 2)",
+		Group: "Conversation sizes", Label: "1 member among 1–2 members", Kind: Relative, Unit: UnitShare,
+		Tolerance: o.Tolerance}, bs, cs, cn)
+	if bs == nil || cs == nil {
+		ch.Note = "member counts 1 and 2 not published apart (buckets merged under k)"
+	}
+	add(ch)
+
+	// users.senders
+	senders := func(d *shape.Document) *shape.Senders {
+		if d.Users.Senders == nil {
+			return &shape.Senders{}
+		}
+		return d.Users.Senders
+	}
+	sb, sc := senders(b), senders(c)
+	add(o.family("users.senders", b, c, o.ksFamily(Check{ID: "senders.ks", Name: "messages per sender (KS)",
+		Group: "Senders", Label: "Messages per sender (KS)", Critical: true},
+		sb.MessagesPerSenderHistogram, sc.MessagesPerSenderHistogram)))
+	add(o.family("users.senders", b, c, o.share(Check{ID: "senders.top_10", Name: "busiest 10 senders' share",
+		Group: "Senders", Label: "Busiest 10 senders' share", Critical: true, Kind: Relative, Unit: UnitShare,
+		Tolerance: o.Tolerance}, sb.TopShare.Top10, sc.TopShare.Top10, msgs)))
+	top := o.worst(Check{ID: "senders.top_pct", Name: "busiest senders' shares (1%, 5%, 10%)", Group: "Senders",
+		Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
+		[]namedPair{{"top 1%", sb.TopShare.Top1Pct, sc.TopShare.Top1Pct}, {"top 5%", sb.TopShare.Top5Pct, sc.TopShare.Top5Pct},
+			{"top 10%", sb.TopShare.Top10Pct, sc.TopShare.Top10Pct}},
+		func(at string) string { return "Busiest senders' share, " + at + " (worst of 1%, 5%, 10%)" })
+	add(o.family("users.senders", b, c, o.withinSampling(top, msgs)))
+
+	// users.memberships
+	memberships := func(d *shape.Document) shape.Histogram {
+		if d.Users.Memberships == nil {
+			return nil
+		}
+		return d.Users.Memberships.ConversationsPerUserHistogram
+	}
+	add(o.family("users.memberships", b, c, o.ksFamily(Check{ID: "memberships.ks", Name: "conversations per user (KS)",
+		Group: "Memberships", Label: "Conversations per user (KS)"}, memberships(b), memberships(c))))
+
+	// conversations.threads
+	threads := func(d *shape.Document) *shape.Threads {
+		if d.Conversations.Threads == nil {
+			return &shape.Threads{}
+		}
+		return d.Conversations.Threads
+	}
+	tb, tc := threads(b), threads(c)
+	add(o.family("conversations.threads", b, c, o.ksFamily(Check{ID: "senders_per_conversation.ks",
+		Name: "senders per conversation (KS)", Group: "Threads", Label: "Senders per conversation (KS)"},
+		tb.SendersPerConversationHistogram, tc.SendersPerConversationHistogram)))
+	add(o.family("conversations.threads", b, c, o.share(Check{ID: "single_sender_share", Name: "single-sender threads",
+		Group: "Threads", Label: "Single-sender threads", Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
+		tb.SingleSenderShare, tc.SingleSenderShare, float64(tc.ActiveConversations))))
+	add(o.family("conversations.threads", b, c, o.ksFamily(Check{ID: "lifetimes.ks", Name: "conversation lifetimes (KS)",
+		Group: "Threads", Label: "Lifetime, first to last message (KS)", Critical: true},
+		tb.LifetimeHistogramSeconds, tc.LifetimeHistogramSeconds)))
+	// The gaps' histogram is a version-1 family (messages.inter_arrival_histogram_seconds).
+	add(o.ksFamily(Check{ID: "gaps.ks", Name: "gaps between messages (KS)", Group: "Threads",
+		Label: "Gaps between messages of a conversation (KS)", Critical: true},
+		b.Messages.InterArrivalHistogramSeconds, c.Messages.InterArrivalHistogramSeconds))
+	return out
+}
+
+// family marks ch skipped when either document lacks the family it reads.
+func (o Options) family(family string, b, c *shape.Document, ch Check) Check {
+	var lack []string
+	if !hasFamily(b, family) {
+		lack = append(lack, "the baseline")
+	}
+	if !hasFamily(c, family) {
+		lack = append(lack, "the candidate")
+	}
+	if len(lack) == 0 {
+		return ch
+	}
+	ch.Status, ch.Delta, ch.Baseline, ch.Candidate, ch.Test, ch.Sampling = Skipped, nil, nil, nil, nil, nil
+	verb := "has"
+	if len(lack) == 2 {
+		verb = "have"
+	}
+	ch.Note = fmt.Sprintf("%s %s no %s (shape_version 1, or a contract without sender or member identity)",
+		strings.Join(lack, " and "), verb, family)
+	return ch
+}
+
+// ksFamily is ks for a check whose criticality is its own (ks makes every distance
+// check critical), judged with its critical value (withinKSCritical).
+func (o Options) ksFamily(ch Check, b, c shape.Histogram) Check {
+	critical := ch.Critical
+	ch = o.ks(ch, b, c)
+	if ch.Critical = critical; ch.Status == Fail && !critical {
+		ch.Status = Warning
+		ch.Note = appendNote(ch.Note, "out of tolerance (non-critical)")
+	}
+	return withinKSCritical(ch)
+}
+
+// OneVsTwo is the share of single-member conversations among those with one or two
+// members, c1/(c1 + c2), and c1 + c2, from a member-count histogram; nil when the
+// histogram does not publish both counts apart (their buckets merged under k). A
+// histogram whose first bucket starts at 2 or above has no single-member conversation.
+func OneVsTwo(h shape.Histogram) (share *float64, n float64) {
+	c1, c2 := int64(-1), int64(-1)
+	if len(h) > 0 && h[0].Lo >= 2 {
+		c1 = 0
+	}
+	for _, x := range h {
+		switch {
+		case x.Lo == 1 && x.Hi == 2:
+			c1 = x.Count
+		case x.Lo == 2 && x.Hi == 3:
+			c2 = x.Count
+		}
+	}
+	if c1 < 0 || c2 < 0 || c1+c2 == 0 {
+		return nil, 0
+	}
+	n = float64(c1 + c2)
+	return shape.Float(float64(c1) / n), n
+}
