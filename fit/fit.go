@@ -216,7 +216,24 @@ type InterArrival struct {
 	StartModel                    string   `json:"start_model"`
 	WindowSpacingBurstCoefficient float64  `json:"window_spacing_burst_coefficient"`
 	RenewalBurstCoefficient       *float64 `json:"renewal_burst_coefficient"`
+	// StartModelBasis says how StartModel was chosen: "binned_likelihood" (a version-2
+	// document: the candidates in StartModels, each fitted by maximising the binned
+	// log-likelihood of the gap and lifetime histograms, the smaller AIC chosen; see
+	// StartModelFit) or "burst_coefficient" (a version-1 document, without lifetimes:
+	// the CV rule above).
+	StartModelBasis string          `json:"start_model_basis"`
+	StartModels     []StartModelFit `json:"start_models,omitempty"`
+	// ObservedLifetimeP50 and ObservedLifetimeP90 are the export's conversation
+	// lifetime percentiles (seconds; null when suppressed or in a version-1 document).
+	ObservedLifetimeP50 *float64 `json:"observed_lifetime_p50_seconds"`
+	ObservedLifetimeP90 *float64 `json:"observed_lifetime_p90_seconds"`
 }
+
+// Start model bases (InterArrival.StartModelBasis).
+const (
+	StartBasisLikelihood       = "binned_likelihood"
+	StartBasisBurstCoefficient = "burst_coefficient"
+)
 
 // ReadTiming: the read-delay mixture and the reader model.
 type ReadTiming struct {
@@ -601,6 +618,14 @@ func (f *fitter) timing() {
 	r.ContinueProbability, r.MeanGapSeconds = ia.Burst.ContinueProbability, ia.Burst.MeanGapSeconds
 	b := &ia.Burst
 	b.StartModel = spec.StartModelWindowSpacing
+	if err == nil && f.doc.Conversations.Threads != nil {
+		if ok := f.startByLikelihood(bf, window); ok {
+			return
+		}
+	} else if err == nil {
+		f.warn("inter_arrival: the document has no conversation lifetimes ($.conversations.threads, shape_version 2); the burst start model is chosen on the burst coefficient alone, not on the gap distribution")
+	}
+	r.StartModelBasis = StartBasisBurstCoefficient
 	var renewal float64
 	if err == nil {
 		b.GapMu, b.GapSigma = bf.Mu, bf.Sigma
