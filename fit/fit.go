@@ -207,9 +207,10 @@ type InterArrival struct {
 	// start model.
 	MixtureBurstCoefficient float64 `json:"mixture_burst_coefficient"`
 	ChainBurstCoefficient   float64 `json:"chain_burst_coefficient"`
-	// StartModel is the burst start model chosen (spec.Burst.StartModel): the one whose
-	// predicted CV is closer to the exported burst coefficient, window_spacing on ties
-	// or when it reaches within 20 %. WindowSpacingBurstCoefficient is the CV the
+	// StartModel is the burst start model chosen (spec.Burst.StartModel): in a
+	// version-2 document the candidate of StartModels with the smaller AIC; in a
+	// version-1 one the one whose predicted CV is closer to the exported burst
+	// coefficient, window_spacing on ties or when it reaches within 20 %. WindowSpacingBurstCoefficient is the CV the
 	// window-spacing mode gives with the solved κ (ChainCV), RenewalBurstCoefficient
 	// the one the renewal mode gives with the between-burst log-normal (RenewalCV);
 	// null when that mode could not be evaluated.
