@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -253,6 +254,11 @@ func TestStartModelRecovery(t *testing.T) {
 	b := sp.Messages.InterArrival.Burst
 	if ia.StartModelBasis != StartBasisLikelihood || len(ia.StartModels) != 2 || b.StartModel != spec.StartModelRenewal {
 		t.Fatalf("renewal data: basis %q, %d candidates, chose %q; want the likelihood's choice of renewal", ia.StartModelBasis, len(ia.StartModels), b.StartModel)
+	}
+	var sum strings.Builder
+	rep.WriteSummary(&sum)
+	if !strings.Contains(sum.String(), "chosen renewal; exported lifetime p50") {
+		t.Errorf("renewal data: the summary does not name the likelihood's choice:\n%s", sum.String())
 	}
 	near(t, "η", b.ContinueProbability, eta, 0.02)
 	near(t, "g", b.MeanGapSeconds, g, 0.1*g)
