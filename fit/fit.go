@@ -228,6 +228,10 @@ type InterArrival struct {
 	// lifetime percentiles (seconds; null when suppressed or in a version-1 document).
 	ObservedLifetimeP50 *float64 `json:"observed_lifetime_p50_seconds"`
 	ObservedLifetimeP90 *float64 `json:"observed_lifetime_p90_seconds"`
+	// ObservedGapP50 and ObservedGapP90 are the export's exact within-conversation gap
+	// percentiles (threads.gap_percentiles_seconds; null as above).
+	ObservedGapP50 *float64 `json:"observed_gap_p50_seconds"`
+	ObservedGapP90 *float64 `json:"observed_gap_p90_seconds"`
 }
 
 // Start model bases (InterArrival.StartModelBasis).

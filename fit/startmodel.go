@@ -62,6 +62,10 @@ type StartModelFit struct {
 	// (seconds, interpolated within the exported buckets).
 	ModelLifetimeP50 float64 `json:"model_lifetime_p50_seconds"`
 	ModelLifetimeP90 float64 `json:"model_lifetime_p90_seconds"`
+	// ModelGapP50 and ModelGapP90 are the predicted within-conversation gap percentiles
+	// (seconds, interpolated the same way).
+	ModelGapP50 float64 `json:"model_gap_p50_seconds"`
+	ModelGapP90 float64 `json:"model_gap_p90_seconds"`
 }
 
 // draw is one message's common random numbers: u decides whether it continues its
@@ -389,6 +393,7 @@ func (s *chainSim) judge(fit *StartModelFit, gapMass, lifeMass []float64) {
 	fit.GapLogLik = binnedLogLik(s.gaps.n, gapMass)
 	fit.LogLik = fit.GapLogLik
 	fit.GapTotalVariation = massTV(s.gaps.n, gapMass)
+	fit.ModelGapP50, fit.ModelGapP90 = bucketQuantile(s.gaps, gapMass, 0.5), bucketQuantile(s.gaps, gapMass, 0.9)
 	fit.LifetimeLogLik, fit.LifetimeTotalVariation = nil, nil
 	if lifeMass != nil {
 		ll, tv := binnedLogLik(s.life.n, lifeMass), massTV(s.life.n, lifeMass)
@@ -521,6 +526,7 @@ func (f *fitter) startByLikelihood(bf BurstFit, window float64) bool {
 		f.warn("inter_arrival: $.conversations.threads.lifetime_histogram_seconds is empty or suppressed; the start model is judged on the gap histogram alone")
 	}
 	r.ObservedLifetimeP50, r.ObservedLifetimeP90 = t.LifetimePercentilesSeconds.P50, t.LifetimePercentilesSeconds.P90
+	r.ObservedGapP50, r.ObservedGapP90 = t.GapPercentilesSeconds.P50, t.GapPercentilesSeconds.P90
 	ws := sim.fitSpacing(bf.Eta, bf.Gap)
 	cands := []StartModelFit{ws}
 	ren, err := sim.fitRenewal(renewalParams{eta: bf.Eta, gap: bf.Gap, mu: bf.Mu, sigma: bf.Sigma})
@@ -558,16 +564,20 @@ func (f *fitter) startByLikelihood(bf BurstFit, window float64) bool {
 		f.warn("inter_arrival: the chosen %s start model gives a gap CV of %.2f against the export's burst coefficient %.2f (window spacing %.2f, renewal %s)",
 			best.StartModel, r.ChainBurstCoefficient, *bc, r.WindowSpacingBurstCoefficient, optCV(r.RenewalBurstCoefficient))
 	}
+	checks := []struct {
+		name  string
+		obs   *float64
+		model float64
+	}{{"gap p50", r.ObservedGapP50, best.ModelGapP50}, {"gap p90", r.ObservedGapP90, best.ModelGapP90}}
 	if life.total > 0 {
-		for _, c := range []struct {
-			name  string
-			obs   *float64
-			model float64
-		}{{"p50", r.ObservedLifetimeP50, best.ModelLifetimeP50}, {"p90", r.ObservedLifetimeP90, best.ModelLifetimeP90}} {
-			if c.obs != nil && *c.obs > 0 && relOff(c.model, *c.obs) > 0.2 {
-				f.warn("inter_arrival: the %s start model's conversation lifetime %s is %.3g s, the export's %.3g s (%.0f%% off)",
-					best.StartModel, c.name, c.model, *c.obs, 100*relOff(c.model, *c.obs))
-			}
+		checks = append(checks, checks[0], checks[0])
+		checks[2].name, checks[2].obs, checks[2].model = "conversation lifetime p50", r.ObservedLifetimeP50, best.ModelLifetimeP50
+		checks[3].name, checks[3].obs, checks[3].model = "conversation lifetime p90", r.ObservedLifetimeP90, best.ModelLifetimeP90
+	}
+	for _, c := range checks {
+		if c.obs != nil && *c.obs > 0 && relOff(c.model, *c.obs) > 0.2 {
+			f.warn("inter_arrival: the %s start model's %s is %.3g s, the export's %.3g s (%.0f%% off)",
+				best.StartModel, c.name, c.model, *c.obs, 100*relOff(c.model, *c.obs))
 		}
 	}
 	return true

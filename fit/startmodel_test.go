@@ -116,7 +116,7 @@ func startDoc(t *testing.T, convs int, times func(r *rand.Rand, n int, w float64
 	r := rand.New(rand.NewPCG(12, 34))
 	gGrid, lGrid := shape.GridInterArrivalSeconds(), shape.GridLifetimeSeconds()
 	gc, lc := make([]int64, len(gGrid)), make([]int64, len(lGrid))
-	var lives []float64
+	var lives, gaps []float64
 	var s1, s2, ng float64
 	for i := range convs {
 		n := dist.Quantile(law, (float64(i)+0.5)/float64(convs))
@@ -125,6 +125,7 @@ func startDoc(t *testing.T, convs int, times func(r *rand.Rand, n int, w float64
 			x := ts[i] - ts[i-1]
 			gc[bucketOf(binned{lo: gGrid}, x)]++
 			s1, s2, ng = s1+x, s2+x*x, ng+1
+			gaps = append(gaps, x)
 		}
 		life := ts[len(ts)-1] - ts[0]
 		lc[bucketOf(binned{lo: lGrid}, life)]++
@@ -142,7 +143,9 @@ func startDoc(t *testing.T, convs int, times func(r *rand.Rand, n int, w float64
 		return h
 	}
 	slices.Sort(lives)
+	slices.Sort(gaps)
 	p50, p90 := lives[len(lives)/2], lives[len(lives)*9/10]
+	g50, g90 := gaps[len(gaps)/2], gaps[len(gaps)*9/10]
 	cv := math.Sqrt(s2/ng-(s1/ng)*(s1/ng)) / (s1 / ng)
 	d.Messages.InterArrivalHistogramSeconds = hist(gGrid, gc)
 	d.Messages.BurstCoefficient = &cv
@@ -150,6 +153,7 @@ func startDoc(t *testing.T, convs int, times func(r *rand.Rand, n int, w float64
 		LifetimeHistogramSeconds:   hist(lGrid, lc),
 		LifetimePercentilesSeconds: shape.Percentiles{P50: &p50, P90: &p90},
 		Gaps:                       int64(ng),
+		GapPercentilesSeconds:      shape.Percentiles{P50: &g50, P90: &g90},
 	}
 	return d
 }
@@ -264,13 +268,19 @@ func TestStartModelRecovery(t *testing.T) {
 	near(t, "g", b.MeanGapSeconds, g, 0.1*g)
 	near(t, "μ", b.GapMu, mu, 0.1)
 	near(t, "σ", b.GapSigma, sigma, 0.08)
+	ren := ia.StartModels[1]
 	for _, p := range []struct {
 		name       string
 		model, obs float64
-	}{{"lifetime p50", ia.StartModels[1].ModelLifetimeP50, *ia.ObservedLifetimeP50}, {"lifetime p90", ia.StartModels[1].ModelLifetimeP90, *ia.ObservedLifetimeP90}} {
+	}{{"lifetime p50", ren.ModelLifetimeP50, *ia.ObservedLifetimeP50}, {"lifetime p90", ren.ModelLifetimeP90, *ia.ObservedLifetimeP90},
+		{"gap p50", ren.ModelGapP50, *ia.ObservedGapP50}, {"gap p90", ren.ModelGapP90, *ia.ObservedGapP90}} {
+		t.Logf("renewal data: predicted %s %.4g s, observed %.4g s", p.name, p.model, p.obs)
 		if relOff(p.model, p.obs) > 0.2 {
 			t.Errorf("renewal data: predicted %s %.4g s, observed %.4g s: more than 20%% off", p.name, p.model, p.obs)
 		}
+	}
+	if anyContains(rep.Warnings, "inter_arrival") {
+		t.Errorf("renewal data: inter-arrival warnings %q, want none (the chosen model meets the export)", rep.Warnings)
 	}
 
 	const kappa = 0.3
