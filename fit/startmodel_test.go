@@ -312,3 +312,27 @@ func TestStartModelVersion1Fallback(t *testing.T) {
 		t.Errorf("version 1: basis %q, %d candidates, warnings %q; want the burst-coefficient rule with a warning", ia.StartModelBasis, len(ia.StartModels), rep.Warnings)
 	}
 }
+
+// A version-2 document whose lifetime histogram is suppressed judges the start models
+// on the gap histogram alone, with a warning, and reports no lifetime likelihood.
+func TestStartModelWithoutLifetimes(t *testing.T) {
+	t.Parallel()
+	d := example(t)
+	d.Conversations.Threads = &shape.Threads{}
+	rep, sp, err := Fit(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ia := rep.FittedDistributions.InterArrival
+	if ia.StartModelBasis != StartBasisLikelihood || len(ia.StartModels) != 2 || !anyContains(rep.Warnings, "judged on the gap histogram alone") {
+		t.Fatalf("no lifetimes: basis %q, %d candidates, warnings %q; want both judged on the gaps, with a warning", ia.StartModelBasis, len(ia.StartModels), rep.Warnings)
+	}
+	for _, c := range ia.StartModels {
+		if c.LifetimeLogLik != nil || c.LogLik != c.GapLogLik {
+			t.Errorf("no lifetimes: %s has a lifetime log-likelihood %v (total %g, gaps %g)", c.StartModel, c.LifetimeLogLik, c.LogLik, c.GapLogLik)
+		}
+	}
+	if sp.Messages.InterArrival.Burst.StartModel != ia.StartModel {
+		t.Errorf("spec start model %q, report %q", sp.Messages.InterArrival.Burst.StartModel, ia.StartModel)
+	}
+}
