@@ -207,16 +207,38 @@ type InterArrival struct {
 	// start model.
 	MixtureBurstCoefficient float64 `json:"mixture_burst_coefficient"`
 	ChainBurstCoefficient   float64 `json:"chain_burst_coefficient"`
-	// StartModel is the burst start model chosen (spec.Burst.StartModel): the one whose
-	// predicted CV is closer to the exported burst coefficient, window_spacing on ties
-	// or when it reaches within 20 %. WindowSpacingBurstCoefficient is the CV the
+	// StartModel is the burst start model chosen (spec.Burst.StartModel): in a
+	// version-2 document the candidate of StartModels with the smaller AIC; in a
+	// version-1 one the one whose predicted CV is closer to the exported burst
+	// coefficient, window_spacing on ties or when it reaches within 20 %. WindowSpacingBurstCoefficient is the CV the
 	// window-spacing mode gives with the solved κ (ChainCV), RenewalBurstCoefficient
 	// the one the renewal mode gives with the between-burst log-normal (RenewalCV);
 	// null when that mode could not be evaluated.
 	StartModel                    string   `json:"start_model"`
 	WindowSpacingBurstCoefficient float64  `json:"window_spacing_burst_coefficient"`
 	RenewalBurstCoefficient       *float64 `json:"renewal_burst_coefficient"`
+	// StartModelBasis says how StartModel was chosen: "binned_likelihood" (a version-2
+	// document: the candidates in StartModels, each fitted by maximising the binned
+	// log-likelihood of the gap and lifetime histograms, the smaller AIC chosen; see
+	// StartModelFit) or "burst_coefficient" (a version-1 document, without lifetimes:
+	// the CV rule above).
+	StartModelBasis string          `json:"start_model_basis"`
+	StartModels     []StartModelFit `json:"start_models,omitempty"`
+	// ObservedLifetimeP50 and ObservedLifetimeP90 are the export's conversation
+	// lifetime percentiles (seconds; null when suppressed or in a version-1 document).
+	ObservedLifetimeP50 *float64 `json:"observed_lifetime_p50_seconds"`
+	ObservedLifetimeP90 *float64 `json:"observed_lifetime_p90_seconds"`
+	// ObservedGapP50 and ObservedGapP90 are the export's exact within-conversation gap
+	// percentiles (threads.gap_percentiles_seconds; null as above).
+	ObservedGapP50 *float64 `json:"observed_gap_p50_seconds"`
+	ObservedGapP90 *float64 `json:"observed_gap_p90_seconds"`
 }
+
+// Start model bases (InterArrival.StartModelBasis).
+const (
+	StartBasisLikelihood       = "binned_likelihood"
+	StartBasisBurstCoefficient = "burst_coefficient"
+)
 
 // ReadTiming: the read-delay mixture and the reader model.
 type ReadTiming struct {
@@ -601,6 +623,14 @@ func (f *fitter) timing() {
 	r.ContinueProbability, r.MeanGapSeconds = ia.Burst.ContinueProbability, ia.Burst.MeanGapSeconds
 	b := &ia.Burst
 	b.StartModel = spec.StartModelWindowSpacing
+	if err == nil && f.doc.Conversations.Threads != nil {
+		if ok := f.startByLikelihood(bf, window); ok {
+			return
+		}
+	} else if err == nil {
+		f.warn("inter_arrival: the document has no conversation lifetimes ($.conversations.threads, shape_version 2); the burst start model is chosen on the burst coefficient alone, not on the gap distribution")
+	}
+	r.StartModelBasis = StartBasisBurstCoefficient
 	var renewal float64
 	if err == nil {
 		b.GapMu, b.GapSigma = bf.Mu, bf.Sigma

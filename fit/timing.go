@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -333,44 +332,43 @@ const (
 )
 
 // RenewalCV returns the pooled gap CV of the generator's chain under the renewal start
-// model (spec.StartModelRenewal): a conversation's first burst starts uniformly in the
-// window W (operational time, the profile ignored as in ChainCV), in-burst gaps are
-// exponential with mean g after each message with probability η, and each next burst
-// starts a LogNormal(μ, σ) gap after the previous burst's last message, modulo W. No
-// closed form is known once the starts wrap around the window, so it is a small
+// model (spec.StartModelRenewal): in-burst gaps are exponential with mean g after each
+// message with probability η, each next burst starts a LogNormal(μ, σ) gap after the
+// previous burst's last message, and a chain longer than the window W is compressed to
+// it (compressionOf; the profile is ignored as in ChainCV). It is a small
 // deterministic Monte Carlo with fixed seeds. The pooled moments are
 // E[X^k] = E_q[Σ gaps^k / (n−1)] under the gap-weighted law q(n) ∝ P(n)·(n−1) of the
 // count model (heavy rooms scaled as in ChainCV), so the busy rooms that hold most
-// gaps get most of the effort: q is cut into renewalStrata equal-weight strata, and one
-// conversation is simulated at each stratum's midpoint. A conversation of n >
-// renewalCap messages is simulated as renewalCap messages over a window of W·cap/n:
-// bursts per second, and so how many times the starts wrap around the window, stay
-// as they are. On testdata/shape-example.json's fitted spec the cap moves the estimate
-// by 0.04% (3.887 against 3.886 uncapped) and the strata's spread is about ±3% (3.72 to
-// 3.89 between 256 and 4096 strata); TestRenewalCVByHand checks both regimes' exact
-// laws. About 20 ms on a count model reaching 800 000 messages.
+// gaps get most of the effort: q is cut into renewalStrata equal-weight strata
+// (countStrata), and one conversation is simulated at each stratum's midpoint. A
+// conversation of n > renewalCap messages is simulated as renewalCap messages over a
+// window of W·cap/n: bursts per second, and so how much the chain is compressed, stay
+// as they are. TestRenewalCVByHand checks both regimes' exact laws.
 func RenewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, window float64) float64 {
 	return renewalCV(count, heavy, mult, eta, gap, mu, sigma, window, renewalStrata, renewalCap)
 }
 
-func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
-	// The gap-weighted law's atoms: the light conversations in increasing n, then the
-	// heavy ones (scaled counts), each with weight P·(n−1), from countAtoms.
+// countStrata cuts a weighted count law into strata of equal weight and returns each
+// stratum's count (the count at its midpoint), the light conversations in increasing
+// n, then the heavy ones (their counts scaled by dist.HeavyShare.Scale with mult): the
+// weight of a count n ≥ minN of probability p is weight(n, p) (p·(n − 1) for the
+// gap-weighted law, p for conversations). nil when no count carries weight.
+func countStrata(count dist.Discrete, heavy dist.HeavyShare, mult float64, strata int, minN float64, weight func(n, p float64) float64) []float64 {
 	type atom struct{ n, w float64 }
 	var light, heavyA []atom
 	var total float64
 	countAtoms(count, heavy, func(mid, lightP, heavyP float64) {
-		if n := math.Round(mid); n >= 2 && lightP > 0 {
-			light = append(light, atom{n, lightP * (n - 1)})
+		if n := math.Round(mid); n >= minN && lightP > 0 {
+			light = append(light, atom{n, weight(n, lightP)})
 			total += light[len(light)-1].w
 		}
-		if n := heavy.Scale(mid, mult); n >= 2 && heavyP > 0 {
-			heavyA = append(heavyA, atom{n, heavyP * (n - 1)})
+		if n := math.Round(heavy.Scale(mid, mult)); n >= minN && heavyP > 0 {
+			heavyA = append(heavyA, atom{n, weight(n, heavyP)})
 			total += heavyA[len(heavyA)-1].w
 		}
 	})
 	if !(total > 0) {
-		return math.NaN()
+		return nil
 	}
 	ns := make([]float64, 0, strata)
 	var acc float64
@@ -384,6 +382,14 @@ func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, s
 	}
 	for len(ns) < strata { // rounding at the top
 		ns = append(ns, ns[len(ns)-1])
+	}
+	return ns
+}
+
+func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
+	ns := countStrata(count, heavy, mult, strata, 2, func(n, p float64) float64 { return p * (n - 1) })
+	if ns == nil {
+		return math.NaN()
 	}
 	// The strata are independent (each has its own seeded generator), so they run
 	// on all CPUs; their moments are summed in stratum order afterwards, so the
@@ -406,52 +412,49 @@ func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, s
 
 // renewalChain simulates stratum j's conversation of n messages (at most maxN, over a
 // window shrunk in proportion) and returns Σ gaps / (k − 1) and Σ gaps² / (k − 1) of
-// its k messages; ts is scratch space.
-func renewalChain(ts []float64, j int, n float64, maxN int, eta, gap, mu, sigma, window float64) (a1, a2 float64) {
+// its k messages. As the generator does (loader/generate renewalTimes), a chain that
+// fits the window keeps its gaps (its shift within the window changes none); a longer
+// one is compressed to the window: its gaps between bursts scaled by the one factor
+// that makes it span the window, or, when its bursts alone take half the window or
+// more, every gap by window/span (compressionOf). ts is unused scratch space, kept for
+// the callers' symmetry.
+func renewalChain(_ []float64, j int, n float64, maxN int, eta, gap, mu, sigma, window float64) (a1, a2 float64) {
 	r := rand.New(rand.NewPCG(0x72656e6577616c, uint64(j)))
 	k, w := int(n), window
 	if k > maxN {
 		k, w = maxN, window*float64(maxN)/n
 	}
-	// The chain from 0: each burst a log-normal gap after the previous one's last
-	// message; then shifted so that it fits the window when it can, else turned by a
-	// uniform offset and wrapped around it.
-	ts = ts[:0]
-	var pos, off, span float64
-	for i := range k {
-		if i == 0 || r.Float64() >= eta {
-			if i > 0 {
-				pos += off + math.Exp(mu+sigma*r.NormFloat64())
-			}
-			off = 0
-			ts = append(ts, pos)
-			span = pos
+	var in1, in2, b1, b2 float64
+	for i := 1; i < k; i++ {
+		if r.Float64() >= eta {
+			d := math.Exp(mu + sigma*r.NormFloat64())
+			b1 += d
+			b2 += d * d
 			continue
 		}
-		off += r.ExpFloat64() * gap
-		ts = append(ts, pos+off)
-		span = pos + off
+		d := r.ExpFloat64() * gap
+		in1 += d
+		in2 += d * d
 	}
-	if span < w {
-		// the chain is in time order already
-		shift := r.Float64() * (w - span)
-		for i := range ts {
-			ts[i] += shift
-		}
-	} else {
-		shift := r.Float64() * w
-		for i := range ts {
-			ts[i] = math.Mod(ts[i]+shift, w)
-		}
-		slices.Sort(ts)
+	a, b := compressionOf(in1, b1, w)
+	return (b*in1 + a*b1) / float64(k-1), (b*b*in2 + a*a*b2) / float64(k-1)
+}
+
+// compressionOf returns the factors the generator's renewal placement applies to a
+// chain whose bursts last inb in all, with gaps between them summing to between, on an
+// interval of length w: a for the gaps between bursts and b for the bursts themselves.
+// A chain that fits (inb + between < w) keeps both (1, 1); a longer one has its gaps
+// between bursts scaled so that it spans w (a = (w − inb)/between, b = 1), unless its
+// bursts alone take half of w or more, when everything is scaled by w/span.
+func compressionOf(inb, between, w float64) (a, b float64) {
+	switch span := inb + between; {
+	case span < w:
+		return 1, 1
+	case inb < w/2:
+		return (w - inb) / between, 1
+	default:
+		return w / span, w / span
 	}
-	var s1, s2 float64
-	for i := 1; i < len(ts); i++ {
-		d := ts[i] - ts[i-1]
-		s1 += d
-		s2 += d * d
-	}
-	return s1 / float64(k-1), s2 / float64(k-1)
 }
 
 // eachShare runs fn(first, step) once per CPU (at most n times), concurrently, with

@@ -84,7 +84,9 @@ const (
 
 	// MinLogMu and MaxLogMu bound the μ of the count model, the read-delay and gap
 	// log-normals (ln seconds or ln messages): e^40 ≈ 2·10¹⁷ is past every
-	// int64 microsecond duration.
+	// int64 microsecond duration. A renewal gap_mu large against the window is still
+	// valid: the generator compresses a chain longer than its interval to it (the
+	// conversation's activity stays inside its lifetime), it never wraps it.
 	MinLogMu = -20.0
 	MaxLogMu = 40.0
 

@@ -185,19 +185,27 @@ type Content struct {
 //
 // The B burst starts of a conversation are placed on its part of the window in
 // operational time (the time scale in which the weekday × hour profile is flat),
-// wrapping circularly so that each start alone follows the profile, by StartModel:
+// so that each start alone follows the profile, by StartModel:
 //
 //   - "window_spacing" (StartModelWindowSpacing): the spacings are Dirichlet(κ, …, κ)
 //     with κ = SpacingShape (normalised Gamma(κ, 1) draws), turned by a uniform
 //     circular offset, so the B bursts always span the window. κ = 1 is B independent
 //     starts; κ > 1 spreads bursts more evenly (a lower burst coefficient), κ < 1
 //     clumps them (a higher one).
-//   - "renewal" (StartModelRenewal): the first start is drawn from the profile; each
-//     next burst starts a log-normal(GapMu, GapSigma) number of seconds after the
-//     previous burst's last message (one operational second is one real second on
-//     average over the window), wrapping past the end to the conversation's start.
-//     Gaps between bursts then keep their own scale whatever the room's traffic,
-//     until a room has more bursts than its interval holds.
+//   - "renewal" (StartModelRenewal): each next burst starts a log-normal(GapMu,
+//     GapSigma) number of seconds after the previous burst's last message (one
+//     operational second is one real second on average over the window). The chain is
+//     the conversation's lifetime and its activity stays inside it, never spread to
+//     the window's end: a chain that fits its interval is shifted uniformly within
+//     it (the first message then follows the profile); a longer one (a busy room) is
+//     compressed to the interval, its gaps between bursts scaled by the one factor
+//     that makes it span the interval (every gap by 1/span when its bursts alone take
+//     half of it or more). Gaps between bursts keep their own scale whatever the
+//     room's traffic, until a room has more bursts than its interval holds.
+//
+// fit chooses the start model of a version-2 shape document by the binned likelihood
+// of the exported gap and lifetime histograms (fit.StartModelFit), of a version-1 one by
+// the burst coefficient.
 type Burst struct {
 	Model               string  `json:"model"` // "self_exciting_chain"
 	ContinueProbability float64 `json:"continue_probability"`

@@ -23,7 +23,8 @@ type gen struct {
 	conv     convState
 	set      map[int64]struct{}
 	ts       []int64   // message times of the conversation, sorted
-	spacing  []float64 // Gamma(κ, 1) spacings of the conversation's burst starts
+	spacing  []float64 // Gamma(κ, 1) spacings of the conversation's burst starts (renewal: gaps between bursts before each)
+	burstIn  []float64 // renewal: the bursts' own durations before each burst (operational)
 	snd      []int32   // sender: index into conv.byJoin
 	elig     []int32   // members joined by the message's time: a prefix of conv.byJoin
 	attTypes []int8    // attachment types of the current media message
@@ -217,7 +218,7 @@ func (g *gen) messageTimes(c *convState, n int64) {
 	inv := 1 / sum
 	u := g.r.Float64()
 	k := 0
-	g.place(lo, wLo, func() int64 {
+	g.place(lo, wLo, false, func() int64 {
 		base := m.slots.operational(u, lo, wLo)
 		if u += g.spacing[k] * inv; u >= 1 {
 			u--
@@ -229,10 +230,14 @@ func (g *gen) messageTimes(c *convState, n int64) {
 }
 
 // place turns the chain in g.ts (−1 for a burst's first message, else its offset from
-// the burst's start) into sorted message times: start gives each burst's start in turn;
-// a message that would run past the window end opens a burst at a time drawn from the
-// profile instead.
-func (g *gen) place(lo int64, wLo float64, start func() int64) {
+// the burst's start) into sorted message times: start gives each burst's start in turn.
+// Unless confine is set, a message that would run past the window end opens a burst at
+// a time drawn from the profile instead (the window-spacing model spreads bursts over
+// the whole interval anyway). With confine (the renewal model, whose chain is a
+// conversation's lifetime) such a message is kept, and the conversation is then moved
+// back as a whole so that its last message falls just before the end: gaps and the
+// lifetime are kept, and no message leaves [first, last] of its chain.
+func (g *gen) place(lo int64, wLo float64, confine bool, start func() int64) {
 	m := g.m
 	var base int64
 	for i, o := range g.ts {
@@ -242,29 +247,46 @@ func (g *gen) place(lo int64, wLo float64, start func() int64) {
 			continue
 		}
 		t := base + o
-		if t >= m.end {
+		if t >= m.end && !confine {
 			t = m.slots.sample(g.r, lo, wLo)
 			base = t - o
 		}
 		g.ts[i] = t
 	}
 	slices.Sort(g.ts)
+	if last := g.ts[len(g.ts)-1]; confine && last >= m.end {
+		d, floor := last-(m.end-1), max(lo, m.start)
+		for i := range g.ts {
+			g.ts[i] = max(g.ts[i]-d, floor) // monotone: the order holds
+		}
+	}
 }
 
 // renewalTimes fills g.ts with the n sorted message times of the chain under the
-// renewal start model. First the chain from 0 in operational time over [lo, end),
-// counted at the window's average rate (one operational second is one real second on
-// average over the window, so the conversation's interval holds (total − wLo)/total of
-// the window's length): each next burst starts a log-normal gap after the previous
-// burst's last message. Then its placement: a chain that fits the interval is shifted
-// by a uniform amount within what is left (so no burst wraps and no gap spans the
-// window); one that does not is turned by a uniform offset and wrapped modulo 1, as the
-// window-spacing rotation does, so a busy room's laps superpose. Messages within a
-// burst follow its start by the chain's exponential gaps in real time; one running
-// past the window end opens a burst at a time drawn from the profile, as in the
-// window-spacing mode. g.spacing holds the starts, g.ts −1 for a burst's first
-// message and the offset from its start otherwise. p is the continue probability,
-// gap the in-burst mean (µs).
+// renewal start model: a conversation's activity is its chain, confined to its
+// lifetime, never spread to the window's end. First the chain from 0 in operational
+// time over [lo, end), counted at the window's average rate (one operational second is
+// one real second on average over the window, so the conversation's interval holds
+// (total − wLo)/total of the window's length): each next burst starts a log-normal gap
+// after the previous burst's last message. Then its placement:
+//
+//   - a chain that fits the interval (span < 1) is shifted by a uniform amount within
+//     what is left, so its first message follows the profile and its lifetime is its
+//     span;
+//   - a longer one (a busy room) is compressed to the interval: its gaps between
+//     bursts are scaled by the one factor (1 − inb)/between that makes the chain span
+//     the interval (inb: the bursts' own durations, between: the sum of the gaps
+//     between them), so bursts keep their inside and the gaps between them their
+//     shape (a log-normal scaled is a log-normal with μ + ln factor); when the bursts
+//     alone take half the interval or more, everything is scaled by 1/span instead.
+//
+// Messages within a burst follow its start by the chain's exponential gaps in real
+// time; place(confine) moves a conversation that so runs past the window end back as a
+// whole. g.spacing holds each burst's operational sum of gaps between bursts before it,
+// g.burstIn the bursts' durations before it, g.ts −1 for a burst's first message and
+// the offset from its start otherwise. p is the continue probability, gap the in-burst
+// mean (µs). Two draws per message at most and one per conversation: the cost per row
+// is flat.
 func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 	m := g.m
 	// du is the operational fraction per real µs over the conversation's interval.
@@ -272,14 +294,17 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 	if m.slots.spent(wLo) {
 		du = 1 / float64(m.end-lo)
 	}
-	var pos float64
+	g.burstIn = g.burstIn[:0]
+	var between, inb float64
 	var off int64
 	for i := range n {
 		if i == 0 || g.r.Float64() >= p {
 			if i > 0 {
-				pos += (float64(off) + math.Exp(m.gapMu+m.gapSigma*g.r.NormFloat64())) * du
+				inb += float64(off) * du
+				between += math.Exp(m.gapMu+m.gapSigma*g.r.NormFloat64()) * du
 			}
-			g.spacing = append(g.spacing, pos)
+			g.spacing = append(g.spacing, between)
+			g.burstIn = append(g.burstIn, inb)
 			g.ts = append(g.ts, -1)
 			off = 0
 			continue
@@ -287,17 +312,28 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 		off += int64(g.r.ExpFloat64() * gap)
 		g.ts = append(g.ts, off)
 	}
-	span := pos + float64(off)*du
-	shift, wrap := g.r.Float64(), span >= 1
-	if !wrap {
-		shift *= 1 - span
+	inb += float64(off) * du
+	// a scales the gaps between bursts, b the bursts themselves (and their offsets).
+	const room = 1 - 1e-9
+	a, b := 1.0, 1.0
+	switch span := inb + between; {
+	case span < room:
+	case inb < room/2:
+		a = (room - inb) / between
+	default:
+		a, b = room/span, room/span
+	}
+	shift := g.r.Float64() * max(0, room-a*between-b*inb)
+	if b != 1 {
+		for i, o := range g.ts {
+			if o > 0 {
+				g.ts[i] = int64(float64(o) * b)
+			}
+		}
 	}
 	k := 0
-	g.place(lo, wLo, func() int64 {
-		u := g.spacing[k] + shift
-		if wrap {
-			u -= math.Floor(u)
-		}
+	g.place(lo, wLo, true, func() int64 {
+		u := shift + a*g.spacing[k] + b*g.burstIn[k]
 		k++
 		return m.slots.operational(min(u, math.Nextafter(1, 0)), lo, wLo)
 	})
