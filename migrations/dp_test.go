@@ -250,7 +250,7 @@ func TestDPSensitivity(t *testing.T) {
 		"messages.inter_arrival": {60, 2000}, "read_receipts.delay_minutes": {10, 100},
 		"read_receipts.messages_by_member_count": {90, 4050}, "read_receipts.read_by_member_count": {90, 4050},
 		"read_receipts.receipts_by_member_count": {90, 4050},
-		"attachments.type": {40, 1600}, "attachments.size_bytes": {40, 1600},
+		"attachments.type":                       {40, 1600}, "attachments.size_bytes": {40, 1600},
 	}
 	for _, s := range sens {
 		if w, ok := want[s.Name]; !ok || w != [2]int64{s.L1, s.L2s} {
