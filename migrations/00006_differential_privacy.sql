@@ -185,6 +185,13 @@ $fn$;
 -- rejected), and keep Y with probability exp(−(|Y| − σ²/t)² / (2σ²)) =
 -- exp(−(|Y|·t − σ²)² / (2σ²t²)). Every probability is a ratio of integers: no
 -- floating point anywhere.
+--
+-- Two paths compute the same thing. When 2σ²t² ≤ 2⁵⁰ (σ² up to about 2.3·10⁷) every
+-- quantity fits a bigint: the Bernoulli(exp(−n/d)) chains run inline, in one state
+-- machine, on 62-bit words taken from a buffer of 128 random words (1 KiB of
+-- gen_random_bytes, its largest call, converted in one statement), which is several
+-- times faster than a function call per Bernoulli. Larger σ² (and, on the fast path, an acceptance whose
+-- |Y·t − σ²| passes 2³¹) use shape.dp_bernoulli_exp on numeric.
 CREATE OR REPLACE FUNCTION shape.dp_discrete_gaussian(sigma2 bigint, n int) RETURNS bigint[]
     LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -200,6 +207,19 @@ DECLARE
     pos  int := 512;
     out  bigint[] := pg_catalog.array_fill(0::bigint, ARRAY[n]);
     i    int;
+    -- the bigint path
+    w     bigint[];
+    wp    int := 129;
+    stage int;
+    b     boolean;
+    big   boolean := false;
+    whole boolean;
+    bn    bigint;
+    bd    bigint;
+    gn    bigint;
+    gd    bigint;
+    k     bigint;
+    q     bigint;
 BEGIN
     IF sigma2 < 1 OR n < 0 THEN
         RAISE EXCEPTION 'shape.dp_discrete_gaussian: sigma2 = %, n = % out of range (sigma2 ≥ 1, n ≥ 0)', sigma2, n USING ERRCODE = '22023';
@@ -210,6 +230,85 @@ BEGIN
     WHILE (t + 1) * (t + 1) <= sigma2 LOOP t := t + 1; END LOOP;
     t := t + 1;
     lim := (4611686018427387904 / t) * t;
+    IF 2 * sigma2::numeric * t * t <= 1125899906842624 THEN  -- 2^50: the bigint path
+        i := 1;
+        stage := 0;
+        WHILE i <= n LOOP
+            IF stage = 0 THEN
+                -- a discrete Laplace candidate: the sign from the word's top bit, U from
+                -- its 62 low bits; then Bernoulli(exp(−U/t))
+                IF wp > 128 THEN
+                    SELECT pg_catalog.array_agg(('x' || pg_catalog.encode(pg_catalog.substr(r.b, 8 * g.j + 1, 8), 'hex'))::bit(64)::bigint ORDER BY g.j)
+                      INTO w FROM (SELECT shape.dp_random_bytes(1024) AS b) r, pg_catalog.generate_series(0, 127) AS g(j);
+                    wp := 1;
+                END IF;
+                x := w[wp];
+                wp := wp + 1;
+                neg := x < 0;
+                x := x & 4611686018427387903;
+                CONTINUE WHEN x >= lim;
+                u := x % t;
+                bn := u; bd := t; stage := 1;
+            END IF;
+            IF big THEN
+                -- the acceptance past 2^31: numeric
+                b := shape.dp_bernoulli_exp((y * t - sigma2) ^ 2, 2 * sigma2::numeric * t * t);
+                big := false;
+            ELSE
+                -- b := Bernoulli(exp(−bn/bd)), CKS Algorithm 1 (see shape.dp_bernoulli_exp)
+                LOOP
+                    whole := bn > bd;
+                    IF whole THEN gn := 1; gd := 1; ELSE gn := bn; gd := bd; END IF;
+                    k := 1;
+                    LOOP
+                        q := gd * k;
+                        LOOP
+                            IF wp > 128 THEN
+                                SELECT pg_catalog.array_agg(('x' || pg_catalog.encode(pg_catalog.substr(r.b, 8 * g.j + 1, 8), 'hex'))::bit(64)::bigint ORDER BY g.j)
+                                  INTO w FROM (SELECT shape.dp_random_bytes(1024) AS b) r, pg_catalog.generate_series(0, 127) AS g(j);
+                                wp := 1;
+                            END IF;
+                            x := w[wp] & 4611686018427387903;
+                            wp := wp + 1;
+                            EXIT WHEN x < (4611686018427387904 / q) * q;
+                        END LOOP;
+                        EXIT WHEN x % q >= gn;   -- Bernoulli(γ/k) failed
+                        k := k + 1;
+                    END LOOP;
+                    IF NOT whole THEN b := k % 2 = 1; EXIT; END IF;
+                    IF k % 2 = 0 THEN b := false; EXIT; END IF;   -- an exp(−1) factor failed
+                    bn := bn - bd;
+                END LOOP;
+            END IF;
+            IF stage = 1 THEN
+                -- U kept: V counts the Bernoulli(exp(−1)) successes before a failure
+                IF b THEN v := 0; bn := 1; bd := 1; stage := 2; ELSE stage := 0; END IF;
+            ELSIF stage = 2 THEN
+                IF b THEN
+                    v := v + 1; bn := 1; bd := 1;
+                ELSIF neg AND u = 0 AND v = 0 THEN
+                    stage := 0;   -- −0
+                ELSE
+                    y := u + t * v;
+                    IF pg_catalog.abs(y * t - sigma2) < 2147483648 THEN
+                        bn := (y::bigint * t - sigma2) * (y::bigint * t - sigma2);
+                        bd := 2 * sigma2 * t * t;
+                    ELSE
+                        big := true;
+                    END IF;
+                    stage := 3;
+                END IF;
+            ELSE
+                -- stage 3: the Gaussian acceptance
+                IF b THEN
+                    out[i] := CASE WHEN neg THEN -y ELSE y END;
+                    i := i + 1;
+                END IF;
+                stage := 0;
+            END IF;
+        END LOOP;
+        RETURN out;
+    END IF;
     FOR i IN 1 .. n LOOP
         LOOP
             -- the discrete Laplace candidate

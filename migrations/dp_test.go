@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -98,6 +99,97 @@ func TestDiscreteGaussianPMF(t *testing.T) {
 	chi2Wrong += (obs[17] - n*tail2) * (obs[17] - n*tail2) / (n * tail2)
 	if pw := (distuv.ChiSquared{K: 17}).Survival(chi2Wrong); pw >= pFail {
 		t.Errorf("against σ² = 5.5 the χ² test passes (p = %.3g): it has no power", pw)
+	}
+}
+
+// kolmogorovQ is the Kolmogorov distribution's survival function,
+// Q(λ) = 2 Σ_{k≥1} (−1)^{k−1} exp(−2k²λ²): the asymptotic p-value of √n·D. For a
+// discrete distribution it is conservative (the true p-value is smaller).
+func kolmogorovQ(lambda float64) float64 {
+	if lambda < 0.2 {
+		return 1
+	}
+	var q float64
+	for k := 1; k <= 100; k++ {
+		term := math.Exp(-2 * float64(k*k) * lambda * lambda)
+		if k%2 == 1 {
+			q += term
+		} else {
+			q -= term
+		}
+	}
+	return math.Min(math.Max(2*q, 0), 1)
+}
+
+// 10⁶ draws of the discrete Gaussian at σ² = 5 (four sessions at once) against the exact pmf
+// P(x) = exp(−x²/10)/Z (Canonne, Kamath, Steinke 2020, Definition 1): Pearson χ² over
+// x = −9 … 9 and |x| ≥ 10 (19 df, the smallest expected count ≈ 20), and the
+// Kolmogorov–Smirnov distance D = max_x |F̂(x) − F(x)| over the integers (√n·D against
+// the Kolmogorov distribution, conservative for a discrete law). Each fails when its
+// p-value is below 10⁻⁶ (gen_random_bytes cannot be seeded: a correct sampler fails one
+// run in a million per test). Both must reject the same draws against σ² = 5.5. About
+// a minute of CPU (two minutes on a loaded 2-core machine), so skipped with -short.
+func TestDiscreteGaussianMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10⁶ draws: skipped with -short")
+	}
+	t.Parallel()
+	db := testdb.Open(t, testdb.Bare)
+	const n, pFail = 1_000_000, 1e-6
+	// four sessions of 250 000 draws each, at once
+	start := time.Now()
+	parts := make([][]int64, 4)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i] = gaussianDraws(t, db, 5, n/len(parts))
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	var draws []int64
+	for _, p := range parts {
+		draws = append(draws, p...)
+	}
+	if len(draws) != n {
+		t.Fatalf("%d draws, want %d", len(draws), n)
+	}
+	counts := map[int64]float64{}
+	for _, x := range draws {
+		counts[x]++
+	}
+	test := func(sigma2 float64) (chi2, pChi, d, pKS float64) {
+		var z float64
+		for y := -300; y <= 300; y++ {
+			z += math.Exp(-float64(y*y) / (2 * sigma2))
+		}
+		pmf := func(x int64) float64 { return math.Exp(-float64(x*x)/(2*sigma2)) / z }
+		tailObs, tailExp := float64(n), 1.0
+		for x := int64(-9); x <= 9; x++ {
+			e := n * pmf(x)
+			chi2 += (counts[x] - e) * (counts[x] - e) / e
+			tailObs -= counts[x]
+			tailExp -= pmf(x)
+		}
+		chi2 += (tailObs - n*tailExp) * (tailObs - n*tailExp) / (n * tailExp)
+		pChi = distuv.ChiSquared{K: 19}.Survival(chi2)
+		var fObs, fExp float64
+		for x := int64(-300); x <= 300; x++ {
+			fObs += counts[x] / n
+			fExp += pmf(x)
+			d = math.Max(d, math.Abs(fObs-fExp))
+		}
+		return chi2, pChi, d, kolmogorovQ(math.Sqrt(n) * d)
+	}
+	chi2, pChi, d, pKS := test(5)
+	t.Logf("σ² = 5, %d draws in %s: χ² = %.2f (19 df), p = %.3g; KS D = %.5f, p = %.3g", n, took.Round(time.Second), chi2, pChi, d, pKS)
+	if pChi < pFail || pKS < pFail {
+		t.Errorf("the draws do not follow N_Z(0, 5): χ² p = %.3g, KS p = %.3g (fail below %g)", pChi, pKS, pFail)
+	}
+	if _, pw, _, pwKS := test(5.5); pw >= pFail || pwKS >= pFail {
+		t.Errorf("against σ² = 5.5 the tests pass (χ² p = %.3g, KS p = %.3g): they have no power", pw, pwKS)
 	}
 }
 
