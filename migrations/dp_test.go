@@ -22,26 +22,35 @@ import (
 // gaussianDraws returns n draws of shape.dp_discrete_gaussian(sigma2, n).
 func gaussianDraws(t *testing.T, db *sql.DB, sigma2 int64, n int) []int64 {
 	t.Helper()
-	rows, err := db.Query(`SELECT unnest(shape.dp_discrete_gaussian($1, $2))`, sigma2, n)
+	out, err := drawGaussian(db, sigma2, n)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// drawGaussian is gaussianDraws for any goroutine.
+func drawGaussian(db *sql.DB, sigma2 int64, n int) ([]int64, error) {
+	rows, err := db.Query(`SELECT unnest(shape.dp_discrete_gaussian($1, $2))`, sigma2, n)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := make([]int64, 0, n)
 	for rows.Next() {
 		var x int64
 		if err := rows.Scan(&x); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if len(out) != n {
-		t.Fatalf("%d draws, want %d", len(out), n)
+		return nil, fmt.Errorf("%d draws, want %d", len(out), n)
 	}
-	return out
+	return out, nil
 }
 
 // The discrete Gaussian sampler against its exact pmf, P(x) = exp(−x²/(2σ²)) / Z with
@@ -139,15 +148,19 @@ func TestDiscreteGaussianMillion(t *testing.T) {
 	// four sessions of 250 000 draws each, at once
 	start := time.Now()
 	parts := make([][]int64, 4)
+	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[i] = gaussianDraws(t, db, 5, n/len(parts))
+			parts[i], errs[i] = drawGaussian(db, 5, n/len(parts))
 		}()
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
 	took := time.Since(start)
 	var draws []int64
 	for _, p := range parts {
