@@ -16,8 +16,9 @@
 --     at most C conversations (among those they are a member of or write in, by the
 --     keyed hash of the conversation id; only memberships and messages there count), M
 --     window messages (keyed hash of the message id), R receipts on those messages; per
---     message A attachments; per conversation B messages and B receipts for the
---     by-member-count vectors. The caps go out with the result.
+--     message A attachments; per conversation counts bounded by B (messages, read
+--     messages) and Bq (receipts) in the by-member-count vectors. The caps go out with
+--     the result.
 --   * Fixed public bins (the grids of 00002), every bin published, no suppression.
 --     Sparse histogram bins whose noisy count is under 3σ are set to 0; totals, shares,
 --     ratios, means, percentiles, heavy-room shares and the burst coefficient are
@@ -43,13 +44,17 @@ ALTER TABLE shape.policy
     ADD COLUMN dp_cap_receipts      integer NOT NULL DEFAULT 100 CHECK (dp_cap_receipts BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_attachments   integer NOT NULL DEFAULT 2 CHECK (dp_cap_attachments BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_conversation_messages integer NOT NULL DEFAULT 50
-        CHECK (dp_cap_conversation_messages BETWEEN 1 AND 10000);
+        CHECK (dp_cap_conversation_messages BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_conversation_receipts integer NOT NULL DEFAULT 100
+        CHECK (dp_cap_conversation_receipts BETWEEN 1 AND 10000);
 COMMENT ON COLUMN shape.policy.dp_cap_conversations IS 'differential privacy: conversations kept per user (C)';
 COMMENT ON COLUMN shape.policy.dp_cap_messages IS 'differential privacy: window messages kept per user (M)';
 COMMENT ON COLUMN shape.policy.dp_cap_receipts IS 'differential privacy: receipts kept on the messages of one user (R)';
 COMMENT ON COLUMN shape.policy.dp_cap_attachments IS 'differential privacy: attachments kept per kept message (A)';
 COMMENT ON COLUMN shape.policy.dp_cap_conversation_messages IS
-    'differential privacy: messages, and receipts, kept per conversation in the by-member-count vectors (B)';
+    'differential privacy: messages (and read messages) a conversation counts in the by-member-count vectors (B)';
+COMMENT ON COLUMN shape.policy.dp_cap_conversation_receipts IS
+    'differential privacy: receipts a conversation counts in the by-member-count vectors (Bq)';
 -- random bytes from pgcrypto (created if missing; trusted in PG13+, a database owner may)
 DO $ext$
 DECLARE
@@ -352,7 +357,8 @@ AS $$ SELECT rho + 2 * pg_catalog.sqrt(rho * pg_catalog.ln(1 / delta)) $$;
 -- the absolute changes of the vector's counts, and L2², the largest sum of their
 -- squares (an integer, exact; L2 itself is √2·C for the conversation histograms). With
 -- C conversations, M messages and R receipts per user, A attachments per message and B
--- messages (and receipts) per conversation in the by-member-count vectors:
+-- messages per conversation and Bq receipts per conversation in the by-member-count
+-- vectors:
 --
 --   users.*               the user row: one count leaves one bin. L1 = 1, L2² = 1.
 --   conversations.*       the user's rows touch at most C conversations (memberships and
@@ -368,25 +374,29 @@ AS $$ SELECT rho + 2 * pg_catalog.sqrt(rho * pg_catalog.ln(1 / delta)) $$;
 --                         in. L1 = 3M, L2² = (2M)² + M² = 5M².
 --   read_receipts.delay_minutes: at most R receipts on the user's kept messages leave.
 --                         L1 = R, L2² = R².
---   read_receipts.*_by_member_count: each conversation puts at most B messages (B read
---                         messages, B receipts) in its one member bucket; in the user's C
---                         conversations that count changes and may move to another
+--   read_receipts.messages_by_member_count, read_by_member_count: each conversation
+--                         puts a count in [0, B] in its one member bucket; in the user's
+--                         C conversations that count changes and may move to another
 --                         bucket (the kept member count changed): at most CB out, CB
 --                         in. L1 = 2CB, L2² = 2C²B².
+--   read_receipts.receipts_by_member_count: likewise with a count in [0, Bq]:
+--                         L1 = 2CBq, L2² = 2C²Bq².
 --   attachments.*         at most A per kept message: L1 = MA, L2² = M²A².
 --
 -- Other users' kept rows do not change: each user's kept conversations, messages and
--- receipts are chosen among their own rows by a keyed hash, and the per-conversation
--- choices of the by-member-count vectors stay inside the user's C conversations.
+-- receipts are chosen among their own rows by a keyed hash, and a conversation's
+-- by-member-count counts depend on its own kept rows only.
 -- TestDPSensitivity removes the heaviest user from heavy-tailed data and checks both.
 CREATE OR REPLACE FUNCTION shape.dp_sensitivity_v2(cap_conversations int, cap_messages int, cap_receipts int,
-                                                  cap_attachments int, cap_conversation_messages int)
+                                                  cap_attachments int, cap_conversation_messages int,
+                                                  cap_conversation_receipts int)
     RETURNS TABLE (name text, unit text, l1 bigint, l2_squared bigint)
     LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT v.name, 'user'::text, v.l1, v.l2sq
       FROM (SELECT cap_conversations::bigint AS c, cap_messages::bigint AS m, cap_receipts::bigint AS r,
-                   cap_attachments::bigint AS a, cap_conversation_messages::bigint AS b) k,
+                   cap_attachments::bigint AS a, cap_conversation_messages::bigint AS b,
+                   cap_conversation_receipts::bigint AS bq) k,
            LATERAL (VALUES
         ('users.username_length',       1::bigint,           1::bigint),
         ('users.account_age_days',      1,                   1),
@@ -400,7 +410,7 @@ AS $$
         ('read_receipts.delay_minutes', k.r,                 k.r * k.r),
         ('read_receipts.messages_by_member_count', 2 * k.c * k.b, 2 * (k.c * k.b) * (k.c * k.b)),
         ('read_receipts.read_by_member_count',     2 * k.c * k.b, 2 * (k.c * k.b) * (k.c * k.b)),
-        ('read_receipts.receipts_by_member_count', 2 * k.c * k.b, 2 * (k.c * k.b) * (k.c * k.b)),
+        ('read_receipts.receipts_by_member_count', 2 * k.c * k.bq, 2 * (k.c * k.bq) * (k.c * k.bq)),
         ('attachments.type',            k.m * k.a,           (k.m * k.a) * (k.m * k.a)),
         ('attachments.size_bytes',      k.m * k.a,           (k.m * k.a) * (k.m * k.a))
       ) AS v(name, l1, l2sq)
@@ -436,14 +446,15 @@ COMMENT ON FUNCTION shape.dp_identity_check_v1() IS
 -- bytes, its first 8 the seed) orders rows by hashint8extended(·, seed): per user the
 -- conversations (seed xor the user id, so users do not all keep the same ones), the
 -- messages (message id), the receipts on their messages (message id xor read_at in µs);
--- per message the attachments (size); per conversation the messages and receipts of the
--- by-member-count vectors. With a fixed key, a user's kept rows depend on no other
+-- per message the attachments (size). The by-member-count vectors take from each
+-- conversation counts bounded by B (messages, read messages) and Bq (receipts). With a
+-- fixed key, a user's kept rows depend on no other
 -- user's rows, which is what shape.dp_sensitivity_v2 needs. A window message without a
 -- sender or a membership without a user refuses the release (55000): they cannot be
 -- bounded. Internal: only the owner and shape.export_dp call it.
 CREATE OR REPLACE FUNCTION shape.dp_aggregates_v2(window_days int, as_of timestamptz, cap_conversations int,
                                                   cap_messages int, cap_receipts int, cap_attachments int,
-                                                  cap_conversation_messages int, key bytea)
+                                                  cap_conversation_messages int, cap_conversation_receipts int, key bytea)
     RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -473,7 +484,7 @@ DECLARE
 BEGIN
     PERFORM shape.check_args(window_days, 2, as_of);
     IF cap_conversations < 1 OR cap_messages < 1 OR cap_receipts < 1 OR cap_attachments < 1
-       OR cap_conversation_messages < 1 OR key IS NULL OR pg_catalog.length(key) < 8 THEN
+       OR cap_conversation_messages < 1 OR cap_conversation_receipts < 1 OR key IS NULL OR pg_catalog.length(key) < 8 THEN
         RAISE EXCEPTION 'error computing the differential-privacy aggregates: caps must be ≥ 1 and the key at least 8 bytes'
             USING ERRCODE = '22023';
     END IF;
@@ -517,18 +528,12 @@ BEGIN
                                            ORDER BY pg_catalog.hashint8extended(wm.message_id, seed), wm.message_id) AS rk
                              FROM wm JOIN kc ON kc.user_id = wm.sender_id AND kc.conversation_id = wm.conversation_id) x
                     WHERE x.rk <= cap_messages),
-         -- the gap to the previous kept message of the conversation; the conversation's
-         -- member bucket (kept members); whether the message is among the B of smallest
-         -- keyed hash of its conversation (the by-member-count vectors)
+         -- with the gap to the previous kept message of the conversation
          kept AS MATERIALIZED (SELECT k.message_id, k.conversation_id, k.sender_id, k.created_at, k.has_media, k.content_length,
                                       pg_catalog.date_part('epoch', k.created_at)
                                           - pg_catalog.date_part('epoch', pg_catalog.lag(k.created_at) OVER (PARTITION BY k.conversation_id
-                                                                                                ORDER BY k.created_at, k.message_id)) AS gap,
-                                      GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS mb,
-                                      pg_catalog.row_number() OVER (PARTITION BY k.conversation_id
-                                          ORDER BY pg_catalog.hashint8extended(k.message_id, seed # 6148914691236517205), k.message_id)
-                                          <= cap_conversation_messages AS inb
-                                 FROM kept0 k LEFT JOIN kmem ON kmem.conversation_id = k.conversation_id),
+                                                                                                ORDER BY k.created_at, k.message_id)) AS gap
+                                 FROM kept0 k),
          -- per conversation: kept members, kept window messages
          act AS (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1),
          c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(act.n, 0) AS activity
@@ -537,20 +542,31 @@ BEGIN
                               LEFT JOIN act ON act.conversation_id = sc.conversation_id
                              WHERE sc.created_at < as_of),
          -- receipts on kept messages read before as_of: per sender, the R of smallest keyed hash
-         rr AS MATERIALIZED (SELECT r.message_id, r.conversation_id, r.mb, r.inb, r.delay_min, r.h
-                               FROM (SELECT kept.message_id, kept.conversation_id, kept.mb, kept.inb,
+         rr AS MATERIALIZED (SELECT r.message_id, r.conversation_id, r.delay_min
+                               FROM (SELECT kept.message_id, kept.conversation_id,
                                             (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min,
-                                            pg_catalog.hashint8extended(kept.message_id # (pg_catalog.date_part('epoch', sr.read_at) * 1e6)::bigint, seed) AS h,
                                             pg_catalog.row_number() OVER (PARTITION BY kept.sender_id
                                                 ORDER BY pg_catalog.hashint8extended(kept.message_id # (pg_catalog.date_part('epoch', sr.read_at) * 1e6)::bigint, seed),
                                                          kept.message_id, sr.read_at) AS rk
                                        FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
                                       WHERE sr.read_at < as_of) r
                               WHERE r.rk <= cap_receipts),
-         -- the by-member-count receipts: on the conversation's B messages, at most B
-         rb AS (SELECT x.mb FROM (SELECT rr.mb, pg_catalog.row_number() OVER (PARTITION BY rr.conversation_id ORDER BY rr.h, rr.message_id, rr.delay_min) AS rk
-                                    FROM rr WHERE rr.inb) x
-                 WHERE x.rk <= cap_conversation_messages),
+         -- the by-member-count vectors: a conversation with n kept messages, r of them
+         -- read (a kept receipt), q kept receipts, puts in its kept member bucket
+         -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
+         -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
+         -- and Bq that depend on the conversation's kept rows alone
+         rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
+                  FROM (SELECT rr.conversation_id, rr.message_id, pg_catalog.count(*) AS q FROM rr GROUP BY 1, 2) x
+                 GROUP BY 1),
+         bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS b,
+                                     LEAST(act.n, cap_conversation_messages) AS mn,
+                                     (2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.r, 0) + act.n) / (2 * act.n) AS rn,
+                                     LEAST((2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.q, 0) + act.n) / (2 * act.n),
+                                           cap_conversation_receipts) AS qn
+                                FROM act
+                                LEFT JOIN kmem ON kmem.conversation_id = act.conversation_id
+                                LEFT JOIN rq ON rq.conversation_id = act.conversation_id),
          att AS MATERIALIZED (SELECT a.type, a.size_bytes
                                 FROM (SELECT sa.type, sa.size_bytes,
                                              pg_catalog.row_number() OVER (PARTITION BY sa.message_id
@@ -584,11 +600,11 @@ BEGIN
                    FROM (SELECT GREATEST(pg_catalog.width_bucket(rr.delay_min, g_delay), 1) AS b, pg_catalog.count(*) AS n
                            FROM rr GROUP BY 1) s),
                'read_receipts.messages_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT kept.mb AS b, pg_catalog.count(*) AS n FROM kept WHERE kept.inb GROUP BY 1) s),
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.mn)::bigint AS n FROM bym GROUP BY 1) s),
                'read_receipts.read_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT d.mb AS b, pg_catalog.count(*) AS n FROM (SELECT DISTINCT rr.message_id, rr.mb FROM rr WHERE rr.inb) d GROUP BY 1) s),
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.rn)::bigint AS n FROM bym GROUP BY 1) s),
                'read_receipts.receipts_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT rb.mb AS b, pg_catalog.count(*) AS n FROM rb GROUP BY 1) s),
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.qn)::bigint AS n FROM bym GROUP BY 1) s),
                'attachments.type', (SELECT shape.bucket_counts(g_5, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT pg_catalog.array_position(ARRAY['image', 'video', 'audio', 'document', 'other'],
                                                           CASE WHEN att.type IN ('image', 'video', 'audio', 'document') THEN att.type ELSE 'other' END) AS b,
@@ -609,7 +625,7 @@ BEGIN
     RETURN u_out || (m_out - '_null_senders' - '_null_members');
 END
 $fn$;
-COMMENT ON FUNCTION shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, bytea) IS
+COMMENT ON FUNCTION shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea) IS
     'internal: the exact, per-user contribution-bounded counts a differential-privacy release noises (one array per vector of shape.dp_sensitivity_v2)';
 
 -- Post-processing helpers: they see only noisy counts.
@@ -807,7 +823,8 @@ BEGIN
                                                      'messages_per_user', p.dp_cap_messages,
                                                      'receipts_per_user', p.dp_cap_receipts,
                                                      'attachments_per_message', p.dp_cap_attachments,
-                                                     'messages_per_conversation', p.dp_cap_conversation_messages));
+                                                     'messages_per_conversation', p.dp_cap_conversation_messages,
+                                                     'receipts_per_conversation', p.dp_cap_conversation_receipts));
 
     -- one release at a time: check the stored releases and charge under this lock
     LOCK TABLE shape.dp_ledger IN SHARE ROW EXCLUSIVE MODE;
@@ -825,13 +842,15 @@ BEGIN
     -- the bounded counts (a contract without identities refuses here, before any
     -- charge); nothing of them leaves before the noise
     raw := shape.dp_aggregates_v2(window_days, as_of, p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
-                                  p.dp_cap_attachments, p.dp_cap_conversation_messages, shape.dp_random_bytes(32));
+                                  p.dp_cap_attachments, p.dp_cap_conversation_messages, p.dp_cap_conversation_receipts,
+                                  shape.dp_random_bytes(32));
     -- charge before drawing: a sequence is not rolled back with the transaction
     PERFORM pg_catalog.setval('shape.dp_rho_spent_nano', spent + rho_nano, true);
 
-    SELECT pg_catalog.count(*) INTO nvec FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1);
+    SELECT pg_catalog.count(*) INTO nvec FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1, 1);
     FOR s IN SELECT * FROM shape.dp_sensitivity_v2(p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
-                                                   p.dp_cap_attachments, p.dp_cap_conversation_messages) LOOP
+                                                   p.dp_cap_attachments, p.dp_cap_conversation_messages,
+                                                   p.dp_cap_conversation_receipts) LOOP
         -- ρ_i = ρ / nvec; σ² = ⌈Δ² / (2ρ_i)⌉ (Δ² exact, in numeric), so the vector costs
         -- Δ²/(2σ²) ≤ ρ_i
         sig := GREATEST(pg_catalog.ceil(s.l2_squared::numeric * nvec / (2 * rho::numeric)), 1);
@@ -1022,8 +1041,8 @@ DROP FUNCTION IF EXISTS shape.dp_quantile(float8[], bigint[], float8);
 DROP FUNCTION IF EXISTS shape.dp_cv(float8[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_mean(float8[], bigint[], boolean);
 DROP FUNCTION IF EXISTS shape.dp_upper(float8[]);
-DROP FUNCTION IF EXISTS shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, bytea);
-DROP FUNCTION IF EXISTS shape.dp_sensitivity_v2(int, int, int, int, int);
+DROP FUNCTION IF EXISTS shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea);
+DROP FUNCTION IF EXISTS shape.dp_sensitivity_v2(int, int, int, int, int, int);
 DROP FUNCTION IF EXISTS shape.dp_identity_check_v1();
 DROP FUNCTION IF EXISTS shape.dp_epsilon(float8, float8);
 DROP FUNCTION IF EXISTS shape.dp_rho(float8, float8);
@@ -1037,5 +1056,6 @@ ALTER TABLE shape.policy DROP COLUMN IF EXISTS dp_cap_conversations,
                          DROP COLUMN IF EXISTS dp_cap_messages,
                          DROP COLUMN IF EXISTS dp_cap_receipts,
                          DROP COLUMN IF EXISTS dp_cap_attachments,
-                         DROP COLUMN IF EXISTS dp_cap_conversation_messages;
+                         DROP COLUMN IF EXISTS dp_cap_conversation_messages,
+                         DROP COLUMN IF EXISTS dp_cap_conversation_receipts;
 -- +goose StatementEnd

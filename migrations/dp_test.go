@@ -270,8 +270,9 @@ WHERE m.media_kind IS NOT NULL AND a <= (random() * 4)::int;`
 
 // dpCaps are the contribution bounds of shape.dp_aggregates_v2 and
 // shape.dp_sensitivity_v2: per user conversations C, messages M, receipts R; per
-// message attachments A; per conversation B (the by-member-count vectors).
-type dpCaps struct{ C, M, R, A, B int }
+// message attachments A; per conversation B messages and Bq receipts (the
+// by-member-count vectors).
+type dpCaps struct{ C, M, R, A, B, Bq int }
 
 type sensitivity struct {
 	Name    string
@@ -280,7 +281,7 @@ type sensitivity struct {
 
 func sensitivities(t *testing.T, db *sql.DB, c dpCaps) []sensitivity {
 	t.Helper()
-	rows, err := db.Query(`SELECT name, l1, l2_squared FROM shape.dp_sensitivity_v2($1, $2, $3, $4, $5)`, c.C, c.M, c.R, c.A, c.B)
+	rows, err := db.Query(`SELECT name, l1, l2_squared FROM shape.dp_sensitivity_v2($1, $2, $3, $4, $5, $6)`, c.C, c.M, c.R, c.A, c.B, c.Bq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,8 +301,8 @@ func sensitivities(t *testing.T, db *sql.DB, c dpCaps) []sensitivity {
 func dpAggregates(t *testing.T, db *sql.DB, c dpCaps) map[string][]int64 {
 	t.Helper()
 	var raw []byte
-	if err := db.QueryRow(`SELECT shape.dp_aggregates_v2(30, '2025-10-22Z', $1, $2, $3, $4, $5, '\x0123456789abcdef'::bytea)::text`,
-		c.C, c.M, c.R, c.A, c.B).Scan(&raw); err != nil {
+	if err := db.QueryRow(`SELECT shape.dp_aggregates_v2(30, '2025-10-22Z', $1, $2, $3, $4, $5, $6, '\x0123456789abcdef'::bytea)::text`,
+		c.C, c.M, c.R, c.A, c.B, c.Bq).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	var out map[string][]int64
@@ -342,19 +343,19 @@ func TestDPSensitivity(t *testing.T) {
 	db := testdb.Open(t, testdb.Production)
 	dropUserFKs(t, db)
 	exec(t, db, heavyTailedSQL)
-	small := dpCaps{C: 3, M: 20, R: 10, A: 2, B: 15}
+	small := dpCaps{C: 3, M: 20, R: 10, A: 2, B: 15, Bq: 25}
 	sens := sensitivities(t, db, small)
 	if len(sens) != 15 {
 		t.Fatalf("%d vectors declared, want 15", len(sens))
 	}
-	// the declared values, by hand: C = 3, M = 20, R = 10, A = 2, B = 15
+	// the declared values, by hand: C = 3, M = 20, R = 10, A = 2, B = 15, Bq = 25
 	want := map[string][2]int64{
 		"users.username_length": {1, 1}, "users.account_age_days": {1, 1},
 		"conversations.member_count": {6, 18}, "conversations.size_activity": {6, 18}, "conversations.activity": {6, 18},
 		"messages.content_length": {20, 400}, "messages.weekday_hour": {20, 400}, "messages.media": {20, 400},
 		"messages.inter_arrival": {60, 2000}, "read_receipts.delay_minutes": {10, 100},
 		"read_receipts.messages_by_member_count": {90, 4050}, "read_receipts.read_by_member_count": {90, 4050},
-		"read_receipts.receipts_by_member_count": {90, 4050},
+		"read_receipts.receipts_by_member_count": {150, 11250},
 		"attachments.type":                       {40, 1600}, "attachments.size_bytes": {40, 1600},
 	}
 	for _, s := range sens {
@@ -388,7 +389,7 @@ func TestDPSensitivity(t *testing.T) {
 			moved[s.Name] = max(moved[s.Name], l1)
 		}
 	}
-	lifted := dpCaps{C: 10000, M: 10000, R: 10000, A: 10000, B: 10000}
+	lifted := dpCaps{C: 10000, M: 10000, R: 10000, A: 10000, B: 10000, Bq: 10000}
 	full, fullLifted := dpAggregates(t, db, small), dpAggregates(t, db, lifted)
 	exec(t, db, fmt.Sprintf(deleteUserSQL, heavy))
 	noHeavy := dpAggregates(t, db, small)
@@ -578,7 +579,7 @@ func TestDPExportDocument(t *testing.T) {
 	exec(t, db, heavyTailedSQL,
 		`UPDATE shape.policy SET mode = 'differential_privacy', dp_epsilon = 2e9, dp_delta = 1e-6,
 		 dp_cap_conversations = 100, dp_cap_messages = 5000, dp_cap_receipts = 10000, dp_cap_attachments = 4,
-		 dp_cap_conversation_messages = 2000`)
+		 dp_cap_conversation_messages = 2000, dp_cap_conversation_receipts = 3000`)
 	conn := readerConn(t, db)
 	ctx := context.Background()
 	raw, err := exportDP(ctx, conn, 30, 1e9, 1e-6)
@@ -591,7 +592,7 @@ func TestDPExportDocument(t *testing.T) {
 	}
 	p := doc.Privacy
 	wantCaps := map[string]int64{"conversations_per_user": 100, "messages_per_user": 5000, "receipts_per_user": 10000,
-		"attachments_per_message": 4, "messages_per_conversation": 2000}
+		"attachments_per_message": 4, "messages_per_conversation": 2000, "receipts_per_conversation": 3000}
 	if p == nil || p.Mode != shape.ModeDifferentialPrivacy || p.Epsilon != 1e9 || p.Delta != 1e-6 || p.Unit != "user" ||
 		len(p.Caps) != len(wantCaps) || len(p.Vectors) != 15 || p.ReleaseID < 1 {
 		t.Fatalf("privacy = %+v", p)
@@ -605,7 +606,7 @@ func TestDPExportDocument(t *testing.T) {
 	// σ² = ⌈15·L2² / (2ρ)⌉; l2_sensitivity = ⌈√L2²⌉; the vectors' ρ add up to at most
 	// the release's
 	declared := map[string]sensitivity{}
-	for _, s := range sensitivities(t, db, dpCaps{C: 100, M: 5000, R: 10000, A: 4, B: 2000}) {
+	for _, s := range sensitivities(t, db, dpCaps{C: 100, M: 5000, R: 10000, A: 4, B: 2000, Bq: 3000}) {
 		declared[s.Name] = s
 	}
 	var sumRho float64

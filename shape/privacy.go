@@ -26,8 +26,9 @@ type Privacy struct {
 	Rho     float64 `json:"rho"`
 	// Caps are the contribution bounds applied before aggregation:
 	// conversations_per_user (C), messages_per_user (M), receipts_per_user (R, on the
-	// user's kept messages), attachments_per_message (A) and messages_per_conversation
-	// (B, the messages and receipts a conversation puts in the by-member-count vectors).
+	// user's kept messages), attachments_per_message (A), and the bounds on what one
+	// conversation puts in the by-member-count vectors: messages_per_conversation (B,
+	// messages and read messages) and receipts_per_conversation (Bq).
 	Caps map[string]int64 `json:"caps"`
 	// Noise is "discrete_gaussian".
 	Noise string `json:"noise"`
