@@ -2,8 +2,11 @@ package loader
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +35,10 @@ type Release struct {
 	Epsilon    float64
 	Delta      float64
 	Rho        float64
+	// Caps are the contribution bounds the release applied (docs/privacy.md):
+	// conversations_per_user, messages_per_user, receipts_per_user,
+	// attachments_per_message, messages_per_conversation.
+	Caps map[string]int64
 }
 
 // ReadBudget reads the budget and the ledger's releases, oldest first. shape_reader
@@ -48,14 +55,20 @@ func ReadBudget(ctx context.Context, q interface {
 		return Budget{}, nil, explainShapeError("reading shape.v1_privacy_budget", err)
 	}
 	rows, err := q.Query(ctx, `SELECT release_id, released_at, released_by::text, (request ->> 'window_days')::int,
-		request ->> 'as_of', epsilon, delta, rho FROM shape.dp_ledger ORDER BY release_id`)
+		request ->> 'as_of', epsilon, delta, rho, coalesce(request -> 'caps', '{}')::text FROM shape.dp_ledger ORDER BY release_id`)
 	if err != nil {
 		return Budget{}, nil, explainShapeError("reading shape.dp_ledger", err)
 	}
 	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Release, error) {
 		var x Release
-		err := r.Scan(&x.ID, &x.ReleasedAt, &x.ReleasedBy, &x.WindowDays, &x.AsOf, &x.Epsilon, &x.Delta, &x.Rho)
-		return x, err
+		var caps string
+		if err := r.Scan(&x.ID, &x.ReleasedAt, &x.ReleasedBy, &x.WindowDays, &x.AsOf, &x.Epsilon, &x.Delta, &x.Rho, &caps); err != nil {
+			return x, err
+		}
+		if err := json.Unmarshal([]byte(caps), &x.Caps); err != nil {
+			return x, fmt.Errorf("release %d: its caps are not a JSON object of integers: %w", x.ID, err)
+		}
+		return x, nil
 	})
 	if err != nil {
 		return Budget{}, nil, fmt.Errorf("error reading shape.dp_ledger: %w", err)
@@ -84,8 +97,17 @@ func PrivacyBudget(ctx context.Context, opts PrivacyBudgetOptions, out io.Writer
 	fmt.Fprintf(out, "[Privacy] spent ρ = %.6g (ε = %.4g at δ = %g) in %d release(s); remaining ρ = %.6g\n",
 		b.SpentRho, b.SpentEpsilon, b.BudgetDelta, b.Releases, b.RemainingRho)
 	for _, r := range rs {
-		fmt.Fprintf(out, "  #%d %s by %s: %d days to %s, ε = %g, δ = %g, ρ = %.6g\n", r.ID,
+		fmt.Fprintf(out, "  #%d %s by %s: %d days to %s, ε = %g, δ = %g, ρ = %.6g", r.ID,
 			r.ReleasedAt.UTC().Format(time.RFC3339), r.ReleasedBy, r.WindowDays, r.AsOf, r.Epsilon, r.Delta, r.Rho)
+		names := slices.Sorted(maps.Keys(r.Caps))
+		for i, k := range names {
+			sep := ", "
+			if i == 0 {
+				sep = "; caps "
+			}
+			fmt.Fprintf(out, "%s%s %d", sep, k, r.Caps[k])
+		}
+		fmt.Fprintln(out)
 	}
 	return nil
 }

@@ -4,17 +4,21 @@
 -- and noised inside the database, in one SECURITY DEFINER call, so only noisy
 -- aggregates leave. docs/privacy.md has the guarantee, its unit and its limits:
 --
---   * Unit. The source contract (00001) has no sender or member identity, so the unit
---     it can bound is the conversation with all its rows: its memberships, its window
---     messages, their receipts and attachments; for the users family the unit is one
---     user row. A person who writes in c conversations is covered by group privacy
---     (c²·ρ). The user-level guarantee needs the contract to name, per message, its
---     sender, per membership its user and per receipt its reader (issue 12).
---   * Bounds, in SQL before aggregation: at most cap_messages window messages per
---     conversation, cap_receipts receipts per message, cap_attachments attachments per
---     message (shape.policy; rows kept in the order of a seeded hash,
---     hashint8extended(id, seed), a fresh random 64-bit seed per release). The caps go
---     out with the result.
+--   * Unit: one user with their rows: their user row, their memberships, the messages
+--     they sent in the window and what hangs off those messages (the receipts on them,
+--     their attachments). It needs the identity columns of the contract that 00007
+--     adds, shape_source.messages.sender_id and shape_source.conversation_members.user_id;
+--     a release refuses (55000, naming the view to re-point) while either is missing or
+--     NULL. The receipts a user makes as a reader are not bounded per reader (the
+--     contract names no reader): docs/privacy.md says what that leaves.
+--   * Bounds, in SQL before aggregation, with a fresh random 64-bit key per release
+--     (gen_random_bytes; a function argument, never in SQL text, never stored): per user
+--     at most C conversations (among those they are a member of or write in, by the
+--     keyed hash of the conversation id; only memberships and messages there count), M
+--     window messages (keyed hash of the message id), R receipts on those messages; per
+--     message A attachments; per conversation counts bounded by B (messages, read
+--     messages) and Bq (receipts) in the by-member-count vectors. The caps go out with
+--     the result.
 --   * Fixed public bins (the grids of 00002), every bin published, no suppression.
 --     Sparse histogram bins whose noisy count is under 3σ are set to 0; totals, shares,
 --     ratios, means, percentiles, heavy-room shares and the burst coefficient are
@@ -23,8 +27,9 @@
 --     with integer arithmetic from pgcrypto's gen_random_bytes. Never random(), never
 --     floating point.
 --   * Accounting: zero-concentrated DP. A release of ρ splits it evenly over its 15 noisy
---     vectors; a vector of L2 sensitivity Δ gets σ² = ⌈Δ²/(2ρ_i)⌉. ρ adds up over
---     releases and converts to ε = ρ + 2√(ρ·ln(1/δ)) (Bun and Steinke 2016, Prop. 1.3).
+--     vectors; a vector of squared L2 sensitivity Δ² (shape.dp_sensitivity_v2, derived
+--     from the caps) gets σ² = ⌈Δ²/(2ρ_i)⌉. ρ adds up over releases and converts to
+--     ε = ρ + 2√(ρ·ln(1/δ)) (Bun and Steinke 2016, Prop. 1.3).
 --   * The ledger: the total spent lives in a sequence (shape.dp_rho_spent_nano, ρ in
 --     units of 10⁻⁹), which a ROLLBACK cannot undo, so BEGIN; SELECT shape.export_dp(…);
 --     ROLLBACK still pays. Charging happens under a lock on shape.dp_ledger, before any
@@ -34,12 +39,22 @@
 -- +goose Up
 -- +goose StatementBegin
 ALTER TABLE shape.policy
-    ADD COLUMN dp_cap_messages    integer NOT NULL DEFAULT 50 CHECK (dp_cap_messages >= 1),
-    ADD COLUMN dp_cap_receipts    integer NOT NULL DEFAULT 5 CHECK (dp_cap_receipts >= 1),
-    ADD COLUMN dp_cap_attachments integer NOT NULL DEFAULT 2 CHECK (dp_cap_attachments >= 1);
-COMMENT ON COLUMN shape.policy.dp_cap_messages IS 'differential privacy: window messages kept per conversation';
-COMMENT ON COLUMN shape.policy.dp_cap_receipts IS 'differential privacy: receipts kept per kept message';
-COMMENT ON COLUMN shape.policy.dp_cap_attachments IS 'differential privacy: attachments kept per kept message';
+    ADD COLUMN dp_cap_conversations integer NOT NULL DEFAULT 8 CHECK (dp_cap_conversations BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_messages      integer NOT NULL DEFAULT 100 CHECK (dp_cap_messages BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_receipts      integer NOT NULL DEFAULT 100 CHECK (dp_cap_receipts BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_attachments   integer NOT NULL DEFAULT 2 CHECK (dp_cap_attachments BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_conversation_messages integer NOT NULL DEFAULT 50
+        CHECK (dp_cap_conversation_messages BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_conversation_receipts integer NOT NULL DEFAULT 100
+        CHECK (dp_cap_conversation_receipts BETWEEN 1 AND 10000);
+COMMENT ON COLUMN shape.policy.dp_cap_conversations IS 'differential privacy: conversations kept per user (C)';
+COMMENT ON COLUMN shape.policy.dp_cap_messages IS 'differential privacy: window messages kept per user (M)';
+COMMENT ON COLUMN shape.policy.dp_cap_receipts IS 'differential privacy: receipts kept on the messages of one user (R)';
+COMMENT ON COLUMN shape.policy.dp_cap_attachments IS 'differential privacy: attachments kept per kept message (A)';
+COMMENT ON COLUMN shape.policy.dp_cap_conversation_messages IS
+    'differential privacy: messages (and read messages) a conversation counts in the by-member-count vectors (B)';
+COMMENT ON COLUMN shape.policy.dp_cap_conversation_receipts IS
+    'differential privacy: receipts a conversation counts in the by-member-count vectors (Bq)';
 -- random bytes from pgcrypto (created if missing; trusted in PG13+, a database owner may)
 DO $ext$
 DECLARE
@@ -175,6 +190,13 @@ $fn$;
 -- rejected), and keep Y with probability exp(−(|Y| − σ²/t)² / (2σ²)) =
 -- exp(−(|Y|·t − σ²)² / (2σ²t²)). Every probability is a ratio of integers: no
 -- floating point anywhere.
+--
+-- Two paths compute the same thing. When 2σ²t² ≤ 2⁵⁰ (σ² up to about 2.3·10⁷) every
+-- quantity fits a bigint: the Bernoulli(exp(−n/d)) chains run inline, in one state
+-- machine, on 62-bit words taken from a buffer of 128 random words (1 KiB of
+-- gen_random_bytes, its largest call, converted in one statement), which is several
+-- times faster than a function call per Bernoulli. Larger σ² (and, on the fast path, an acceptance whose
+-- |Y·t − σ²| passes 2³¹) use shape.dp_bernoulli_exp on numeric.
 CREATE OR REPLACE FUNCTION shape.dp_discrete_gaussian(sigma2 bigint, n int) RETURNS bigint[]
     LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -190,6 +212,19 @@ DECLARE
     pos  int := 512;
     out  bigint[] := pg_catalog.array_fill(0::bigint, ARRAY[n]);
     i    int;
+    -- the bigint path
+    w     bigint[];
+    wp    int := 129;
+    stage int;
+    b     boolean;
+    big   boolean := false;
+    whole boolean;
+    bn    bigint;
+    bd    bigint;
+    gn    bigint;
+    gd    bigint;
+    k     bigint;
+    q     bigint;
 BEGIN
     IF sigma2 < 1 OR n < 0 THEN
         RAISE EXCEPTION 'shape.dp_discrete_gaussian: sigma2 = %, n = % out of range (sigma2 ≥ 1, n ≥ 0)', sigma2, n USING ERRCODE = '22023';
@@ -200,6 +235,85 @@ BEGIN
     WHILE (t + 1) * (t + 1) <= sigma2 LOOP t := t + 1; END LOOP;
     t := t + 1;
     lim := (4611686018427387904 / t) * t;
+    IF 2 * sigma2::numeric * t * t <= 1125899906842624 THEN  -- 2^50: the bigint path
+        i := 1;
+        stage := 0;
+        WHILE i <= n LOOP
+            IF stage = 0 THEN
+                -- a discrete Laplace candidate: the sign from the word's top bit, U from
+                -- its 62 low bits; then Bernoulli(exp(−U/t))
+                IF wp > 128 THEN
+                    SELECT pg_catalog.array_agg(('x' || pg_catalog.encode(pg_catalog.substr(r.b, 8 * g.j + 1, 8), 'hex'))::bit(64)::bigint ORDER BY g.j)
+                      INTO w FROM (SELECT shape.dp_random_bytes(1024) AS b) r, pg_catalog.generate_series(0, 127) AS g(j);
+                    wp := 1;
+                END IF;
+                x := w[wp];
+                wp := wp + 1;
+                neg := x < 0;
+                x := x & 4611686018427387903;
+                CONTINUE WHEN x >= lim;
+                u := x % t;
+                bn := u; bd := t; stage := 1;
+            END IF;
+            IF big THEN
+                -- the acceptance past 2^31: numeric
+                b := shape.dp_bernoulli_exp((y * t - sigma2) ^ 2, 2 * sigma2::numeric * t * t);
+                big := false;
+            ELSE
+                -- b := Bernoulli(exp(−bn/bd)), CKS Algorithm 1 (see shape.dp_bernoulli_exp)
+                LOOP
+                    whole := bn > bd;
+                    IF whole THEN gn := 1; gd := 1; ELSE gn := bn; gd := bd; END IF;
+                    k := 1;
+                    LOOP
+                        q := gd * k;
+                        LOOP
+                            IF wp > 128 THEN
+                                SELECT pg_catalog.array_agg(('x' || pg_catalog.encode(pg_catalog.substr(r.b, 8 * g.j + 1, 8), 'hex'))::bit(64)::bigint ORDER BY g.j)
+                                  INTO w FROM (SELECT shape.dp_random_bytes(1024) AS b) r, pg_catalog.generate_series(0, 127) AS g(j);
+                                wp := 1;
+                            END IF;
+                            x := w[wp] & 4611686018427387903;
+                            wp := wp + 1;
+                            EXIT WHEN x < (4611686018427387904 / q) * q;
+                        END LOOP;
+                        EXIT WHEN x % q >= gn;   -- Bernoulli(γ/k) failed
+                        k := k + 1;
+                    END LOOP;
+                    IF NOT whole THEN b := k % 2 = 1; EXIT; END IF;
+                    IF k % 2 = 0 THEN b := false; EXIT; END IF;   -- an exp(−1) factor failed
+                    bn := bn - bd;
+                END LOOP;
+            END IF;
+            IF stage = 1 THEN
+                -- U kept: V counts the Bernoulli(exp(−1)) successes before a failure
+                IF b THEN v := 0; bn := 1; bd := 1; stage := 2; ELSE stage := 0; END IF;
+            ELSIF stage = 2 THEN
+                IF b THEN
+                    v := v + 1; bn := 1; bd := 1;
+                ELSIF neg AND u = 0 AND v = 0 THEN
+                    stage := 0;   -- −0
+                ELSE
+                    y := u + t * v;
+                    IF pg_catalog.abs(y * t - sigma2) < 2147483648 THEN
+                        bn := (y::bigint * t - sigma2) * (y::bigint * t - sigma2);
+                        bd := 2 * sigma2 * t * t;
+                    ELSE
+                        big := true;
+                    END IF;
+                    stage := 3;
+                END IF;
+            ELSE
+                -- stage 3: the Gaussian acceptance
+                IF b THEN
+                    out[i] := CASE WHEN neg THEN -y ELSE y END;
+                    i := i + 1;
+                END IF;
+                stage := 0;
+            END IF;
+        END LOOP;
+        RETURN out;
+    END IF;
     FOR i IN 1 .. n LOOP
         LOOP
             -- the discrete Laplace candidate
@@ -238,45 +352,109 @@ CREATE OR REPLACE FUNCTION shape.dp_epsilon(rho float8, delta float8) RETURNS fl
     LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
 AS $$ SELECT rho + 2 * pg_catalog.sqrt(rho * pg_catalog.ln(1 / delta)) $$;
 
--- shape.dp_sensitivity_v1(caps): each noisy vector of a release, its unit and its
--- sensitivities when one unit (with all its rows) is removed: L1 (the sum of the
--- absolute changes) and L2. A conversation contributes one count to the member, joint
--- and activity histograms, at most M kept messages (content, cells, media, gaps: one
--- gap per kept message at most), M·R receipts, M·A attachments; a receipt count, a
--- read-message count and a message count by member bucket all fall in its one bucket.
--- The bound L2 ≤ L1 holds for non-negative counts; both are worst cases.
-CREATE OR REPLACE FUNCTION shape.dp_sensitivity_v1(cap_messages int, cap_receipts int, cap_attachments int)
-    RETURNS TABLE (name text, unit text, l1 bigint, l2 bigint)
+-- shape.dp_sensitivity_v2(caps): each noisy vector of a release and its sensitivity when
+-- one user is removed with their rows (the unit of the header): L1, the largest sum of
+-- the absolute changes of the vector's counts, and L2², the largest sum of their
+-- squares (an integer, exact; L2 itself is √2·C for the conversation histograms). With
+-- C conversations, M messages and R receipts per user, A attachments per message and B
+-- messages per conversation and Bq receipts per conversation in the by-member-count
+-- vectors:
+--
+--   users.*               the user row: one count leaves one bin. L1 = 1, L2² = 1.
+--   conversations.*       the user's rows touch at most C conversations (memberships and
+--                         messages outside them are not counted); each of those moves
+--                         from one bin to another (its kept member count and its kept
+--                         activity change) or leaves the activity histogram: at most C
+--                         counts out and C in. L1 = 2C, L2² = C² + C² = 2C².
+--   messages.content_length, weekday_hour, media: one count per kept message, at most
+--                         M leave. L1 = M, L2² = M².
+--   messages.inter_arrival: gaps between consecutive kept messages of a conversation.
+--                         Removing a run of k consecutive messages removes at most k + 1
+--                         gaps and adds one (the gap over the run): at most 2M out, M
+--                         in. L1 = 3M, L2² = (2M)² + M² = 5M².
+--   read_receipts.delay_minutes: at most R receipts on the user's kept messages leave.
+--                         L1 = R, L2² = R².
+--   read_receipts.messages_by_member_count, read_by_member_count: each conversation
+--                         puts a count in [0, B] in its one member bucket; in the user's
+--                         C conversations that count changes and may move to another
+--                         bucket (the kept member count changed): at most CB out, CB
+--                         in. L1 = 2CB, L2² = 2C²B².
+--   read_receipts.receipts_by_member_count: likewise with a count in [0, Bq]:
+--                         L1 = 2CBq, L2² = 2C²Bq².
+--   attachments.*         at most A per kept message: L1 = MA, L2² = M²A².
+--
+-- Other users' kept rows do not change: each user's kept conversations, messages and
+-- receipts are chosen among their own rows by a keyed hash, and a conversation's
+-- by-member-count counts depend on its own kept rows only.
+-- TestDPSensitivity removes the heaviest user from heavy-tailed data and checks both.
+CREATE OR REPLACE FUNCTION shape.dp_sensitivity_v2(cap_conversations int, cap_messages int, cap_receipts int,
+                                                  cap_attachments int, cap_conversation_messages int,
+                                                  cap_conversation_receipts int)
+    RETURNS TABLE (name text, unit text, l1 bigint, l2_squared bigint)
     LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT v.name, v.unit, v.s, v.s
-      FROM (VALUES
-        ('users.username_length',   'user',         1::bigint),
-        ('users.account_age_days',  'user',         1),
-        ('conversations.member_count',  'conversation', 1),
-        ('conversations.size_activity', 'conversation', 1),
-        ('conversations.activity',      'conversation', 1),
-        ('messages.content_length',     'conversation', cap_messages::bigint),
-        ('messages.weekday_hour',       'conversation', cap_messages::bigint),
-        ('messages.media',              'conversation', cap_messages::bigint),
-        ('messages.inter_arrival',      'conversation', cap_messages::bigint),
-        ('read_receipts.delay_minutes', 'conversation', cap_messages::bigint * cap_receipts),
-        ('read_receipts.messages_by_member_count', 'conversation', cap_messages::bigint),
-        ('read_receipts.read_by_member_count',     'conversation', cap_messages::bigint),
-        ('read_receipts.receipts_by_member_count', 'conversation', cap_messages::bigint * cap_receipts),
-        ('attachments.type',            'conversation', cap_messages::bigint * cap_attachments),
-        ('attachments.size_bytes',      'conversation', cap_messages::bigint * cap_attachments)
-      ) AS v(name, unit, s)
+    SELECT v.name, 'user'::text, v.l1, v.l2sq
+      FROM (SELECT cap_conversations::bigint AS c, cap_messages::bigint AS m, cap_receipts::bigint AS r,
+                   cap_attachments::bigint AS a, cap_conversation_messages::bigint AS b,
+                   cap_conversation_receipts::bigint AS bq) k,
+           LATERAL (VALUES
+        ('users.username_length',       1::bigint,           1::bigint),
+        ('users.account_age_days',      1,                   1),
+        ('conversations.member_count',  2 * k.c,             2 * k.c * k.c),
+        ('conversations.size_activity', 2 * k.c,             2 * k.c * k.c),
+        ('conversations.activity',      2 * k.c,             2 * k.c * k.c),
+        ('messages.content_length',     k.m,                 k.m * k.m),
+        ('messages.weekday_hour',       k.m,                 k.m * k.m),
+        ('messages.media',              k.m,                 k.m * k.m),
+        ('messages.inter_arrival',      3 * k.m,             5 * k.m * k.m),
+        ('read_receipts.delay_minutes', k.r,                 k.r * k.r),
+        ('read_receipts.messages_by_member_count', 2 * k.c * k.b, 2 * (k.c * k.b) * (k.c * k.b)),
+        ('read_receipts.read_by_member_count',     2 * k.c * k.b, 2 * (k.c * k.b) * (k.c * k.b)),
+        ('read_receipts.receipts_by_member_count', 2 * k.c * k.bq, 2 * (k.c * k.bq) * (k.c * k.bq)),
+        ('attachments.type',            k.m * k.a,           (k.m * k.a) * (k.m * k.a)),
+        ('attachments.size_bytes',      k.m * k.a,           (k.m * k.a) * (k.m * k.a))
+      ) AS v(name, l1, l2sq)
 $$;
 
--- shape.dp_aggregates_v1: the exact, bounded counts a release noises, one bigint array
--- per vector of shape.dp_sensitivity_v1 (by name), over fixed bins. key chooses the
--- kept rows (hashint8extended order, seeded by key's first 8 bytes, within each
--- conversation or message: message id; receipt read_at; attachment size); with a fixed key
--- the rows kept of one conversation do not depend on any other conversation, which is
--- what the sensitivities need. Internal: only the owner and shape.export_dp call it.
-CREATE OR REPLACE FUNCTION shape.dp_aggregates_v1(window_days int, as_of timestamptz, cap_messages int,
-                                                  cap_receipts int, cap_attachments int, key bytea)
+-- shape.dp_identity_check_v1(): raises 55000 naming the contract view to re-point when
+-- the user-level bound cannot be computed: shape_source.messages without sender_id or
+-- shape_source.conversation_members without user_id (00007 adds both; a contract
+-- re-pointed before it has NULLs there).
+CREATE OR REPLACE FUNCTION shape.dp_identity_check_v1() RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES ('messages', 'sender_id', 'who sent each message'),
+                                   ('conversation_members', 'user_id', 'who each member is')) AS v(view, col, what) LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = pg_catalog.to_regclass('shape_source.' || c.view)
+                          AND a.attname = c.col AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.% has no column %, so no contribution can be bounded per user', c.view, c.col
+                USING ERRCODE = '55000',
+                      HINT = pg_catalog.format('apply migration 00007, then re-point shape_source.%s with %s bigint (%s; README, "The source contract")', c.view, c.col, c.what);
+        END IF;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION shape.dp_identity_check_v1() IS
+    'internal: refuses a differential-privacy release while the source contract lacks the identity columns the user-level bound needs';
+
+-- shape.dp_aggregates_v2: the exact, bounded counts a release noises, one bigint array
+-- per vector of shape.dp_sensitivity_v2 (by name), over fixed bins. key (≥ 8 random
+-- bytes, its first 8 the seed) orders rows by hashint8extended(·, seed): per user the
+-- conversations (seed xor the user id, so users do not all keep the same ones), the
+-- messages (message id), the receipts on their messages (message id xor read_at in µs);
+-- per message the attachments (size). The by-member-count vectors take from each
+-- conversation counts bounded by B (messages, read messages) and Bq (receipts). With a
+-- fixed key, a user's kept rows depend on no other
+-- user's rows, which is what shape.dp_sensitivity_v2 needs. A window message without a
+-- sender or a membership without a user refuses the release (55000): they cannot be
+-- bounded. Internal: only the owner and shape.export_dp call it.
+CREATE OR REPLACE FUNCTION shape.dp_aggregates_v2(window_days int, as_of timestamptz, cap_conversations int,
+                                                  cap_messages int, cap_receipts int, cap_attachments int,
+                                                  cap_conversation_messages int, cap_conversation_receipts int, key bytea)
     RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -299,19 +477,20 @@ DECLARE
     g_ja      float8[] := shape.grid_joint_activity();
     g_168     float8[] := pg_catalog.array_fill(0::float8, ARRAY[168]);
     g_5       float8[] := pg_catalog.array_fill(0::float8, ARRAY[5]);
-    g_1       float8[] := ARRAY[0::float8];
+    g_48      float8[] := pg_catalog.array_fill(0::float8, ARRAY[48]);
     hi_t      float8 := pg_catalog.date_part('epoch', as_of);
     u_out     jsonb;
-    c_out     jsonb;
     m_out     jsonb;
 BEGIN
     PERFORM shape.check_args(window_days, 2, as_of);
-    IF cap_messages < 1 OR cap_receipts < 1 OR cap_attachments < 1 OR key IS NULL THEN
-        RAISE EXCEPTION 'error computing the differential-privacy aggregates: caps must be ≥ 1 and the key set'
+    IF cap_conversations < 1 OR cap_messages < 1 OR cap_receipts < 1 OR cap_attachments < 1
+       OR cap_conversation_messages < 1 OR cap_conversation_receipts < 1 OR key IS NULL OR pg_catalog.length(key) < 8 THEN
+        RAISE EXCEPTION 'error computing the differential-privacy aggregates: caps must be ≥ 1 and the key at least 8 bytes'
             USING ERRCODE = '22023';
     END IF;
+    PERFORM shape.dp_identity_check_v1();
     lo_ts := as_of - pg_catalog.make_interval(days => window_days);
-    seed := ('x' || pg_catalog.encode(pg_catalog.substr(key || '\x0000000000000000'::bytea, 1, 8), 'hex'))::bit(64)::bigint;
+    seed := ('x' || pg_catalog.encode(pg_catalog.substr(key, 1, 8), 'hex'))::bit(64)::bigint;
 
     -- users: one count per user row in each histogram
     SELECT pg_catalog.jsonb_build_object(
@@ -324,55 +503,70 @@ BEGIN
                            FROM shape_source.users su WHERE su.created_at < as_of GROUP BY 1) s))
       INTO u_out;
 
-    -- conversations: one count per conversation in each histogram (its true member
-    -- count and window activity choose the bin)
-    WITH act AS (SELECT m.conversation_id, pg_catalog.count(*) AS n
-                   FROM shape_source.messages m
-                  WHERE m.created_at >= lo_ts AND m.created_at < as_of GROUP BY 1),
-         mem AS (SELECT cm.conversation_id, pg_catalog.count(*) AS n
-                   FROM shape_source.conversation_members cm GROUP BY 1),
-         c AS MATERIALIZED (SELECT coalesce(mem.n, 0) AS members, coalesce(act.n, 0) AS activity
-                 FROM shape_source.conversations sc
-                 LEFT JOIN mem ON mem.conversation_id = sc.conversation_id
-                 LEFT JOIN act ON act.conversation_id = sc.conversation_id
-                WHERE sc.created_at < as_of)
-    SELECT pg_catalog.jsonb_build_object(
-               'conversations.member_count', (SELECT shape.bucket_counts(g_member, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.members::float8, g_member), 1) AS b, pg_catalog.count(*) AS n FROM c GROUP BY 1) s),
-               'conversations.size_activity', (SELECT shape.bucket_counts(pg_catalog.array_fill(0::float8, ARRAY[48]), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT (GREATEST(pg_catalog.width_bucket(c.members::float8, g_jm), 1) - 1) * 6
-                                + GREATEST(pg_catalog.width_bucket(c.activity::float8, g_ja), 1) AS b, pg_catalog.count(*) AS n
-                           FROM c GROUP BY 1) s),
-               'conversations.activity', (SELECT shape.bucket_counts(g_activity, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.activity::float8, g_activity), 1) AS b, pg_catalog.count(*) AS n
-                           FROM c WHERE c.activity > 0 GROUP BY 1) s))
-      INTO c_out;
-
-    -- messages, receipts, attachments: at most cap_messages window messages per
-    -- conversation, cap_receipts receipts and cap_attachments attachments per message
-    WITH w AS (SELECT m.message_id, m.conversation_id, m.created_at, m.has_media, m.content_length,
-                      pg_catalog.row_number() OVER (PARTITION BY m.conversation_id
-                                                    ORDER BY pg_catalog.hashint8extended(m.message_id, seed), m.message_id) AS rk,
-                      pg_catalog.date_part('epoch', m.created_at)
-                          - pg_catalog.date_part('epoch', pg_catalog.lag(m.created_at) OVER (PARTITION BY m.conversation_id
-                                                                                            ORDER BY m.created_at, m.message_id)) AS gap
-                 FROM shape_source.messages m
-                WHERE m.created_at >= lo_ts AND m.created_at < as_of),
-         kept AS MATERIALIZED (SELECT w.message_id, w.conversation_id, w.created_at, w.has_media, w.content_length, w.gap
-                                 FROM w WHERE w.rk <= cap_messages),
-         mem AS (SELECT cm.conversation_id, pg_catalog.count(*) AS n
-                   FROM shape_source.conversation_members cm GROUP BY 1),
-         kb AS MATERIALIZED (SELECT kept.message_id, kept.created_at,
-                                    GREATEST(pg_catalog.width_bucket(coalesce(mem.n, 0)::float8, g_jm), 1) AS mb
-                               FROM kept LEFT JOIN mem ON mem.conversation_id = kept.conversation_id),
-         rr AS MATERIALIZED (SELECT r.message_id, r.mb, r.delay_min
-                               FROM (SELECT kb.message_id, kb.mb,
-                                            (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kb.created_at)) / 60 AS delay_min,
-                                            pg_catalog.row_number() OVER (PARTITION BY sr.message_id
-                                                ORDER BY pg_catalog.hashint8extended((pg_catalog.date_part('epoch', sr.read_at) * 1e6)::bigint, seed)) AS rk
-                                       FROM kb JOIN shape_source.read_receipts sr ON sr.message_id = kb.message_id
+    WITH wm AS MATERIALIZED (SELECT m.message_id, m.conversation_id, m.sender_id, m.created_at, m.has_media, m.content_length
+                               FROM shape_source.messages m
+                              WHERE m.created_at >= lo_ts AND m.created_at < as_of),
+         mem AS MATERIALIZED (SELECT cm.user_id, cm.conversation_id FROM shape_source.conversation_members cm),
+         -- per user, the C conversations of smallest keyed hash among those they are a
+         -- member of or write in
+         kc AS MATERIALIZED (SELECT x.user_id, x.conversation_id
+                               FROM (SELECT uc.user_id, uc.conversation_id,
+                                            pg_catalog.row_number() OVER (PARTITION BY uc.user_id
+                                                ORDER BY pg_catalog.hashint8extended(uc.conversation_id, seed # uc.user_id), uc.conversation_id) AS rk
+                                       FROM (SELECT mem.user_id, mem.conversation_id FROM mem WHERE mem.user_id IS NOT NULL
+                                             UNION
+                                             SELECT wm.sender_id, wm.conversation_id FROM wm WHERE wm.sender_id IS NOT NULL) uc) x
+                              WHERE x.rk <= cap_conversations),
+         -- kept memberships: those in a kept conversation of their user
+         kmem AS (SELECT mem.conversation_id, pg_catalog.count(*) AS n
+                    FROM mem JOIN kc ON kc.user_id = mem.user_id AND kc.conversation_id = mem.conversation_id
+                   GROUP BY 1),
+         -- kept messages: per sender, the M of smallest keyed hash among their window
+         -- messages in their kept conversations
+         kept0 AS (SELECT x.message_id, x.conversation_id, x.sender_id, x.created_at, x.has_media, x.content_length
+                     FROM (SELECT wm.*, pg_catalog.row_number() OVER (PARTITION BY wm.sender_id
+                                           ORDER BY pg_catalog.hashint8extended(wm.message_id, seed), wm.message_id) AS rk
+                             FROM wm JOIN kc ON kc.user_id = wm.sender_id AND kc.conversation_id = wm.conversation_id) x
+                    WHERE x.rk <= cap_messages),
+         -- with the gap to the previous kept message of the conversation
+         kept AS MATERIALIZED (SELECT k.message_id, k.conversation_id, k.sender_id, k.created_at, k.has_media, k.content_length,
+                                      pg_catalog.date_part('epoch', k.created_at)
+                                          - pg_catalog.date_part('epoch', pg_catalog.lag(k.created_at) OVER (PARTITION BY k.conversation_id
+                                                                                                ORDER BY k.created_at, k.message_id)) AS gap
+                                 FROM kept0 k),
+         -- per conversation: kept members, kept window messages
+         act AS (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1),
+         c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(act.n, 0) AS activity
+                              FROM shape_source.conversations sc
+                              LEFT JOIN kmem ON kmem.conversation_id = sc.conversation_id
+                              LEFT JOIN act ON act.conversation_id = sc.conversation_id
+                             WHERE sc.created_at < as_of),
+         -- receipts on kept messages read before as_of: per sender, the R of smallest keyed hash
+         rr AS MATERIALIZED (SELECT r.message_id, r.conversation_id, r.delay_min
+                               FROM (SELECT kept.message_id, kept.conversation_id,
+                                            (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min,
+                                            pg_catalog.row_number() OVER (PARTITION BY kept.sender_id
+                                                ORDER BY pg_catalog.hashint8extended(kept.message_id # (pg_catalog.date_part('epoch', sr.read_at) * 1e6)::bigint, seed),
+                                                         kept.message_id, sr.read_at) AS rk
+                                       FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
                                       WHERE sr.read_at < as_of) r
                               WHERE r.rk <= cap_receipts),
+         -- the by-member-count vectors: a conversation with n kept messages, r of them
+         -- read (a kept receipt), q kept receipts, puts in its kept member bucket
+         -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
+         -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
+         -- and Bq that depend on the conversation's kept rows alone
+         rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
+                  FROM (SELECT rr.conversation_id, rr.message_id, pg_catalog.count(*) AS q FROM rr GROUP BY 1, 2) x
+                 GROUP BY 1),
+         bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS b,
+                                     LEAST(act.n, cap_conversation_messages) AS mn,
+                                     (2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.r, 0) + act.n) / (2 * act.n) AS rn,
+                                     LEAST((2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.q, 0) + act.n) / (2 * act.n),
+                                           cap_conversation_receipts) AS qn
+                                FROM act
+                                LEFT JOIN kmem ON kmem.conversation_id = act.conversation_id
+                                LEFT JOIN rq ON rq.conversation_id = act.conversation_id),
          att AS MATERIALIZED (SELECT a.type, a.size_bytes
                                 FROM (SELECT sa.type, sa.size_bytes,
                                              pg_catalog.row_number() OVER (PARTITION BY sa.message_id
@@ -380,6 +574,17 @@ BEGIN
                                         FROM kept JOIN shape_source.attachments sa ON sa.message_id = kept.message_id) a
                                WHERE a.rk <= cap_attachments)
     SELECT pg_catalog.jsonb_build_object(
+               '_null_senders', (SELECT pg_catalog.count(*) FROM wm WHERE wm.sender_id IS NULL),
+               '_null_members', (SELECT pg_catalog.count(*) FROM mem WHERE mem.user_id IS NULL),
+               'conversations.member_count', (SELECT shape.bucket_counts(g_member, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.members::float8, g_member), 1) AS b, pg_catalog.count(*) AS n FROM c GROUP BY 1) s),
+               'conversations.size_activity', (SELECT shape.bucket_counts(g_48, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT (GREATEST(pg_catalog.width_bucket(c.members::float8, g_jm), 1) - 1) * 6
+                                + GREATEST(pg_catalog.width_bucket(c.activity::float8, g_ja), 1) AS b, pg_catalog.count(*) AS n
+                           FROM c GROUP BY 1) s),
+               'conversations.activity', (SELECT shape.bucket_counts(g_activity, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.activity::float8, g_activity), 1) AS b, pg_catalog.count(*) AS n
+                           FROM c WHERE c.activity > 0 GROUP BY 1) s),
                'messages.content_length', (SELECT shape.bucket_counts(g_content, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT GREATEST(pg_catalog.width_bucket(kept.content_length::float8, g_content), 1) AS b, pg_catalog.count(*) AS n
                            FROM kept WHERE kept.content_length IS NOT NULL GROUP BY 1) s),
@@ -395,11 +600,11 @@ BEGIN
                    FROM (SELECT GREATEST(pg_catalog.width_bucket(rr.delay_min, g_delay), 1) AS b, pg_catalog.count(*) AS n
                            FROM rr GROUP BY 1) s),
                'read_receipts.messages_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT kb.mb AS b, pg_catalog.count(*) AS n FROM kb GROUP BY 1) s),
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.mn)::bigint AS n FROM bym GROUP BY 1) s),
                'read_receipts.read_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT d.mb AS b, pg_catalog.count(*) AS n FROM (SELECT DISTINCT rr.message_id, rr.mb FROM rr) d GROUP BY 1) s),
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.rn)::bigint AS n FROM bym GROUP BY 1) s),
                'read_receipts.receipts_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT rr.mb AS b, pg_catalog.count(*) AS n FROM rr GROUP BY 1) s),
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.qn)::bigint AS n FROM bym GROUP BY 1) s),
                'attachments.type', (SELECT shape.bucket_counts(g_5, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT pg_catalog.array_position(ARRAY['image', 'video', 'audio', 'document', 'other'],
                                                           CASE WHEN att.type IN ('image', 'video', 'audio', 'document') THEN att.type ELSE 'other' END) AS b,
@@ -409,11 +614,19 @@ BEGIN
                    FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, g_size), 1) AS b, pg_catalog.count(*) AS n
                            FROM att GROUP BY 1) s))
       INTO m_out;
-    RETURN u_out || c_out || m_out;
+    IF (m_out ->> '_null_senders')::bigint > 0 THEN
+        RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.messages has window messages whose sender_id is NULL, so their sender''s contribution cannot be bounded'
+            USING ERRCODE = '55000', HINT = 're-point shape_source.messages with sender_id (bigint, never NULL: who sent each message)';
+    END IF;
+    IF (m_out ->> '_null_members')::bigint > 0 THEN
+        RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.conversation_members has memberships whose user_id is NULL, so their user''s contribution cannot be bounded'
+            USING ERRCODE = '55000', HINT = 're-point shape_source.conversation_members with user_id (bigint, never NULL: who each member is)';
+    END IF;
+    RETURN u_out || (m_out - '_null_senders' - '_null_members');
 END
 $fn$;
-COMMENT ON FUNCTION shape.dp_aggregates_v1(int, timestamptz, int, int, int, bytea) IS
-    'internal: the exact, contribution-bounded counts a differential-privacy release noises (one array per vector of shape.dp_sensitivity_v1)';
+COMMENT ON FUNCTION shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea) IS
+    'internal: the exact, per-user contribution-bounded counts a differential-privacy release noises (one array per vector of shape.dp_sensitivity_v2)';
 
 -- Post-processing helpers: they see only noisy counts.
 -- shape.dp_upper(edges): each bin's upper bound (the last bin: its lower bound plus
@@ -559,6 +772,8 @@ DECLARE
     params   jsonb := '{}'::jsonb;
     nvec     int;
     sigma2   bigint;
+    sig      numeric;
+    l2       bigint;
     thr      bigint;
     v        bigint[];
     z        bigint[];
@@ -603,10 +818,13 @@ BEGIN
     rho_nano := pg_catalog.ceil(rho * 1e9)::bigint;
     req := pg_catalog.jsonb_build_object('window_days', window_days,
                'as_of', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-               'epsilon', epsilon, 'delta', delta, 'version', 'dp1',
-               'caps', pg_catalog.jsonb_build_object('messages_per_conversation', p.dp_cap_messages,
-                                                     'receipts_per_message', p.dp_cap_receipts,
-                                                     'attachments_per_message', p.dp_cap_attachments));
+               'epsilon', epsilon, 'delta', delta, 'version', 'dp2',
+               'caps', pg_catalog.jsonb_build_object('conversations_per_user', p.dp_cap_conversations,
+                                                     'messages_per_user', p.dp_cap_messages,
+                                                     'receipts_per_user', p.dp_cap_receipts,
+                                                     'attachments_per_message', p.dp_cap_attachments,
+                                                     'messages_per_conversation', p.dp_cap_conversation_messages,
+                                                     'receipts_per_conversation', p.dp_cap_conversation_receipts));
 
     -- one release at a time: check the stored releases and charge under this lock
     LOCK TABLE shape.dp_ledger IN SHARE ROW EXCLUSIVE MODE;
@@ -621,15 +839,30 @@ BEGIN
                 epsilon, spent / 1e9, budget / 1e9, rho_nano / 1e9
             USING ERRCODE = '42501', HINT = 'repeat an earlier request (shape.dp_ledger) at no cost, ask for a smaller epsilon, or ask the DBA to raise shape.policy.dp_epsilon';
     END IF;
+    -- the bounded counts (a contract without identities refuses here, before any
+    -- charge); nothing of them leaves before the noise
+    raw := shape.dp_aggregates_v2(window_days, as_of, p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
+                                  p.dp_cap_attachments, p.dp_cap_conversation_messages, p.dp_cap_conversation_receipts,
+                                  shape.dp_random_bytes(32));
     -- charge before drawing: a sequence is not rolled back with the transaction
     PERFORM pg_catalog.setval('shape.dp_rho_spent_nano', spent + rho_nano, true);
 
-    raw := shape.dp_aggregates_v1(window_days, as_of, p.dp_cap_messages, p.dp_cap_receipts, p.dp_cap_attachments,
-                                  shape.dp_random_bytes(32));
-    SELECT pg_catalog.count(*) INTO nvec FROM shape.dp_sensitivity_v1(1, 1, 1);
-    FOR s IN SELECT * FROM shape.dp_sensitivity_v1(p.dp_cap_messages, p.dp_cap_receipts, p.dp_cap_attachments) LOOP
-        -- ρ_i = ρ / nvec; σ² = ⌈Δ² / (2ρ_i)⌉, so the vector costs Δ²/(2σ²) ≤ ρ_i
-        sigma2 := GREATEST(pg_catalog.ceil((s.l2::float8 ^ 2) * nvec / (2 * rho)), 1)::bigint;
+    SELECT pg_catalog.count(*) INTO nvec FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1, 1);
+    FOR s IN SELECT * FROM shape.dp_sensitivity_v2(p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
+                                                   p.dp_cap_attachments, p.dp_cap_conversation_messages,
+                                                   p.dp_cap_conversation_receipts) LOOP
+        -- ρ_i = ρ / nvec; σ² = ⌈Δ² / (2ρ_i)⌉ (Δ² exact, in numeric), so the vector costs
+        -- Δ²/(2σ²) ≤ ρ_i
+        sig := GREATEST(pg_catalog.ceil(s.l2_squared::numeric * nvec / (2 * rho::numeric)), 1);
+        IF sig > 4000000000000000000 THEN
+            RAISE EXCEPTION 'error exporting the differential-privacy shape for epsilon = %: the noise for % would pass 4·10¹⁸ in variance', epsilon, s.name
+                USING ERRCODE = '22023', HINT = 'ask for a larger epsilon, or ask the DBA for smaller caps (shape.policy.dp_cap_*)';
+        END IF;
+        sigma2 := sig::bigint;
+        -- ⌈√Δ²⌉, exactly: the integer L2 bound published next to Δ²
+        l2 := pg_catalog.ceil(pg_catalog.sqrt(s.l2_squared::numeric))::bigint;
+        WHILE l2 > 0 AND (l2 - 1) * (l2 - 1) >= s.l2_squared LOOP l2 := l2 - 1; END LOOP;
+        WHILE l2 * l2 < s.l2_squared LOOP l2 := l2 + 1; END LOOP;
         SELECT pg_catalog.array_agg(e::bigint ORDER BY o) INTO v
           FROM pg_catalog.jsonb_array_elements_text(raw -> s.name) WITH ORDINALITY AS a(e, o);
         z := shape.dp_discrete_gaussian(sigma2, pg_catalog.cardinality(v));
@@ -647,8 +880,9 @@ BEGIN
         END LOOP;
         noisy := noisy || pg_catalog.jsonb_build_object(s.name, pg_catalog.to_jsonb(v));
         params := params || pg_catalog.jsonb_build_object(s.name, pg_catalog.jsonb_build_object(
-                      'unit', s.unit, 'l2_sensitivity', s.l2, 'sigma2', sigma2,
-                      'rho', (s.l2::float8 ^ 2) / (2 * sigma2)));
+                      'unit', s.unit, 'l1_sensitivity', s.l1, 'l2_sensitivity', l2,
+                      'l2_squared_sensitivity', s.l2_squared, 'sigma2', sigma2,
+                      'rho', s.l2_squared::float8 / (2 * sigma2)));
     END LOOP;
     -- from here on, only noisy counts
     raw := NULL;
@@ -771,7 +1005,7 @@ BEGIN
     VALUES (req, epsilon, delta, rho, '{}'::jsonb) RETURNING release_id INTO rid;
     doc := doc || pg_catalog.jsonb_build_object('privacy', pg_catalog.jsonb_build_object(
         'mode', 'differential_privacy',
-        'unit', 'conversation',
+        'unit', 'user',
         'epsilon', epsilon, 'delta', delta, 'rho', rho,
         'caps', req -> 'caps',
         'noise', 'discrete_gaussian',
@@ -807,8 +1041,9 @@ DROP FUNCTION IF EXISTS shape.dp_quantile(float8[], bigint[], float8);
 DROP FUNCTION IF EXISTS shape.dp_cv(float8[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_mean(float8[], bigint[], boolean);
 DROP FUNCTION IF EXISTS shape.dp_upper(float8[]);
-DROP FUNCTION IF EXISTS shape.dp_aggregates_v1(int, timestamptz, int, int, int, bytea);
-DROP FUNCTION IF EXISTS shape.dp_sensitivity_v1(int, int, int);
+DROP FUNCTION IF EXISTS shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea);
+DROP FUNCTION IF EXISTS shape.dp_sensitivity_v2(int, int, int, int, int, int);
+DROP FUNCTION IF EXISTS shape.dp_identity_check_v1();
 DROP FUNCTION IF EXISTS shape.dp_epsilon(float8, float8);
 DROP FUNCTION IF EXISTS shape.dp_rho(float8, float8);
 DROP FUNCTION IF EXISTS shape.dp_discrete_gaussian(bigint, int);
@@ -817,7 +1052,10 @@ DROP FUNCTION IF EXISTS shape.dp_uniform(numeric);
 DROP FUNCTION IF EXISTS shape.dp_random_bytes(int);
 -- pgcrypto stays if this layer did not install it; its own schema goes with it
 DROP SCHEMA IF EXISTS shape_pgcrypto CASCADE;
-ALTER TABLE shape.policy DROP COLUMN IF EXISTS dp_cap_messages,
+ALTER TABLE shape.policy DROP COLUMN IF EXISTS dp_cap_conversations,
+                         DROP COLUMN IF EXISTS dp_cap_messages,
                          DROP COLUMN IF EXISTS dp_cap_receipts,
-                         DROP COLUMN IF EXISTS dp_cap_attachments;
+                         DROP COLUMN IF EXISTS dp_cap_attachments,
+                         DROP COLUMN IF EXISTS dp_cap_conversation_messages,
+                         DROP COLUMN IF EXISTS dp_cap_conversation_receipts;
 -- +goose StatementEnd

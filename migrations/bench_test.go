@@ -78,6 +78,9 @@ var benchFamilies = []string{"users", "conversations", "messages", "read_receipt
 //	                (conversation, created_at) (every within-conversation gap);
 //	                floor/scan says how far the 2× goal is from the work itself
 //	export/floor    what the export adds on top of that floor
+//	export-dp-s     shape.export_dp over the same window (a new request each time:
+//	                bounded counts, noise, the stored release)
+//	dp/export       export-dp-s ÷ export-s (issue 13: at most 1.5)
 func BenchmarkExport(b *testing.B) {
 	for _, sh := range []struct{ n, days int }{{1_000_000, 35}, {2_000_000, 360}} {
 		n := sh.n
@@ -148,19 +151,35 @@ func BenchmarkExport(b *testing.B) {
 				}
 				return time.Since(t0)
 			}
+			// the differential-privacy export of the same window: each call a new request
+			// (another ε), so it computes, draws and stores instead of returning a release
+			mustExec(b, conn, `UPDATE shape.policy SET dp_epsilon = 1e9`)
+			dpCalls := 0
+			exportDP := func() time.Duration {
+				dpCalls++
+				t0 := time.Now()
+				var l int
+				if err := conn.QueryRowContext(ctx, `SELECT length(shape.export_dp(30, '2025-10-22Z', $1, 1e-6)::text)`,
+					1+float64(dpCalls)/1000).Scan(&l); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t0)
+			}
 			scan(false)
 			scan(true)
 			floor()
 			export() // warm them all
+			exportDP()
 			b.ResetTimer()
 			for b.Loop() {
 				// three alternating rounds; the minimum of each is the least disturbed
-				var ex, sc, ss, fl []time.Duration
+				var ex, dp, sc, ss, fl []time.Duration
 				for range 3 {
 					sc = append(sc, scan(false))
 					ss = append(ss, scan(true))
 					fl = append(fl, floor())
 					ex = append(ex, export())
+					dp = append(dp, exportDP())
 				}
 				e, s, q, f := slices.Min(ex), slices.Min(sc), slices.Min(ss), slices.Min(fl)
 				b.ReportMetric(e.Seconds(), "export-s")
@@ -171,6 +190,9 @@ func BenchmarkExport(b *testing.B) {
 				b.ReportMetric(f.Seconds(), "floor-s")
 				b.ReportMetric(float64(f)/float64(s), "floor/scan")
 				b.ReportMetric(float64(e)/float64(f), "export/floor")
+				d := slices.Min(dp)
+				b.ReportMetric(d.Seconds(), "export-dp-s")
+				b.ReportMetric(float64(d)/float64(e), "dp/export")
 				// what dominates: each family function alone (it runs only its passes),
 				// best of two
 				for _, fam := range benchFamilies {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -21,26 +22,35 @@ import (
 // gaussianDraws returns n draws of shape.dp_discrete_gaussian(sigma2, n).
 func gaussianDraws(t *testing.T, db *sql.DB, sigma2 int64, n int) []int64 {
 	t.Helper()
-	rows, err := db.Query(`SELECT unnest(shape.dp_discrete_gaussian($1, $2))`, sigma2, n)
+	out, err := drawGaussian(db, sigma2, n)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// drawGaussian is gaussianDraws for any goroutine.
+func drawGaussian(db *sql.DB, sigma2 int64, n int) ([]int64, error) {
+	rows, err := db.Query(`SELECT unnest(shape.dp_discrete_gaussian($1, $2))`, sigma2, n)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := make([]int64, 0, n)
 	for rows.Next() {
 		var x int64
 		if err := rows.Scan(&x); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if len(out) != n {
-		t.Fatalf("%d draws, want %d", len(out), n)
+		return nil, fmt.Errorf("%d draws, want %d", len(out), n)
 	}
-	return out
+	return out, nil
 }
 
 // The discrete Gaussian sampler against its exact pmf, P(x) = exp(−x²/(2σ²)) / Z with
@@ -101,6 +111,101 @@ func TestDiscreteGaussianPMF(t *testing.T) {
 	}
 }
 
+// kolmogorovQ is the Kolmogorov distribution's survival function,
+// Q(λ) = 2 Σ_{k≥1} (−1)^{k−1} exp(−2k²λ²): the asymptotic p-value of √n·D. For a
+// discrete distribution it is conservative (the true p-value is smaller).
+func kolmogorovQ(lambda float64) float64 {
+	if lambda < 0.2 {
+		return 1
+	}
+	var q float64
+	for k := 1; k <= 100; k++ {
+		term := math.Exp(-2 * float64(k*k) * lambda * lambda)
+		if k%2 == 1 {
+			q += term
+		} else {
+			q -= term
+		}
+	}
+	return math.Min(math.Max(2*q, 0), 1)
+}
+
+// 10⁶ draws of the discrete Gaussian at σ² = 5 (four sessions at once) against the exact pmf
+// P(x) = exp(−x²/10)/Z (Canonne, Kamath, Steinke 2020, Definition 1): Pearson χ² over
+// x = −9 … 9 and |x| ≥ 10 (19 df, the smallest expected count ≈ 20), and the
+// Kolmogorov–Smirnov distance D = max_x |F̂(x) − F(x)| over the integers (√n·D against
+// the Kolmogorov distribution, conservative for a discrete law). Each fails when its
+// p-value is below 10⁻⁶ (gen_random_bytes cannot be seeded: a correct sampler fails one
+// run in a million per test). Both must reject the same draws against σ² = 5.5. About
+// a minute of CPU (two minutes on a loaded 2-core machine), so skipped with -short.
+func TestDiscreteGaussianMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10⁶ draws: skipped with -short")
+	}
+	t.Parallel()
+	db := testdb.Open(t, testdb.Bare)
+	const n, pFail = 1_000_000, 1e-6
+	// four sessions of 250 000 draws each, at once
+	start := time.Now()
+	parts := make([][]int64, 4)
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = drawGaussian(db, 5, n/len(parts))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	var draws []int64
+	for _, p := range parts {
+		draws = append(draws, p...)
+	}
+	if len(draws) != n {
+		t.Fatalf("%d draws, want %d", len(draws), n)
+	}
+	counts := map[int64]float64{}
+	for _, x := range draws {
+		counts[x]++
+	}
+	test := func(sigma2 float64) (chi2, pChi, d, pKS float64) {
+		var z float64
+		for y := -300; y <= 300; y++ {
+			z += math.Exp(-float64(y*y) / (2 * sigma2))
+		}
+		pmf := func(x int64) float64 { return math.Exp(-float64(x*x)/(2*sigma2)) / z }
+		tailObs, tailExp := float64(n), 1.0
+		for x := int64(-9); x <= 9; x++ {
+			e := n * pmf(x)
+			chi2 += (counts[x] - e) * (counts[x] - e) / e
+			tailObs -= counts[x]
+			tailExp -= pmf(x)
+		}
+		chi2 += (tailObs - n*tailExp) * (tailObs - n*tailExp) / (n * tailExp)
+		pChi = distuv.ChiSquared{K: 19}.Survival(chi2)
+		var fObs, fExp float64
+		for x := int64(-300); x <= 300; x++ {
+			fObs += counts[x] / n
+			fExp += pmf(x)
+			d = math.Max(d, math.Abs(fObs-fExp))
+		}
+		return chi2, pChi, d, kolmogorovQ(math.Sqrt(n) * d)
+	}
+	chi2, pChi, d, pKS := test(5)
+	t.Logf("σ² = 5, %d draws in %s: χ² = %.2f (19 df), p = %.3g; KS D = %.5f, p = %.3g", n, took.Round(time.Second), chi2, pChi, d, pKS)
+	if pChi < pFail || pKS < pFail {
+		t.Errorf("the draws do not follow N_Z(0, 5): χ² p = %.3g, KS p = %.3g (fail below %g)", pChi, pKS, pFail)
+	}
+	if _, pw, _, pwKS := test(5.5); pw >= pFail || pwKS >= pFail {
+		t.Errorf("against σ² = 5.5 the tests pass (χ² p = %.3g, KS p = %.3g): they have no power", pw, pwKS)
+	}
+}
+
 // Large σ² (the numeric path of the uniform draws past 2^62 at σ² = 10⁹): the sample
 // mean and variance within 6 standard errors (SE of the variance σ²·√(2/n)).
 func TestDiscreteGaussianMoments(t *testing.T) {
@@ -132,9 +237,10 @@ func TestDiscreteGaussianMoments(t *testing.T) {
 }
 
 // heavyTailedSQL fills the reference schema with seeded heavy-tailed data: 300 users,
-// 60 conversations of 2–60 members, conversation i holding ⌊1500 / i^1.3⌋ messages in
-// the 30 days before 2025-10-22, 0–8 receipts per message and 0–4 attachments per
-// media message.
+// 60 conversations of 2–60 members (users 1 and 2 are in all of them), conversation i
+// holding ⌊1500 / i^1.3⌋ messages in the 30 days before 2025-10-22 from senders drawn as
+// 1 + ⌊299·U⁴⌋ (user 1 sends about a quarter of them, over a thousand), 0–8 receipts per
+// message and 0–4 attachments per media message.
 const heavyTailedSQL = `
 SELECT setseed(0.13);
 INSERT INTO public.users (id, username, email, created_at)
@@ -147,7 +253,7 @@ SELECT c, u, timestamptz '2024-01-01Z'
 FROM generate_series(1, 60) c, generate_series(1, 300) u
 WHERE u <= 2 + (58 / c::float8 ^ 0.8)::int;
 INSERT INTO public.messages (id, conversation_id, sender_id, created_at, media_kind, content)
-SELECT row_number() OVER (), c, 1 + (random() * 299)::int,
+SELECT row_number() OVER (), c, 1 + floor(299 * random() ^ 4)::int,
        timestamptz '2025-10-22Z' - random() * interval '30 days',
        CASE WHEN random() < 0.2 THEN 'image' END,
        CASE WHEN random() < 0.9 THEN repeat('x', (exp(random() * 6))::int) END
@@ -162,14 +268,20 @@ SELECT row_number() OVER (), m.id, (ARRAY['image', 'video', 'document', 'other']
 FROM public.messages m, generate_series(1, 4) a
 WHERE m.media_kind IS NOT NULL AND a <= (random() * 4)::int;`
 
+// dpCaps are the contribution bounds of shape.dp_aggregates_v2 and
+// shape.dp_sensitivity_v2: per user conversations C, messages M, receipts R; per
+// message attachments A; per conversation B messages and Bq receipts (the
+// by-member-count vectors).
+type dpCaps struct{ C, M, R, A, B, Bq int }
+
 type sensitivity struct {
-	Name   string
-	L1, L2 int64
+	Name    string
+	L1, L2s int64 // L1 and the squared L2 sensitivity
 }
 
-func sensitivities(t *testing.T, db *sql.DB, m, r, a int) []sensitivity {
+func sensitivities(t *testing.T, db *sql.DB, c dpCaps) []sensitivity {
 	t.Helper()
-	rows, err := db.Query(`SELECT name, l1, l2 FROM shape.dp_sensitivity_v1($1, $2, $3)`, m, r, a)
+	rows, err := db.Query(`SELECT name, l1, l2_squared FROM shape.dp_sensitivity_v2($1, $2, $3, $4, $5, $6)`, c.C, c.M, c.R, c.A, c.B, c.Bq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +289,7 @@ func sensitivities(t *testing.T, db *sql.DB, m, r, a int) []sensitivity {
 	var out []sensitivity
 	for rows.Next() {
 		var s sensitivity
-		if err := rows.Scan(&s.Name, &s.L1, &s.L2); err != nil {
+		if err := rows.Scan(&s.Name, &s.L1, &s.L2s); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, s)
@@ -185,11 +297,12 @@ func sensitivities(t *testing.T, db *sql.DB, m, r, a int) []sensitivity {
 	return out
 }
 
-func dpAggregates(t *testing.T, db *sql.DB, m, r, a int) map[string][]int64 {
+// dpAggregates returns the pre-noise counts of shape.dp_aggregates_v2 with a fixed key.
+func dpAggregates(t *testing.T, db *sql.DB, c dpCaps) map[string][]int64 {
 	t.Helper()
 	var raw []byte
-	if err := db.QueryRow(`SELECT shape.dp_aggregates_v1(30, '2025-10-22Z', $1, $2, $3, '\x0123456789abcdef'::bytea)::text`,
-		m, r, a).Scan(&raw); err != nil {
+	if err := db.QueryRow(`SELECT shape.dp_aggregates_v2(30, '2025-10-22Z', $1, $2, $3, $4, $5, $6, '\x0123456789abcdef'::bytea)::text`,
+		c.C, c.M, c.R, c.A, c.B, c.Bq).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	var out map[string][]int64
@@ -199,60 +312,148 @@ func dpAggregates(t *testing.T, db *sql.DB, m, r, a int) map[string][]int64 {
 	return out
 }
 
-// Sensitivity: removing one unit (the heaviest conversation, then a user row) moves
-// each pre-noise vector by at most its declared L1 and L2. The heaviest conversation
-// has 1500 window messages, far past the cap of 20, so without the caps the message
-// vectors would move by 1500.
+// deleteUserSQL removes one user with the rows of the unit (docs/privacy.md): their
+// user row, memberships, messages, and the receipts and attachments of those messages.
+const deleteUserSQL = `
+DELETE FROM public.read_receipts r USING public.messages m WHERE r.message_id = m.id AND m.sender_id = %[1]d;
+DELETE FROM public.attachments a USING public.messages m WHERE a.message_id = m.id AND m.sender_id = %[1]d;
+DELETE FROM public.messages WHERE sender_id = %[1]d;
+DELETE FROM public.conversation_members WHERE user_id = %[1]d;
+DELETE FROM public.users WHERE id = %[1]d;`
+
+// move returns the L1 and squared L2 distance between two count vectors.
+func move(a, b []int64) (l1, l2s int64) {
+	for i := range a {
+		d := a[i] - b[i]
+		l1 += max(d, -d)
+		l2s += d * d
+	}
+	return l1, l2s
+}
+
+// Sensitivity: on heavy-tailed data, removing one user with all the unit's rows (the
+// heaviest sender and member, then the next, then a light one) moves each pre-noise
+// vector by at most its declared L1 and L2² (shape.dp_sensitivity_v2). The heaviest
+// user sends over a thousand window messages and is a member of all 60 conversations:
+// with the caps lifted, the same removal moves the 7×24 cells by their exact window
+// message count and the member histogram by 2·(the conversations they leave a bucket
+// in), far past the capped bounds, so the caps are what holds the bounds.
 func TestDPSensitivity(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Production)
 	dropUserFKs(t, db)
 	exec(t, db, heavyTailedSQL)
-	const capM, capR, capA = 20, 3, 2
-	sens := sensitivities(t, db, capM, capR, capA)
+	small := dpCaps{C: 3, M: 20, R: 10, A: 2, B: 15, Bq: 25}
+	sens := sensitivities(t, db, small)
 	if len(sens) != 15 {
 		t.Fatalf("%d vectors declared, want 15", len(sens))
 	}
-	check := func(label string, before, after map[string][]int64, exact map[string]int64) {
+	// the declared values, by hand: C = 3, M = 20, R = 10, A = 2, B = 15, Bq = 25
+	want := map[string][2]int64{
+		"users.username_length": {1, 1}, "users.account_age_days": {1, 1},
+		"conversations.member_count": {6, 18}, "conversations.size_activity": {6, 18}, "conversations.activity": {6, 18},
+		"messages.content_length": {20, 400}, "messages.weekday_hour": {20, 400}, "messages.media": {20, 400},
+		"messages.inter_arrival": {60, 2000}, "read_receipts.delay_minutes": {10, 100},
+		"read_receipts.messages_by_member_count": {90, 4050}, "read_receipts.read_by_member_count": {90, 4050},
+		"read_receipts.receipts_by_member_count": {150, 11250},
+		"attachments.type":                       {40, 1600}, "attachments.size_bytes": {40, 1600},
+	}
+	for _, s := range sens {
+		if w, ok := want[s.Name]; !ok || w != [2]int64{s.L1, s.L2s} {
+			t.Errorf("%s: declared L1 %d, L2² %d; want %v", s.Name, s.L1, s.L2s, w)
+		}
+	}
+	var heavy, heavyMsgs, next int64
+	if err := db.QueryRow(`SELECT sender_id, count(*) FROM public.messages WHERE created_at >= '2025-09-22Z'
+		GROUP BY 1 ORDER BY 2 DESC LIMIT 1`).Scan(&heavy, &heavyMsgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT sender_id FROM public.messages WHERE sender_id <> $1 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, heavy).Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	if heavyMsgs < 500 {
+		t.Fatalf("the heaviest user sends %d window messages; the data should give over 500", heavyMsgs)
+	}
+	moved := map[string]int64{} // the largest L1 move seen per vector
+	check := func(label string, before, after map[string][]int64) {
 		t.Helper()
 		for _, s := range sens {
 			b, a := before[s.Name], after[s.Name]
 			if len(b) != len(a) || len(b) == 0 {
 				t.Fatalf("%s: %s has %d then %d bins", label, s.Name, len(b), len(a))
 			}
-			var l1 int64
-			var l2 float64
-			for i := range b {
-				d := b[i] - a[i]
-				l1 += max(d, -d)
-				l2 += float64(d * d)
+			l1, l2s := move(b, a)
+			if l1 > s.L1 || l2s > s.L2s {
+				t.Errorf("%s: %s moved by L1 %d, L2² %d; declared L1 %d, L2² %d", label, s.Name, l1, l2s, s.L1, s.L2s)
 			}
-			l2 = math.Sqrt(l2)
-			if l1 > s.L1 || l2 > float64(s.L2) {
-				t.Errorf("%s: %s moved by L1 %d, L2 %.2f; declared L1 %d, L2 %d", label, s.Name, l1, l2, s.L1, s.L2)
-			}
-			if want, ok := exact[s.Name]; ok && l1 != want {
-				t.Errorf("%s: %s moved by L1 %d, want %d", label, s.Name, l1, want)
-			}
+			moved[s.Name] = max(moved[s.Name], l1)
 		}
 	}
-	full := dpAggregates(t, db, capM, capR, capA)
-	exec(t, db, `DELETE FROM public.conversations WHERE id = 1`) // 1500 messages, 60 members
-	noHeavy := dpAggregates(t, db, capM, capR, capA)
-	// one conversation: one count out of each conversation histogram; its 20 kept
-	// messages out of the 7×24 cells and out of its member bucket's message count
-	check("without the heaviest conversation", full, noHeavy, map[string]int64{
-		"conversations.member_count": 1, "conversations.size_activity": 1, "conversations.activity": 1,
-		"messages.weekday_hour": capM, "read_receipts.messages_by_member_count": capM,
-		"users.username_length": 0, "users.account_age_days": 0,
-	})
-	exec(t, db, `DELETE FROM public.conversations WHERE id = 2`)
-	check("without the next heaviest", noHeavy, dpAggregates(t, db, capM, capR, capA), map[string]int64{"messages.weekday_hour": capM})
-	before := dpAggregates(t, db, capM, capR, capA)
-	exec(t, db, `DELETE FROM public.users WHERE id = 7`)
-	check("without one user row", before, dpAggregates(t, db, capM, capR, capA), map[string]int64{
-		"users.username_length": 1, "users.account_age_days": 1, "messages.weekday_hour": 0,
-	})
+	lifted := dpCaps{C: 10000, M: 10000, R: 10000, A: 10000, B: 10000, Bq: 10000}
+	full, fullLifted := dpAggregates(t, db, small), dpAggregates(t, db, lifted)
+	exec(t, db, fmt.Sprintf(deleteUserSQL, heavy))
+	noHeavy := dpAggregates(t, db, small)
+	check("without the heaviest user", full, noHeavy)
+	// the caps hold the bound: uncapped, the same removal moves the cells by every
+	// window message the user sent
+	if l1, _ := move(fullLifted["messages.weekday_hour"], dpAggregates(t, db, lifted)["messages.weekday_hour"]); l1 != heavyMsgs {
+		t.Errorf("caps lifted: the 7×24 cells moved by %d, want the user's %d window messages", l1, heavyMsgs)
+	}
+	exec(t, db, fmt.Sprintf(deleteUserSQL, next))
+	noNext := dpAggregates(t, db, small)
+	check("without the next heaviest", noHeavy, noNext)
+	exec(t, db, fmt.Sprintf(deleteUserSQL, 250))
+	check("without a light user", noNext, dpAggregates(t, db, small))
+	// the removals did move what the unit touches (a test that could not fail otherwise)
+	for _, name := range []string{"users.username_length", "conversations.member_count", "messages.weekday_hour",
+		"read_receipts.delay_minutes", "read_receipts.messages_by_member_count"} {
+		if moved[name] == 0 {
+			t.Errorf("%s never moved: the removals did not reach it", name)
+		}
+	}
+	t.Logf("largest L1 moves: %v", moved)
+}
+
+// A contract without identities cannot bound a user: shape_source.messages with a NULL
+// sender_id, then shape_source.conversation_members with a NULL user_id, then
+// shape_source.messages without the column: each refuses the release (55000, naming
+// the view), before anything is charged or stored.
+func TestDPRefusesWithoutIdentities(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	dropUserFKs(t, db)
+	exec(t, db, heavyTailedSQL)
+	ctx := context.Background()
+	const msgs = `CREATE OR REPLACE VIEW shape_source.messages AS SELECT m.id AS message_id, m.conversation_id, m.created_at,
+		(m.media_kind IS NOT NULL) AS has_media, char_length(m.content)::integer AS content_length, %s AS sender_id FROM public.messages m`
+	const mems = `CREATE OR REPLACE VIEW shape_source.conversation_members AS SELECT m.conversation_id, %s AS user_id
+		FROM public.conversation_members m`
+	for _, c := range []struct {
+		name string
+		set  []string
+		want string
+	}{
+		{"NULL sender_id", []string{fmt.Sprintf(msgs, "CASE WHEN m.id % 97 = 0 THEN NULL ELSE m.sender_id::bigint END")}, "shape_source.messages has window messages whose sender_id is NULL"},
+		{"NULL user_id", []string{fmt.Sprintf(msgs, "m.sender_id::bigint"), fmt.Sprintf(mems, "NULL::bigint")}, "shape_source.conversation_members has memberships whose user_id is NULL"},
+		{"no sender_id", []string{fmt.Sprintf(mems, "m.user_id::bigint"), `DROP VIEW shape_source.messages`,
+			`CREATE VIEW shape_source.messages AS SELECT m.id AS message_id, m.conversation_id, m.created_at,
+			(m.media_kind IS NOT NULL) AS has_media, char_length(m.content)::integer AS content_length FROM public.messages m`},
+			"shape_source.messages has no column sender_id"},
+	} {
+		exec(t, db, c.set...)
+		_, err := exportDP(ctx, db, 30, 0.5, 1e-6)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "55000" || !strings.Contains(pe.Message, c.want) || !strings.Contains(pe.Hint, "re-point") {
+			t.Errorf("%s: %v, want 55000 %q with a hint to re-point", c.name, err, c.want)
+		}
+		if got := spentNano(t, db); got != 0 {
+			t.Errorf("%s: refused, yet %d nano-ρ charged", c.name, got)
+		}
+	}
+	var rows int
+	if err := db.QueryRow(`SELECT count(*) FROM shape.dp_ledger`).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("ledger rows %d (%v) after refusals, want 0", rows, err)
+	}
 }
 
 // exportDP runs shape.export_dp on q and returns the raw document or the error.
@@ -367,18 +568,21 @@ func TestDPLedger(t *testing.T) {
 	}
 }
 
-// The released document: it parses as a shape document, says how it was made, and as
-// shape_reader in differential_privacy mode it is the only export allowed. With a large
-// ε its totals sit near the exact ones.
+// The released document: it parses as a shape document, says how it was made (unit
+// "user", the policy's caps, each vector's L1, L2², σ², ρ), and as shape_reader in
+// differential_privacy mode it is the only export allowed. With the caps lifted past
+// the data and a huge ε its totals sit within a few σ of the exact ones.
 func TestDPExportDocument(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Production)
 	dropUserFKs(t, db)
 	exec(t, db, heavyTailedSQL,
-		`UPDATE shape.policy SET mode = 'differential_privacy', dp_epsilon = 200000, dp_delta = 1e-6`)
+		`UPDATE shape.policy SET mode = 'differential_privacy', dp_epsilon = 2e9, dp_delta = 1e-6,
+		 dp_cap_conversations = 100, dp_cap_messages = 5000, dp_cap_receipts = 10000, dp_cap_attachments = 4,
+		 dp_cap_conversation_messages = 2000, dp_cap_conversation_receipts = 3000`)
 	conn := readerConn(t, db)
 	ctx := context.Background()
-	raw, err := exportDP(ctx, conn, 30, 100000, 1e-6)
+	raw, err := exportDP(ctx, conn, 30, 1e9, 1e-6)
 	if err != nil {
 		t.Fatalf("shape_reader: export_dp: %v", err)
 	}
@@ -387,14 +591,34 @@ func TestDPExportDocument(t *testing.T) {
 		t.Fatalf("the DP document does not parse: %v", err)
 	}
 	p := doc.Privacy
-	if p == nil || p.Mode != shape.ModeDifferentialPrivacy || p.Epsilon != 100000 || p.Delta != 1e-6 || p.Unit != "conversation" ||
-		p.Caps["messages_per_conversation"] != 50 || len(p.Vectors) != 15 || p.ReleaseID < 1 {
+	wantCaps := map[string]int64{"conversations_per_user": 100, "messages_per_user": 5000, "receipts_per_user": 10000,
+		"attachments_per_message": 4, "messages_per_conversation": 2000, "receipts_per_conversation": 3000}
+	if p == nil || p.Mode != shape.ModeDifferentialPrivacy || p.Epsilon != 1e9 || p.Delta != 1e-6 || p.Unit != "user" ||
+		len(p.Caps) != len(wantCaps) || len(p.Vectors) != 15 || p.ReleaseID < 1 {
 		t.Fatalf("privacy = %+v", p)
 	}
-	// σ² = ⌈Δ²·15 / (2ρ)⌉, and the vectors' ρ add up to at most the release's
+	for k, v := range wantCaps {
+		if p.Caps[k] != v {
+			t.Errorf("caps.%s = %d, want %d", k, p.Caps[k], v)
+		}
+	}
+	// the published sensitivities are those of shape.dp_sensitivity_v2 for these caps;
+	// σ² = ⌈15·L2² / (2ρ)⌉; l2_sensitivity = ⌈√L2²⌉; the vectors' ρ add up to at most
+	// the release's
+	declared := map[string]sensitivity{}
+	for _, s := range sensitivities(t, db, dpCaps{C: 100, M: 5000, R: 10000, A: 4, B: 2000, Bq: 3000}) {
+		declared[s.Name] = s
+	}
 	var sumRho float64
 	for name, v := range p.Vectors {
-		want := int64(math.Max(1, math.Ceil(float64(v.L2Sensitivity*v.L2Sensitivity)*15/(2*p.Rho))))
+		d := declared[name]
+		if v.Unit != "user" || v.L1Sensitivity != d.L1 || v.L2SquaredSensitivity != d.L2s {
+			t.Errorf("%s: unit %q, L1 %d, L2² %d; want user, %d, %d", name, v.Unit, v.L1Sensitivity, v.L2SquaredSensitivity, d.L1, d.L2s)
+		}
+		if l2 := v.L2Sensitivity; l2*l2 < d.L2s || (l2-1)*(l2-1) >= d.L2s {
+			t.Errorf("%s: l2_sensitivity %d is not ⌈√%d⌉", name, l2, d.L2s)
+		}
+		want := int64(math.Max(1, math.Ceil(float64(v.L2Squared())*15/(2*p.Rho))))
 		if v.Sigma2 != want {
 			t.Errorf("%s: sigma2 %d, want %d", name, v.Sigma2, want)
 		}
@@ -403,14 +627,23 @@ func TestDPExportDocument(t *testing.T) {
 	if sumRho > p.Rho*(1+1e-12) {
 		t.Errorf("the vectors cost ρ %.6g, more than the release's %.6g", sumRho, p.Rho)
 	}
-	wantRho := math.Pow(math.Sqrt(100000+math.Log(1e6))-math.Sqrt(math.Log(1e6)), 2)
+	wantRho := math.Pow(math.Sqrt(1e9+math.Log(1e6))-math.Sqrt(math.Log(1e6)), 2)
 	if math.Abs(p.Rho-wantRho) > 1e-9*wantRho {
 		t.Errorf("ρ = %.12g, want %.12g", p.Rho, wantRho)
 	}
-	var users, convs, msgs int64
+	// no cap binds (no user sends 5000 window messages or is in 100 conversations), so
+	// the totals are the exact ones plus noise
+	var users, convs, msgs, maxSent, maxConvs int64
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM public.users), (SELECT count(*) FROM public.conversations),
-		(SELECT sum(least(n, 50)) FROM (SELECT count(*) n FROM public.messages GROUP BY conversation_id) s)`).Scan(&users, &convs, &msgs); err != nil {
+		(SELECT count(*) FROM public.messages WHERE created_at >= '2025-09-22Z' AND created_at < '2025-10-22Z'),
+		(SELECT max(n) FROM (SELECT count(*) n FROM public.messages GROUP BY sender_id) s),
+		(SELECT max(n) FROM (SELECT count(DISTINCT conversation_id) n FROM
+			(SELECT user_id, conversation_id FROM public.conversation_members UNION ALL SELECT sender_id, conversation_id FROM public.messages) x
+			GROUP BY user_id) s)`).Scan(&users, &convs, &msgs, &maxSent, &maxConvs); err != nil {
 		t.Fatal(err)
+	}
+	if maxSent > 5000 || maxConvs > 100 {
+		t.Fatalf("a user sends %d messages in %d conversations: the caps bind, the test data changed", maxSent, maxConvs)
 	}
 	for _, c := range []struct {
 		name      string
@@ -418,13 +651,13 @@ func TestDPExportDocument(t *testing.T) {
 		sigma     float64
 		bins      int
 	}{
-		{"users", doc.Users.TotalCount, users, 1, 33},
-		{"conversations", doc.Conversations.TotalCount, convs, 1, len(doc.Conversations.MemberCountHistogram)},
-		{"messages (capped at 50 per conversation)", doc.Messages.TotalCount, msgs, mustSigma(t, p, "messages.weekday_hour"), 168},
+		{"users", doc.Users.TotalCount, users, mustSigma(t, p, "users.username_length"), 33},
+		{"conversations", doc.Conversations.TotalCount, convs, mustSigma(t, p, "conversations.member_count"), len(doc.Conversations.MemberCountHistogram)},
+		{"messages", doc.Messages.TotalCount, msgs, mustSigma(t, p, "messages.weekday_hour"), 168},
 	} {
 		// a sum of `bins` noisy counts (clamped at 0: the clamp only adds) within 6 SD
 		if tol := 6 * c.sigma * math.Sqrt(float64(c.bins)); c.got < c.want-int64(tol) || float64(c.got) > float64(c.want)+tol+float64(c.bins)*c.sigma {
-			t.Errorf("%s total %d, want %d ± %.0f", c.name, c.got, c.want, tol)
+			t.Errorf("%s total %d, want %d ± %.0f (σ %.2f)", c.name, c.got, c.want, tol, c.sigma)
 		}
 	}
 	// k-anonymous exports are refused to shape_reader in this mode

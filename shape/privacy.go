@@ -14,9 +14,10 @@ const ModeDifferentialPrivacy = "differential_privacy"
 type Privacy struct {
 	// Mode is "differential_privacy".
 	Mode string `json:"mode"`
-	// Unit is what one neighbouring database adds or removes: "conversation" (with all
-	// its memberships, messages, receipts and attachments); the users family's unit is
-	// one user row (see Vectors).
+	// Unit is what one neighbouring database adds or removes: "user", one user with
+	// their user row, memberships, sent window messages and what hangs off those
+	// messages (the receipts on them, their attachments). Releases made before the
+	// user-level bound said "conversation".
 	Unit string `json:"unit"`
 	// Epsilon and Delta are the release's (ε, δ); Rho its zCDP cost, ρ = (√(ε + L) − √L)²
 	// with L = ln(1/δ).
@@ -24,7 +25,10 @@ type Privacy struct {
 	Delta   float64 `json:"delta"`
 	Rho     float64 `json:"rho"`
 	// Caps are the contribution bounds applied before aggregation:
-	// messages_per_conversation, receipts_per_message, attachments_per_message.
+	// conversations_per_user (C), messages_per_user (M), receipts_per_user (R, on the
+	// user's kept messages), attachments_per_message (A), and the bounds on what one
+	// conversation puts in the by-member-count vectors: messages_per_conversation (B,
+	// messages and read messages) and receipts_per_conversation (Bq).
 	Caps map[string]int64 `json:"caps"`
 	// Noise is "discrete_gaussian".
 	Noise string `json:"noise"`
@@ -35,13 +39,32 @@ type Privacy struct {
 }
 
 // NoiseVector is one noisy count vector of a release: every count got independent
-// discrete Gaussian noise of variance Sigma2 (integer), for an L2 sensitivity of
-// L2Sensitivity per unit, at a zCDP cost Rho = L2Sensitivity² / (2·Sigma2).
+// discrete Gaussian noise of variance Sigma2 (integer), for a squared L2 sensitivity of
+// L2SquaredSensitivity per unit, at a zCDP cost Rho = L2SquaredSensitivity / (2·Sigma2).
+// Removing one unit moves the vector's pre-noise counts by at most L1Sensitivity in
+// sum and L2 = √L2SquaredSensitivity in Euclidean norm (docs/privacy.md derives each).
 type NoiseVector struct {
-	Unit          string  `json:"unit"`
-	L2Sensitivity int64   `json:"l2_sensitivity"`
-	Sigma2        int64   `json:"sigma2"`
-	Rho           float64 `json:"rho"`
+	Unit string `json:"unit"`
+	// L1Sensitivity is the largest sum of absolute changes (0 in releases made before
+	// it was published).
+	L1Sensitivity int64 `json:"l1_sensitivity,omitempty"`
+	// L2Sensitivity is ⌈√L2SquaredSensitivity⌉, an integer upper bound on the L2
+	// sensitivity (exact when L2SquaredSensitivity is a square).
+	L2Sensitivity int64 `json:"l2_sensitivity"`
+	// L2SquaredSensitivity is the exact squared L2 sensitivity (0 in releases made
+	// before it was published: L2Sensitivity was exact then).
+	L2SquaredSensitivity int64   `json:"l2_squared_sensitivity,omitempty"`
+	Sigma2               int64   `json:"sigma2"`
+	Rho                  float64 `json:"rho"`
+}
+
+// L2Squared returns the vector's squared L2 sensitivity: L2SquaredSensitivity, or
+// L2Sensitivity² for a release that did not publish it.
+func (v NoiseVector) L2Squared() int64 {
+	if v.L2SquaredSensitivity > 0 {
+		return v.L2SquaredSensitivity
+	}
+	return v.L2Sensitivity * v.L2Sensitivity
 }
 
 // Sigma returns the noise's standard deviation on each count of the named vector, and
@@ -72,6 +95,9 @@ func (p *Privacy) validate() error {
 	for name, v := range p.Vectors {
 		if v.Sigma2 < 1 || v.L2Sensitivity < 1 {
 			return fmt.Errorf("$.privacy.vectors.%s: sigma2 %d, l2_sensitivity %d: want both ≥ 1", name, v.Sigma2, v.L2Sensitivity)
+		}
+		if q := v.L2SquaredSensitivity; q != 0 && (q > v.L2Sensitivity*v.L2Sensitivity || q <= (v.L2Sensitivity-1)*(v.L2Sensitivity-1)) {
+			return fmt.Errorf("$.privacy.vectors.%s: l2_sensitivity %d is not ⌈√l2_squared_sensitivity⌉ (%d)", name, v.L2Sensitivity, q)
 		}
 	}
 	return nil
