@@ -91,6 +91,9 @@ func FitMembership(h shape.Histogram) (MembershipFit, error) {
 	if b.total <= 0 {
 		return MembershipFit{}, errors.New("the histogram is empty or suppressed")
 	}
+	// The histogram counts every user, 0 included: a first bucket whose printed bound
+	// is above 0 (sparse low buckets merged up into it) holds the users below it too.
+	b.lo[0] = 0
 	if len(b.lo) < 3 {
 		return MembershipFit{}, fmt.Errorf("the histogram has %d buckets, want at least 3", len(b.lo))
 	}
@@ -167,6 +170,11 @@ func strata(d dist.Discrete, n int) []Weighted {
 // share is averaged.
 type ThreadLaws struct {
 	Sizes, Counts []Weighted
+	// Rho and Inactive, when Rho ≠ 0, couple sizes to counts in SenderSim as the
+	// generator does (conversations.size_activity_correlation, inactive_ratio): the
+	// size uniform is Φ(ρ·Φ⁻¹(a) + √(1 − ρ²)·Z), a the conversation's activity rank
+	// among all conversations (the inactive ones lowest). SingleSenderShare ignores it.
+	Rho, Inactive float64
 }
 
 // NewThreadLaws tabulates member counts (2 with probability direct, then the small- and
@@ -263,9 +271,8 @@ func (t ThreadLaws) SolveTheta(share float64) (theta float64, atBound bool) {
 // message counts drawn from the laws, members drawn without replacement ∝ the
 // membership weights among Users users, each message's sender ∝ a_u·G_cu, a_u =
 // exp(σ_a·Z_u) with Z_u the weighted user's weight score (spec.Activity). It leaves
-// out what the generator adds (members joining after the first message, the
-// size–activity copula), so its busiest-sender shares run a little below the
-// generator's at the same σ_a. Everything
+// out members joining after the first message, so its busiest-sender shares run a
+// little below the generator's at the same σ_a. Everything
 // but σ_a is drawn once (common random numbers), so TopShares is a smooth function
 // of σ_a that a one-dimensional search can minimise.
 type SenderSim struct {
@@ -328,8 +335,14 @@ func NewSenderSim(t ThreadLaws, mb MixedPoisson, theta float64, users, conversat
 	}
 	set := map[int32]bool{}
 	for range conversations {
-		k := min(t.Sizes[pickCum(sizeCum, r.Float64())].X, users)
-		n := t.Counts[pickCum(countCum, r.Float64())].X
+		un, uk := r.Float64(), r.Float64()
+		if t.Rho != 0 {
+			a := t.Inactive + (1-t.Inactive)*un
+			z := t.Rho*math.Sqrt2*math.Erfinv(2*a-1) + math.Sqrt(1-t.Rho*t.Rho)*math.Sqrt2*math.Erfinv(2*uk-1)
+			uk = 0.5 * math.Erfc(-z/math.Sqrt2)
+		}
+		k := min(t.Sizes[pickCum(sizeCum, uk)].X, users)
+		n := t.Counts[pickCum(countCum, un)].X
 		clear(set)
 		var mem []int32
 		for tries := 8*k + 64; len(mem) < k && tries > 0; tries-- {
@@ -607,6 +620,7 @@ func (f *fitter) people() {
 	td := sc.TypeDistribution
 	laws := NewThreadLaws(td.OneToOne, td.SmallGroup, td.LargeGroup, sc.SmallGroup.Law(), sc.LargeGroup.Law(), f.count).
 		WithHeavyRooms(f.count, sc.HeavyRooms.Percentage, sc.HeavyRooms.Multiplier)
+	laws.Rho, laws.Inactive = sc.SizeActivityCorrelation, sc.InactiveRatio
 	ar := &ActivityReport{ObservedSingleSenderShare: share}
 	ar.Theta, ar.ThetaAtBound = laws.SolveTheta(share)
 	ar.ModelSingleSenderShare = laws.SingleSenderShare(ar.Theta)
