@@ -91,9 +91,10 @@ func weightStrata(nz int64, sigma float64) ([]int64, *alias) {
 }
 
 // weightedMembers draws size distinct user ids with probability proportional to
-// weight, ascending. A duplicate is redrawn; once 8·size + 64 draws have not filled
-// the conversation (it wants most of the weighted users) the rest is filled uniformly
-// over all users, zero-weight ones included.
+// weight, ascending. A duplicate rank is redrawn (ranks are deduplicated before the
+// Feistel permutation turns the accepted ones into ids); once 8·size + 64 draws have
+// not filled the conversation (it wants most of the weighted users) the rest is
+// filled uniformly over all users, zero-weight ones included.
 func (g *gen) weightedMembers(out []int64, size int) []int64 {
 	p := &g.m.ppl
 	big := size > 32
@@ -115,14 +116,24 @@ func (g *gen) weightedMembers(out []int64, size int) []int64 {
 	}
 	for tries := 8*size + 64; len(out) < size && tries > 0; tries-- {
 		k := p.strata.sample(g.r)
-		rank := p.lo[k] + g.r.Int64N(p.lo[k+1]-p.lo[k])
-		if x := int64(p.perm.apply(uint64(rank))) + 1; !has(x) {
-			add(x)
+		if rank := p.lo[k] + g.r.Int64N(p.lo[k+1]-p.lo[k]); !has(rank) {
+			add(rank)
 		}
 	}
-	for len(out) < size {
-		if x := 1 + g.r.Int64N(g.m.users); !has(x) {
-			add(x)
+	for i, rank := range out {
+		out[i] = int64(p.perm.apply(uint64(rank))) + 1
+	}
+	if len(out) < size { // the fill deduplicates ids, not ranks
+		if big {
+			clear(g.set)
+			for _, x := range out {
+				g.set[x] = struct{}{}
+			}
+		}
+		for len(out) < size {
+			if x := 1 + g.r.Int64N(g.m.users); !has(x) {
+				add(x)
+			}
 		}
 	}
 	slices.Sort(out)
@@ -165,11 +176,38 @@ func (f *feistel) unround(x uint64) uint64 {
 	return l<<f.halfBits | r
 }
 
+// actCache is a per-worker direct-mapped cache of users' activities a_u (a
+// conversation's members recur: the heaviest users are in many conversations), a
+// fixed 64 KiB whatever the users.
+const actCacheSize = 4096
+
+type actCache struct {
+	uid [actCacheSize]int64 // 0: empty (ids start at 1)
+	a   [actCacheSize]float64
+}
+
+// act returns a_u = exp(activity(uid)) through the cache.
+func (g *gen) act(uid int64) float64 {
+	if g.acts == nil {
+		g.acts = new(actCache)
+	}
+	i := mix64(uint64(uid)) & (actCacheSize - 1)
+	if g.acts.uid[i] != uid {
+		g.acts.uid[i], g.acts.a[i] = uid, math.Exp(g.m.activity(uid))
+	}
+	return g.acts.a[i]
+}
+
+// thetaLogs is the θ below which sender weights are computed in logs: Gamma(θ)
+// = Gamma(θ+1)·e^(−E/θ) underflows once E > 745·θ, which above it has probability
+// below e^(−37).
+const thetaLogs = 0.05
+
 // weightedSenders fills g.snd and g.elig as senders does, each message's sender
 // drawn with probability ∝ a_u·G_cu among the members joined by its time. The
 // weights of the members joined by the last message (in join order, the only ones
-// that can send) are computed once, in logs (a Gamma(θ) draw with a small θ
-// underflows), and kept as cumulative sums: O(members) per conversation, O(log
+// that can send) are computed once (in logs when θ < thetaLogs, where a Gamma(θ) draw
+// underflows) and kept as cumulative sums: O(members) per conversation, O(log
 // members) per message.
 func (g *gen) weightedSenders(c *convState) {
 	p := &g.m.ppl
@@ -185,19 +223,28 @@ func (g *gen) weightedSenders(c *convState) {
 	}
 	e = max(e, 1)
 	g.cum = g.cum[:0]
-	top := math.Inf(-1)
-	for j := range e {
-		lw := g.m.activity(c.members[c.byJoin[j]]) + math.Log(p.gamma.draw(g.r))
-		if p.theta < 1 { // Gamma(θ) = Gamma(θ+1)·U^(1/θ), in logs
-			lw -= g.r.ExpFloat64() / p.theta
+	if p.theta >= thetaLogs {
+		sum := 0.0
+		for j := range e {
+			w := g.act(c.members[c.byJoin[j]]) * p.gamma.draw(g.r)
+			if p.theta < 1 { // Gamma(θ) = Gamma(θ+1)·U^(1/θ)
+				w *= math.Exp(-g.r.ExpFloat64() / p.theta)
+			}
+			sum += w
+			g.cum = append(g.cum, sum)
 		}
-		g.cum = append(g.cum, lw)
-		top = max(top, lw)
-	}
-	sum := 0.0
-	for j, lw := range g.cum {
-		sum += math.Exp(lw - top)
-		g.cum[j] = sum
+	} else {
+		top := math.Inf(-1)
+		for j := range e {
+			lw := g.m.activity(c.members[c.byJoin[j]]) + math.Log(p.gamma.draw(g.r)) - g.r.ExpFloat64()/p.theta
+			g.cum = append(g.cum, lw)
+			top = max(top, lw)
+		}
+		sum := 0.0
+		for j, lw := range g.cum {
+			sum += math.Exp(lw - top)
+			g.cum[j] = sum
+		}
 	}
 	e = 0
 	for _, t := range g.ts {

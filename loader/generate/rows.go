@@ -27,6 +27,7 @@ type gen struct {
 	snd      []int32   // sender: index into conv.byJoin
 	elig     []int32   // members joined by the message's time: a prefix of conv.byJoin
 	cum      []float64 // cumulative sender weights in join order (weightedSenders)
+	acts     *actCache // users' activities (weightedSenders), allocated on first use
 	attTypes []int8    // attachment types of the current media message
 	readers  []reader
 	scratch  []byte
