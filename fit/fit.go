@@ -108,6 +108,8 @@ type FittedDistributions struct {
 	ReadTiming              ReadTiming              `json:"read_timing"`
 	Attachments             AttachmentsReport       `json:"attachments"`
 	Users                   UsersReport             `json:"users"`
+	// People is who takes part (members and senders); empty for a version-1 document.
+	People PeopleReport `json:"people"`
 }
 
 // ConversationSizes: the type mix and the group-size models.
@@ -349,6 +351,7 @@ func Fit(doc *shape.Document, opts Options) (*Report, *spec.Spec, error) {
 	f.timing()
 	f.reads()
 	f.attachments()
+	f.people()
 	if err := sp.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("error fitting %s: the fitted spec is invalid: %w", opts.Source, err)
 	}

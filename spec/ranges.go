@@ -169,6 +169,7 @@ func (v *validator) ranges(s *Spec) {
 	v.floatIn("$.users.per_message", u.PerMessage, 0, MaxUsersPerMessage, true, "users per message of the window")
 	v.histogramRange("$.users.username_length", u.UsernameLength, MaxUsernameLength)
 	v.histogramRange("$.users.account_age_days", u.AccountAgeDays, MaxAccountAgeDays)
+	v.people(u)
 
 	c := s.Conversations
 	v.floatIn("$.conversations.inactive_ratio", c.InactiveRatio, 0, MaxInactiveRatio, false, "conversations = active / (1 − ratio)")

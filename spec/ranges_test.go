@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,11 @@ func TestValidateRanges(t *testing.T) {
 		{"$.users.account_age_days", "counts sum to 1.8014398509481984e+16, want at most 9007199254740992", func(s *Spec) {
 			s.Users.AccountAgeDays = shape.FromEdges([]float64{0, 1}, []int64{1 << 53, 1 << 53})
 		}},
+		{"$.users.membership.weight_sigma", "is 5.5, want [0, 5]", func(s *Spec) { s.Users.Membership = &Membership{WeightSigma: 5.5} }},
+		{"$.users.membership.zero_share", "is 1, want [0, 0.999]", func(s *Spec) { s.Users.Membership = &Membership{WeightSigma: 1, ZeroShare: 1} }},
+		{"$.users.activity.sigma", "is -0.1, want [0, 5]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: -0.1, Theta: 1} }},
+		{"$.users.activity.theta", "is 0, want [0.001, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1} }},
+		{"$.users.activity.theta", "is NaN, want [0.001, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: math.NaN()} }},
 		{"$.conversations.inactive_ratio", "is 0.9995, want [0, 0.999]", func(s *Spec) { s.Conversations.InactiveRatio = 0.9995 }},
 		{"$.conversations.small_group.max", "is 1000001, want 3 to 1000000", func(s *Spec) { s.Conversations.SmallGroup.Max = MaxGroupSize + 1 }},
 		{"$.conversations.large_group.x_max", "is 2000000000, want 21 to 1000000", func(s *Spec) { s.Conversations.LargeGroup.XMax = 2_000_000_000 }},
@@ -113,6 +119,8 @@ func TestValidateRangeEnds(t *testing.T) {
 	s.Messages.InterArrival.Burst.SpacingShape = MinSpacingShape
 	s.Attachments.PerMediaMessage = MaxAttachmentsPerMediaMessage
 	s.Attachments.SizeBytes.Max = MaxAttachmentBytes
+	s.Users.Membership = &Membership{WeightSigma: MaxPeopleSigma, ZeroShare: MaxZeroShare}
+	s.Users.Activity = &Activity{Sigma: MaxPeopleSigma, Theta: MinTheta}
 	// 1 + 1000·(10 000 − 1) = 9 999 001 messages in the busiest room: inside.
 	s.Conversations.HeavyRooms.Multiplier = MaxHeavyMultiplier
 	s.Messages.PerConversationDistribution.XMax = 10_000

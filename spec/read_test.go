@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -229,5 +231,37 @@ func TestTextLengthMixture(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.path) {
 			t.Errorf("%s: error %v, want one naming %s", name, err, tc.path)
 		}
+	}
+}
+
+// The people model is optional: the default spec has none and writes no key for it;
+// a spec with it reads back equal.
+func TestPeopleOptional(t *testing.T) {
+	t.Parallel()
+	s := Default()
+	if s.Users.Membership != nil || s.Users.Activity != nil {
+		t.Fatalf("the default spec has a people model: %+v %+v", s.Users.Membership, s.Users.Activity)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(`"membership"`)) || bytes.Contains(data, []byte(`"activity"`)) {
+		t.Errorf("the default spec writes a people key")
+	}
+	s.Users.Membership = &Membership{WeightSigma: 1.5, ZeroShare: 0.2}
+	s.Users.Activity = &Activity{Sigma: 1, Theta: 0.3}
+	if data, err = json.Marshal(s); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"membership":{"weight_sigma":1.5,"zero_share":0.2},"activity":{"sigma":1,"theta":0.3}`)) {
+		t.Errorf("people keys not as documented: %s", data)
+	}
+	back, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *back.Users.Membership != *s.Users.Membership || *back.Users.Activity != *s.Users.Activity {
+		t.Errorf("read back %+v %+v", back.Users.Membership, back.Users.Activity)
 	}
 }

@@ -53,6 +53,12 @@ type Users struct {
 	// uniformly within a bucket (they are descriptive, not fitted).
 	UsernameLength shape.Histogram `json:"username_length"`
 	AccountAgeDays shape.Histogram `json:"account_age_days"`
+	// Membership, when present, draws each conversation's members by a per-user
+	// propensity (Membership); absent, members are drawn uniformly.
+	Membership *Membership `json:"membership,omitempty"`
+	// Activity, when present, draws each message's sender by propensity among the
+	// members (Activity); absent, uniformly among the members joined by then.
+	Activity *Activity `json:"activity,omitempty"`
 }
 
 // TypeMix is the conversation type mix; shares sum to 1.

@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -259,15 +260,21 @@ func BenchmarkGeneratePgbenchInit(b *testing.B) {
 // cost per message of the band. Equal per-row costs mean staging costs what dev
 // costs, per row. dev-renewal is dev with the renewal burst start model (gaps between
 // bursts log-normal μ = 8, σ = 1 over seconds, as fit gives on
-// testdata/shape-example.json) in place of the default's window spacing.
+// testdata/shape-example.json) in place of the default's window spacing. dev-people
+// is dev with the people model (membership σ 1.5, zero share 0.2; activity σ 1, θ 0.3).
 func BenchmarkGenerateCPU(b *testing.B) {
-	for _, name := range []string{"dev", "staging", "dev-renewal"} {
+	for _, name := range []string{"dev", "staging", "dev-renewal", "dev-people"} {
 		b.Run(name, func(b *testing.B) {
 			band, renewal := strings.CutSuffix(name, "-renewal")
+			band, people := strings.CutSuffix(band, "-people")
 			t0 := time.Now()
 			m, p, hi, rows := slice2M(b, band)
 			if renewal {
 				m.renewal, m.gapMu, m.gapSigma = true, 8+math.Log(usPerSecond), 1
+			}
+			if people {
+				m.ppl = newPeopleModel(spec.Users{Membership: &spec.Membership{WeightSigma: 1.5, ZeroShare: 0.2},
+					Activity: &spec.Activity{Sigma: 1, Theta: 0.3}}, m.users, m.seed)
 			}
 			planNs := float64(time.Since(t0).Nanoseconds()) / float64(p.messages)
 			b.ReportAllocs()
@@ -297,12 +304,28 @@ func BenchmarkGenerateBand(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/loader").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, band := range []string{"tiny", "dev"} {
-		b.Run(band, func(b *testing.B) {
+	// "people" is the dev band with the people model on (users.membership,
+	// users.activity added to the default spec).
+	people := spec.Default()
+	people.Users.Membership = &spec.Membership{WeightSigma: 1.5, ZeroShare: 0.2}
+	people.Users.Activity = &spec.Activity{Sigma: 1, Theta: 0.3}
+	peoplePath := filepath.Join(b.TempDir(), "people-spec.json")
+	if data, err := json.Marshal(people); err != nil {
+		b.Fatal(err)
+	} else if err := os.WriteFile(peoplePath, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"tiny", "dev", "people"} {
+		b.Run(name, func(b *testing.B) {
 			url := testdb.New(b, testdb.Target)
 			var stdout, stderr bytes.Buffer
-			cmd := exec.Command(bin, "generate", "--band", band, "--seed", "bench", // the default spec
-				"--database-url", url, "--report-dir", "")
+			args := []string{"generate", "--band", name, "--seed", "bench", // the default spec
+				"--database-url", url, "--report-dir", ""}
+			if name == "people" {
+				args[2] = "dev"
+				args = append(args, "--config", peoplePath)
+			}
+			cmd := exec.Command(bin, args...)
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			b.ResetTimer()
 			t0 := time.Now()

@@ -93,6 +93,8 @@ type model struct {
 	// with log-normal gaps between bursts of gapMu, gapSigma over µs.
 	renewal         bool
 	gapMu, gapSigma float64
+	// ppl is the optional people model (users.membership, users.activity).
+	ppl peopleModel
 }
 
 // convChunk is how many consecutive conversations share one plan entry (message and
@@ -141,6 +143,7 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	m.perm = newFeistel(uint64(m.convs), m.seed^tagPerm)
 
 	m.users = max(2, int64(math.Round(float64(messages)*s.Users.PerMessage)))
+	m.ppl = newPeopleModel(s.Users, m.users, m.seed)
 	if m.slots, err = newSlotTable(m.start, m.end, s.Messages.InterArrival.WeekdayHourWeights); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,8 @@ type gen struct {
 	burstIn  []float64 // renewal: the bursts' own durations before each burst (operational)
 	snd      []int32   // sender: index into conv.byJoin
 	elig     []int32   // members joined by the message's time: a prefix of conv.byJoin
+	cum      []float64 // cumulative sender weights in join order (weightedSenders)
+	acts     *actCache // users' activities (weightedSenders), allocated on first use
 	attTypes []int8    // attachment types of the current media message
 	readers  []reader
 	scratch  []byte
@@ -139,8 +141,12 @@ func (g *gen) loadConversation(idx int64) *convState {
 	return c
 }
 
-// pickMembers draws size distinct user ids uniformly from 1…U, ascending.
+// pickMembers draws size distinct user ids uniformly from 1…U, ascending, or by
+// weight under the people model (weightedMembers).
 func (g *gen) pickMembers(out []int64, size int) []int64 {
+	if g.m.ppl.weighted {
+		return g.weightedMembers(out, size)
+	}
 	U := g.m.users
 	if size <= 32 {
 	draw:
@@ -340,8 +346,13 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 }
 
 // senders fills g.snd and g.elig from the sorted g.ts: each message's sender drawn
-// uniformly from the members joined by its time, and the size of that eligible prefix.
+// uniformly from the members joined by its time (by propensity under the people
+// model: weightedSenders), and the size of that eligible prefix.
 func (g *gen) senders(c *convState) {
+	if g.m.ppl.active {
+		g.weightedSenders(c)
+		return
+	}
 	g.seed(&g.pr, tagSender, c.id)
 	g.snd, g.elig = g.snd[:0], g.elig[:0]
 	e := 0

@@ -1,0 +1,666 @@
+package fit
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/mathext"
+
+	"github.com/pgshape/pgshape/dist"
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
+)
+
+// ---- membership degree: a zero-inflated Poisson–log-normal ----
+
+// MixedPoisson is the membership degree (conversations per user) of the Chung–Lu
+// model (spec.Membership): D = 0 with probability ZeroShare (the users without
+// weight), else D ~ Poisson(Mean·W) with W log-normal, ln W ~ N(−Sigma²/2, Sigma²)
+// (mean 1), so Mean is the mean degree of the weighted users. Its survival function
+// is S(d) = (1 − ZeroShare)·E[P(d, Mean·W)] for d ≥ 1, P(a, x) the regularised lower
+// incomplete gamma function (P(Poisson(λ) ≥ d) = P(d, λ)); the expectation over W is
+// a trapezoid rule on 161 nodes of the standard normal over [−8, 8].
+type MixedPoisson struct {
+	ZeroShare, Sigma, Mean float64
+}
+
+// mixNodes are the trapezoid nodes x and normalised weights of the standard normal.
+var mixNodes, mixWeights = func() ([]float64, []float64) {
+	const n = 161
+	xs, ws := make([]float64, n), make([]float64, n)
+	sum := 0.0
+	for i := range n {
+		x := -8 + 16*float64(i)/(n-1)
+		xs[i], ws[i] = x, math.Exp(-x*x/2)
+		sum += ws[i]
+	}
+	for i := range ws {
+		ws[i] /= sum
+	}
+	return xs, ws
+}()
+
+// SurvivalFunc returns S(x) = P(D ≥ ⌈x⌉).
+func (m MixedPoisson) SurvivalFunc() func(float64) float64 {
+	lam := make([]float64, len(mixNodes))
+	for i, x := range mixNodes {
+		lam[i] = m.Mean * math.Exp(m.Sigma*x-m.Sigma*m.Sigma/2)
+	}
+	return func(x float64) float64 {
+		d := math.Ceil(x)
+		if d <= 0 {
+			return 1
+		}
+		if math.IsInf(d, 1) {
+			return 0
+		}
+		s := 0.0
+		for i, l := range lam {
+			if l > 0 {
+				s += mixWeights[i] * mathext.GammaIncReg(d, l)
+			}
+		}
+		return (1 - m.ZeroShare) * s
+	}
+}
+
+// Mass returns P(lo ≤ D < hi).
+func (m MixedPoisson) Mass(lo, hi float64) float64 {
+	s := m.SurvivalFunc()
+	return s(lo) - s(hi)
+}
+
+// MembershipFit is the Chung–Lu weight law fitted to the membership degrees.
+type MembershipFit struct {
+	MixedPoisson
+	LogLik float64
+	GOF    GOF
+}
+
+// FitMembership fits MixedPoisson to the conversations-per-user histogram (0
+// included) by binned maximum likelihood (Nelder–Mead over logit ZeroShare, ln Sigma,
+// ln Mean). The zero share and the Poisson zeros of light users are told apart by the
+// shape of the rest: both make zeros, only the weight law spreads the positive degrees.
+func FitMembership(h shape.Histogram) (MembershipFit, error) {
+	b := newBinned(h)
+	if b.total <= 0 {
+		return MembershipFit{}, errors.New("the histogram is empty or suppressed")
+	}
+	// The histogram counts every user, 0 included: a first bucket whose printed bound
+	// is above 0 (sparse low buckets merged up into it) holds the users below it too.
+	b.lo[0] = 0
+	if len(b.lo) < 3 {
+		return MembershipFit{}, fmt.Errorf("the histogram has %d buckets, want at least 3", len(b.lo))
+	}
+	var zeros, mean float64
+	for i := range b.lo {
+		if b.lo[i] == 0 && b.hi[i] <= 1 {
+			zeros = b.n[i]
+		}
+		mean += b.n[i] * b.lo[i]
+	}
+	mean /= b.total
+	z0 := min(max(zeros/b.total/2, 0.01), 0.9)
+	m0 := max(mean/(1-z0), 0.1)
+	model := func(x []float64) MixedPoisson {
+		return MixedPoisson{ZeroShare: logistic(x[0]), Sigma: math.Exp(x[1]), Mean: math.Exp(x[2])}
+	}
+	ll := func(x []float64) float64 {
+		if math.Abs(x[1]) > 3 || math.Abs(x[2]) > 20 || math.Abs(x[0]) > 12 {
+			return math.Inf(-1)
+		}
+		return b.logLik(model(x))
+	}
+	x, best, err := maximise(ll,
+		[]float64{logit(z0), math.Log(1), math.Log(m0)},
+		[]float64{logit(0.01), math.Log(2), math.Log(m0)})
+	if err != nil {
+		return MembershipFit{}, err
+	}
+	mp := model(x)
+	return MembershipFit{MixedPoisson: mp, LogLik: best, GOF: b.goodness(mp, 3)}, nil
+}
+
+// ---- senders per conversation: the Dirichlet shares ----
+
+// SingleSenderProb is the probability that all n messages of a conversation of k
+// members come from one member when the members' shares are Dirichlet(θ, …, θ):
+//
+//	P = k·E[p₁ⁿ] = k·Γ(kθ)·Γ(θ + n) / (Γ(θ)·Γ(kθ + n))
+//
+// (the n-th moment of a Beta(θ, (k−1)θ) margin). n = 1 gives 1; θ → ∞ gives k^(1−n),
+// the uniform senders' value.
+func SingleSenderProb(k, n int, theta float64) float64 {
+	if k <= 1 || n <= 1 {
+		return 1
+	}
+	kf, nf := float64(k), float64(n)
+	lg := func(x float64) float64 { v, _ := math.Lgamma(x); return v }
+	return kf * math.Exp(lg(kf*theta)+lg(theta+nf)-lg(theta)-lg(kf*theta+nf))
+}
+
+// Weighted is a value with its probability.
+type Weighted struct {
+	X int
+	P float64
+}
+
+// strata returns the law's quantiles at (s + ½)/n for s < n, each with mass 1/n, merged
+// where they coincide: the stratified draw the generator makes of message counts.
+func strata(d dist.Discrete, n int) []Weighted {
+	var out []Weighted
+	for s := range n {
+		x := dist.Quantile(d, (float64(s)+0.5)/float64(n))
+		if len(out) > 0 && out[len(out)-1].X == x {
+			out[len(out)-1].P += 1 / float64(n)
+			continue
+		}
+		out = append(out, Weighted{x, 1 / float64(n)})
+	}
+	return out
+}
+
+// ThreadLaws are the member-count and message-count laws of the active conversations
+// (independent: the size–activity copula is ignored here) over which the single-sender
+// share is averaged.
+type ThreadLaws struct {
+	Sizes, Counts []Weighted
+	// Rho and Inactive, when Rho ≠ 0, couple sizes to counts in SenderSim as the
+	// generator does (conversations.size_activity_correlation, inactive_ratio): the
+	// size uniform is Φ(ρ·Φ⁻¹(a) + √(1 − ρ²)·Z), a the conversation's activity rank
+	// among all conversations (the inactive ones lowest). SingleSenderShare ignores it.
+	Rho, Inactive float64
+}
+
+// NewThreadLaws tabulates member counts (2 with probability direct, then the small- and
+// large-group laws with theirs) and message counts (counts) by 100 and 200 quantile
+// strata.
+func NewThreadLaws(direct, small, large float64, smallLaw, largeLaw, counts dist.Discrete) ThreadLaws {
+	var t ThreadLaws
+	t.Sizes = append(t.Sizes, Weighted{2, direct})
+	for _, part := range []struct {
+		p float64
+		d dist.Discrete
+	}{{small, smallLaw}, {large, largeLaw}} {
+		if part.p <= 0 {
+			continue
+		}
+		for _, w := range strata(part.d, 100) {
+			t.Sizes = append(t.Sizes, Weighted{w.X, w.P * part.p})
+		}
+	}
+	t.Counts = strata(counts, 200)
+	return t
+}
+
+// WithHeavyRooms returns t with the heavy-room scaling of the message counts: the top
+// pct of the 200 count strata (the generator's heavy strata) get their excess over the
+// law's (1 − pct) quantile multiplied by mult (dist.HeavyCount).
+func (t ThreadLaws) WithHeavyRooms(counts dist.Discrete, pct, mult float64) ThreadLaws {
+	if mult == 1 || pct <= 0 {
+		return t
+	}
+	const n = 200
+	q := float64(dist.Quantile(counts, 1-pct))
+	from := n - int(math.Floor(pct*n+1e-9))
+	var out []Weighted
+	for s := range n {
+		x := dist.Quantile(counts, (float64(s)+0.5)/n)
+		if s >= from {
+			x = int(dist.HeavyCount(float64(x), q, mult))
+		}
+		if len(out) > 0 && out[len(out)-1].X == x {
+			out[len(out)-1].P += 1.0 / n
+			continue
+		}
+		out = append(out, Weighted{x, 1.0 / n})
+	}
+	t.Counts = out
+	return t
+}
+
+// SingleSenderShare is the share of active conversations with one sender under
+// Dirichlet(θ) shares, averaged over the laws.
+func (t ThreadLaws) SingleSenderShare(theta float64) float64 {
+	s := 0.0
+	for _, k := range t.Sizes {
+		for _, n := range t.Counts {
+			s += k.P * n.P * SingleSenderProb(k.X, n.X, theta)
+		}
+	}
+	return s
+}
+
+// Bounds of the θ search (spec.MinTheta, spec.MaxTheta are wider).
+const (
+	thetaLo = 0.005
+	thetaHi = 200.0
+)
+
+// SolveTheta returns the θ whose single-sender share is share, by bisection on ln θ
+// (the share falls as θ grows); atBound is true when no θ in [0.005, 200] reaches it
+// and the nearer bound was taken.
+func (t ThreadLaws) SolveTheta(share float64) (theta float64, atBound bool) {
+	lo, hi := math.Log(thetaLo), math.Log(thetaHi)
+	if t.SingleSenderShare(thetaLo) <= share {
+		return thetaLo, true
+	}
+	if t.SingleSenderShare(thetaHi) >= share {
+		return thetaHi, true
+	}
+	for range 60 {
+		mid := (lo + hi) / 2
+		if t.SingleSenderShare(math.Exp(mid)) > share {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return math.Exp((lo + hi) / 2), false
+}
+
+// ---- who sends: the activity σ by simulated moments ----
+
+// SenderSim is a fixed-seed simulation of who sends, the generator's people model on a
+// smaller population: Conversations active conversations with member counts and
+// message counts drawn from the laws, members drawn without replacement ∝ the
+// membership weights among Users users, each message's sender ∝ a_u·G_cu, a_u =
+// exp(σ_a·Z_u) with Z_u the weighted user's weight score (spec.Activity). It leaves
+// out members joining after the first message, so its busiest-sender shares run a
+// little below the generator's at the same σ_a. Everything
+// but σ_a is drawn once (common random numbers), so TopShares is a smooth function
+// of σ_a that a one-dimensional search can minimise.
+type SenderSim struct {
+	users   int
+	z       []float64 // Z_u of each user
+	members [][]int32
+	logG    [][]float64 // ln G_cu, as members
+	u       [][]float64 // each message's uniform
+	counts  []float64   // scratch: messages per user
+	cum     []float64
+}
+
+// NewSenderSim draws the simulation: conversations conversations among users users
+// (membership ZeroShare and Sigma), sizes and counts from t, Gamma(θ) shares. Seed 1:
+// the same inputs give the same simulation.
+func NewSenderSim(t ThreadLaws, mb MixedPoisson, theta float64, users, conversations int) *SenderSim {
+	r := rand.New(rand.NewPCG(1, 1))
+	s := &SenderSim{users: users, z: make([]float64, users), counts: make([]float64, users)}
+	// Membership weights by rank (the quantiles the generator uses), cumulative; a
+	// weighted user's activity score is their weight score (as in the generator), the
+	// others' an independent normal.
+	nz := max(1, int(math.Round(float64(users)*(1-mb.ZeroShare))))
+	cw := make([]float64, nz)
+	sum := 0.0
+	for i := range users {
+		if i >= nz {
+			s.z[i] = r.NormFloat64()
+			continue
+		}
+		q := 1 - (float64(i)+0.5)/float64(nz)
+		s.z[i] = math.Sqrt2 * math.Erfinv(2*q-1)
+		sum += math.Exp(mb.Sigma * s.z[i])
+		cw[i] = sum
+	}
+	sizeCum, countCum := cumOf(t.Sizes), cumOf(t.Counts)
+	gamma := func() float64 { // ln Gamma(θ, 1): Marsaglia–Tsang, boosted below 1
+		k := theta
+		if k < 1 {
+			k++
+		}
+		d := k - 1.0/3
+		c := 1 / math.Sqrt(9*d)
+		var x float64
+		for {
+			n := r.NormFloat64()
+			v := 1 + c*n
+			if v <= 0 {
+				continue
+			}
+			v = v * v * v
+			if u := r.Float64(); math.Log(u) < 0.5*n*n+d*(1-v+math.Log(v)) {
+				x = math.Log(d * v)
+				break
+			}
+		}
+		if theta < 1 {
+			x -= r.ExpFloat64() / theta
+		}
+		return x
+	}
+	set := map[int32]bool{}
+	for range conversations {
+		un, uk := r.Float64(), r.Float64()
+		if t.Rho != 0 {
+			a := t.Inactive + (1-t.Inactive)*un
+			z := t.Rho*math.Sqrt2*math.Erfinv(2*a-1) + math.Sqrt(1-t.Rho*t.Rho)*math.Sqrt2*math.Erfinv(2*uk-1)
+			uk = 0.5 * math.Erfc(-z/math.Sqrt2)
+		}
+		k := min(t.Sizes[pickCum(sizeCum, uk)].X, users)
+		n := t.Counts[pickCum(countCum, un)].X
+		clear(set)
+		var mem []int32
+		for tries := 8*k + 64; len(mem) < k && tries > 0; tries-- {
+			i := int32(pickCum(cw, r.Float64()*sum))
+			if !set[i] {
+				set[i] = true
+				mem = append(mem, i)
+			}
+		}
+		for len(mem) < k {
+			if i := int32(r.IntN(users)); !set[i] {
+				set[i] = true
+				mem = append(mem, i)
+			}
+		}
+		lg := make([]float64, k)
+		for j := range lg {
+			lg[j] = gamma()
+		}
+		us := make([]float64, n)
+		for j := range us {
+			us[j] = r.Float64()
+		}
+		s.members, s.logG, s.u = append(s.members, mem), append(s.logG, lg), append(s.u, us)
+	}
+	return s
+}
+
+func cumOf(w []Weighted) []float64 {
+	out := make([]float64, len(w))
+	s := 0.0
+	for i, x := range w {
+		s += x.P
+		out[i] = s
+	}
+	for i := range out {
+		out[i] /= s
+	}
+	return out
+}
+
+// pickCum returns the first index whose cumulative value exceeds u (the last at most).
+func pickCum(cum []float64, u float64) int {
+	return min(sort.SearchFloat64s(cum, math.Nextafter(u, math.Inf(1))), len(cum)-1)
+}
+
+// SenderFigures are the simulated sender figures at one σ_a.
+type SenderFigures struct {
+	// TopShares are the shares of messages sent by the busiest 1 %, 5 % and 10 % of
+	// active senders (ceil(p·n) of them), as the export counts them.
+	TopShares [3]float64
+	// SingleSenderShare is the share of conversations with one sender.
+	SingleSenderShare float64
+}
+
+// TopPercents are the busiest-sender percentages of SenderFigures.TopShares.
+var TopPercents = [3]float64{0.01, 0.05, 0.10}
+
+// Figures runs the simulation at activity σ_a.
+func (s *SenderSim) Figures(sigmaA float64) SenderFigures {
+	clear(s.counts)
+	var f SenderFigures
+	single, convs := 0, 0
+	for c, mem := range s.members {
+		s.cum = s.cum[:0]
+		top := math.Inf(-1)
+		for j, i := range mem {
+			lw := sigmaA*s.z[i] + s.logG[c][j]
+			s.cum = append(s.cum, lw)
+			top = max(top, lw)
+		}
+		sum := 0.0
+		for j, lw := range s.cum {
+			sum += math.Exp(lw - top)
+			s.cum[j] = sum
+		}
+		first, one := -1, true
+		for _, u := range s.u[c] {
+			j := pickCum(s.cum, u*sum)
+			s.counts[mem[j]]++
+			if first < 0 {
+				first = j
+			} else if j != first {
+				one = false
+			}
+		}
+		if len(s.u[c]) > 0 {
+			convs++
+			if one {
+				single++
+			}
+		}
+	}
+	var active []float64
+	total := 0.0
+	for _, n := range s.counts {
+		if n > 0 {
+			active = append(active, n)
+			total += n
+		}
+	}
+	slices.SortFunc(active, func(a, b float64) int { return cmp.Compare(b, a) })
+	for i, p := range TopPercents {
+		k := int(math.Ceil(p * float64(len(active))))
+		sum := 0.0
+		for _, n := range active[:k] {
+			sum += n
+		}
+		f.TopShares[i] = sum / total
+	}
+	if convs > 0 {
+		f.SingleSenderShare = float64(single) / float64(convs)
+	}
+	return f
+}
+
+// FitActivity returns the σ_a in [0, 4] whose simulated busiest-sender shares are
+// closest to the observed ones (NaN where not published): the sum of squared log
+// ratios, minimised by golden-section search (Kiefer 1953) after a coarse grid of 0,
+// 0.25, …, 4 brackets the minimum. It is the method of simulated moments (McFadden
+// 1989) with a fixed seed.
+func (s *SenderSim) FitActivity(observed [3]float64) (sigma float64, fig SenderFigures, err error) {
+	loss := func(sa float64) float64 {
+		f := s.Figures(sa)
+		l, used := 0.0, 0
+		for i, o := range observed {
+			if math.IsNaN(o) || !(o > 0) || !(f.TopShares[i] > 0) {
+				continue
+			}
+			d := math.Log(f.TopShares[i] / o)
+			l += d * d
+			used++
+		}
+		if used == 0 {
+			return math.NaN()
+		}
+		return l
+	}
+	const step = 0.25
+	bestI, bestL := -1, math.Inf(1)
+	for i := 0; i <= 16; i++ {
+		if l := loss(float64(i) * step); l < bestL {
+			bestI, bestL = i, l
+		}
+	}
+	if bestI < 0 {
+		return 0, SenderFigures{}, errors.New("no busiest-sender share is published")
+	}
+	a, b := max(0, float64(bestI-1)*step), min(4, float64(bestI+1)*step)
+	g := (math.Sqrt(5) - 1) / 2
+	x1, x2 := b-g*(b-a), a+g*(b-a)
+	l1, l2 := loss(x1), loss(x2)
+	for b-a > 1e-3 {
+		if l1 <= l2 {
+			b, x2, l2 = x2, x1, l1
+			x1 = b - g*(b-a)
+			l1 = loss(x1)
+		} else {
+			a, x1, l1 = x1, x2, l2
+			x2 = a + g*(b-a)
+			l2 = loss(x2)
+		}
+	}
+	sigma = (a + b) / 2
+	return sigma, s.Figures(sigma), nil
+}
+
+// ---- the fitter's step ----
+
+// Family names of the people model.
+const (
+	FamilyMemberships = "memberships"
+	FamilySenders     = "senders"
+)
+
+// PeopleReport is who takes part: the fitted membership and activity models
+// (spec users.membership, users.activity); each is absent when it was not fitted and
+// the generator draws uniformly.
+type PeopleReport struct {
+	Membership *MembershipReport `json:"membership,omitempty"`
+	Activity   *ActivityReport   `json:"activity,omitempty"`
+}
+
+// MembershipReport: the Chung–Lu weight law fitted to conversations per user.
+type MembershipReport struct {
+	WeightSigma float64 `json:"weight_sigma"`
+	ZeroShare   float64 `json:"zero_share"`
+	// MeanDegree is the fitted mean degree of the weighted users; GeneratorMeanDegree
+	// the one the generator gives them (members per conversation × conversations /
+	// weighted users, from the fitted sizes and the document's counts).
+	MeanDegree          float64 `json:"mean_degree"`
+	GeneratorMeanDegree float64 `json:"generator_mean_degree"`
+	// ObservedZeroShare and ModelZeroShare: users in no conversation.
+	ObservedZeroShare float64 `json:"observed_zero_share"`
+	ModelZeroShare    float64 `json:"model_zero_share"`
+}
+
+// ActivityReport: the sender model. Theta solves the single-sender share in closed
+// form (ThreadLaws.SolveTheta); Sigma is the simulated-moments fit of the busiest
+// senders' shares (SenderSim.FitActivity) at that θ.
+type ActivityReport struct {
+	Theta                     float64 `json:"theta"`
+	ThetaAtBound              bool    `json:"theta_at_bound"`
+	ObservedSingleSenderShare float64 `json:"observed_single_sender_share"`
+	// ModelSingleSenderShare is the closed form's (Dirichlet shares, no a_u);
+	// SimulatedSingleSenderShare the simulation's with the fitted σ_a.
+	ModelSingleSenderShare     float64 `json:"model_single_sender_share"`
+	SimulatedSingleSenderShare float64 `json:"simulated_single_sender_share"`
+	Sigma                      float64 `json:"sigma"`
+	// ObservedTopShares and SimulatedTopShares: busiest 1 %, 5 %, 10 % of senders.
+	ObservedTopShares  [3]*float64 `json:"observed_top_shares"`
+	SimulatedTopShares [3]float64  `json:"simulated_top_shares"`
+	// SimulatedConversations and SimulatedUsers are the simulation's size.
+	SimulatedConversations int `json:"simulated_conversations"`
+	SimulatedUsers         int `json:"simulated_users"`
+}
+
+// simMessages bounds the messages of the sender simulation.
+const simMessages = 300_000
+
+// people fits the people model. A version-1 document (no senders, memberships or
+// threads) leaves it out, with a warning: members and senders are then drawn
+// uniformly.
+func (f *fitter) people() {
+	u, th := f.doc.Users, f.doc.Conversations.Threads
+	if f.doc.ShapeVersion == "1" || (u.Senders == nil && u.Memberships == nil && th == nil) {
+		f.warn("people: fell back to uniform members and senders: the document is shape_version %s (export it again with shape_version 2 for who sends and who belongs where)", cmp.Or(f.doc.ShapeVersion, "1"))
+		return
+	}
+	r := &f.rep.FittedDistributions.People
+	mb := MixedPoisson{Sigma: 0, Mean: 1}
+	if u.Memberships == nil {
+		f.warn("%s: $.users.memberships is absent (no member identity in the source); members are drawn uniformly", FamilyMemberships)
+	} else if fit, err := FitMembership(u.Memberships.ConversationsPerUserHistogram); err != nil {
+		f.warn("%s: not fitted from $.users.memberships.conversations_histogram (%v); members are drawn uniformly", FamilyMemberships, err)
+	} else {
+		mb = fit.MixedPoisson
+		f.sp.Users.Membership = &spec.Membership{WeightSigma: mb.Sigma, ZeroShare: mb.ZeroShare}
+		g := fit.GOF
+		f.rep.GoodnessOfFit[FamilyMemberships] = &g
+		mr := &MembershipReport{WeightSigma: mb.Sigma, ZeroShare: mb.ZeroShare, MeanDegree: mb.Mean,
+			ModelZeroShare: 1 - mb.SurvivalFunc()(1)}
+		h := u.Memberships.ConversationsPerUserHistogram
+		if len(h) > 0 && h[0].Lo == 0 && h[0].Hi <= 1 {
+			mr.ObservedZeroShare = float64(h[0].Count) / float64(h.Total())
+		}
+		c := f.doc.Conversations
+		if users := float64(u.TotalCount) * (1 - mb.ZeroShare); users > 0 {
+			mr.GeneratorMeanDegree = f.rep.FittedDistributions.ConversationSizes.MeanMembers * float64(c.TotalCount) / users
+			if relOff(mr.GeneratorMeanDegree, mr.MeanDegree) > 0.2 {
+				f.warn("%s: the generator gives the weighted users %.3g conversations each on average, the fitted degree law %.3g: the member counts and the conversations per user disagree",
+					FamilyMemberships, mr.GeneratorMeanDegree, mr.MeanDegree)
+			}
+		}
+		r.Membership = mr
+	}
+
+	share := math.NaN()
+	if th != nil {
+		if th.SingleSenderShare != nil {
+			share = *th.SingleSenderShare
+		} else if h := th.SendersPerConversationHistogram; h.Total() > 0 {
+			for _, b := range h {
+				if b.Lo == 1 && b.Hi <= 2 {
+					share = float64(b.Count) / float64(h.Total())
+				}
+			}
+		}
+	}
+	if math.IsNaN(share) {
+		f.warn("%s: $.conversations.threads gives no single-sender share; senders are drawn uniformly among the members", FamilySenders)
+		return
+	}
+	sc := f.sp.Conversations
+	td := sc.TypeDistribution
+	laws := NewThreadLaws(td.OneToOne, td.SmallGroup, td.LargeGroup, sc.SmallGroup.Law(), sc.LargeGroup.Law(), f.count).
+		WithHeavyRooms(f.count, sc.HeavyRooms.Percentage, sc.HeavyRooms.Multiplier)
+	laws.Rho, laws.Inactive = sc.SizeActivityCorrelation, sc.InactiveRatio
+	ar := &ActivityReport{ObservedSingleSenderShare: share}
+	ar.Theta, ar.ThetaAtBound = laws.SolveTheta(share)
+	ar.ModelSingleSenderShare = laws.SingleSenderShare(ar.Theta)
+	if ar.ThetaAtBound {
+		f.warn("%s: no Dirichlet shape θ in [%g, %g] gives the single-sender share %.3g; θ = %g gives %.3g", FamilySenders, thetaLo, thetaHi, share, ar.Theta, ar.ModelSingleSenderShare)
+	}
+	observed := [3]float64{math.NaN(), math.NaN(), math.NaN()}
+	if s := u.Senders; s != nil {
+		ar.ObservedTopShares = [3]*float64{s.TopShare.Top1Pct, s.TopShare.Top5Pct, s.TopShare.Top10Pct}
+		for i, p := range ar.ObservedTopShares {
+			if p != nil {
+				observed[i] = *p
+			}
+		}
+	}
+	// The simulation: as many active conversations as hold about simMessages messages,
+	// with the document's users per active conversation.
+	mean := 0.0
+	for _, n := range laws.Counts {
+		mean += float64(n.X) * n.P
+	}
+	active := float64(max(f.doc.Conversations.ActiveCount, 1))
+	convs := int(min(active, math.Max(200, simMessages/math.Max(mean, 1))))
+	users := max(2, int(math.Round(float64(u.TotalCount)*float64(convs)/active)))
+	ar.SimulatedConversations, ar.SimulatedUsers = convs, users
+	sim := NewSenderSim(laws, mb, ar.Theta, users, convs)
+	sigma, fig, err := sim.FitActivity(observed)
+	if err != nil {
+		f.warn("%s: no activity σ from $.users.senders.top_share (%v); every member is equally active (σ = 0)", FamilySenders, err)
+		fig = sim.Figures(0)
+	}
+	ar.Sigma, ar.SimulatedTopShares, ar.SimulatedSingleSenderShare = sigma, fig.TopShares, fig.SingleSenderShare
+	for i, o := range observed {
+		if !math.IsNaN(o) && relOff(fig.TopShares[i], o) > 0.2 {
+			f.warn("%s: the busiest %g%% of senders carry %.3g of the messages in the simulation, %.3g in the document", FamilySenders, 100*TopPercents[i], fig.TopShares[i], o)
+		}
+	}
+	if relOff(fig.SingleSenderShare, share) > 0.2 {
+		f.warn("%s: the simulation gives %.3g single-sender conversations, the document %.3g (the closed form for θ ignores the activity σ and late joiners)", FamilySenders, fig.SingleSenderShare, share)
+	}
+	f.sp.Users.Activity = &spec.Activity{Sigma: sigma, Theta: ar.Theta}
+	r.Activity = ar
+}

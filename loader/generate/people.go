@@ -1,0 +1,268 @@
+package generate
+
+import (
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/pgshape/pgshape/spec"
+)
+
+// Stream tags of the people model.
+const (
+	tagUserPerm uint64 = 0x7a3f1c9e5b2d4e61 // rank → user id permutation
+	tagActivity uint64 = 0x3c6ef372fe94f82b // a user's activity a_u
+)
+
+// peopleModel is the spec's optional people model (spec.Membership, spec.Activity),
+// derived once and read-only afterwards; its memory is O(strata), not O(users).
+//
+// Membership is Chung–Lu: user ranks 0…nz−1 carry the log-normal weights w(r) =
+// exp(σ·Φ⁻¹(1 − (r + ½)/nz)) (the law's quantiles, heaviest first), ranks nz…U−1
+// weight 0, and a seeded Feistel permutation maps rank to user id, so no per-user
+// table is kept. The ranks are cut into strata: each a run of ranks whose weights lie
+// within stratumRatio of each other (the heaviest ranks are strata of one). A member
+// draw picks a stratum from an alias table by the stratum's total weight (the exact
+// integral of the log-normal over its quantile range), then a rank uniformly in it,
+// so every user's propensity is within 2 % of their own weight.
+type peopleModel struct {
+	weighted bool
+	nz       int64        // users with a positive weight
+	perm     feistel      // rank → user id − 1, over 0…U−1
+	strata   *alias       // stratum by total weight
+	lo       []int64      // first rank of each stratum, and nz last
+	active   bool         // senders by propensity
+	sigmaA   float64      // σ of the log-normal activity a_u
+	theta    float64      // Gamma shape of a member's share of one conversation
+	gamma    gammaSampler // Gamma(max(θ, θ+1 when θ < 1))
+}
+
+// stratumRatio is the largest ratio of two weights in one stratum.
+const stratumRatio = 1.02
+
+func newPeopleModel(u spec.Users, users int64, seed uint64) peopleModel {
+	var p peopleModel
+	if mb := u.Membership; mb != nil {
+		p.weighted = true
+		p.nz = max(1, int64(math.Round(float64(users)*(1-mb.ZeroShare))))
+		p.perm = newFeistel(uint64(users), seed^tagUserPerm)
+		p.lo, p.strata = weightStrata(p.nz, mb.WeightSigma)
+	}
+	if a := u.Activity; a != nil {
+		p.active = true
+		p.sigmaA, p.theta = a.Sigma, a.Theta
+		k := a.Theta
+		if k < 1 {
+			k++
+		}
+		p.gamma = newGammaSampler(k)
+	}
+	return p
+}
+
+// weightStrata cuts ranks 0…nz−1 of the log-normal(0, σ) quantile weights into runs
+// whose weights are within stratumRatio, and returns their first ranks (nz appended)
+// and an alias table over their total weights.
+func weightStrata(nz int64, sigma float64) ([]int64, *alias) {
+	n := distuv.UnitNormal
+	// z(r): the standard normal quantile of rank r's upper edge 1 − r/nz.
+	z := func(r int64) float64 { return n.Quantile(1 - float64(r)/float64(nz)) }
+	lo := []int64{0}
+	var w []float64
+	for r := int64(0); r < nz; {
+		next := nz
+		if sigma > 0 {
+			// The first rank whose midpoint weight is below w(r)/stratumRatio.
+			zr := n.Quantile(1 - (float64(r)+0.5)/float64(nz))
+			target := zr - math.Log(stratumRatio)/sigma
+			next = int64(math.Ceil(float64(nz)*(1-n.CDF(target)) - 0.5))
+			next = min(nz, max(r+1, next))
+		}
+		// ∫ e^(σx) φ(x) dx over [z(next), z(r)] = e^(σ²/2)(Φ(z(r) − σ) − Φ(z(next) − σ)),
+		// scaled by nz (the constant e^(σ²/2) is dropped: only ratios matter).
+		w = append(w, n.CDF(z(r)-sigma)-n.CDF(z(next)-sigma))
+		lo = append(lo, next)
+		r = next
+	}
+	// A stratum whose weight underflowed (the lightest ranks at a large σ) is never
+	// drawn; its users join only through the uniform fill.
+	return lo, newAlias(w)
+}
+
+// weightedMembers draws size distinct user ids with probability proportional to
+// weight, ascending. A duplicate rank is redrawn (ranks are deduplicated before the
+// Feistel permutation turns the accepted ones into ids); once 8·size + 64 draws have
+// not filled the conversation (it wants most of the weighted users) the rest is
+// filled uniformly over all users, zero-weight ones included.
+func (g *gen) weightedMembers(out []int64, size int) []int64 {
+	p := &g.m.ppl
+	big := size > 32
+	if big {
+		clear(g.set)
+	}
+	has := func(x int64) bool {
+		if big {
+			_, ok := g.set[x]
+			return ok
+		}
+		return slices.Contains(out, x)
+	}
+	add := func(x int64) {
+		if big {
+			g.set[x] = struct{}{}
+		}
+		out = append(out, x)
+	}
+	for tries := 8*size + 64; len(out) < size && tries > 0; tries-- {
+		k := p.strata.sample(g.r)
+		if rank := p.lo[k] + g.r.Int64N(p.lo[k+1]-p.lo[k]); !has(rank) {
+			add(rank)
+		}
+	}
+	for i, rank := range out {
+		out[i] = int64(p.perm.apply(uint64(rank))) + 1
+	}
+	if len(out) < size { // the fill deduplicates ids, not ranks
+		if big {
+			clear(g.set)
+			for _, x := range out {
+				g.set[x] = struct{}{}
+			}
+		}
+		for len(out) < size {
+			if x := 1 + g.r.Int64N(g.m.users); !has(x) {
+				add(x)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// activity is user uid's log activity ln a_u = σ_a·Z_u. Under the membership model a
+// weighted user's Z_u is their weight score, the normal quantile Φ⁻¹(1 − (r + ½)/nz)
+// of their rank r (found by inverting the Feistel permutation): the users in the most
+// conversations are the most active in each (a_u = w_u^(σ_a/σ_w)). Otherwise (no
+// membership model, or a zero-weight user) Z_u is standard normal from a hash of
+// (seed, uid). Either way it is the same in every conversation and on every worker.
+func (m *model) activity(uid int64) float64 {
+	p := &m.ppl
+	if p.weighted {
+		if r := int64(p.perm.invert(uint64(uid - 1))); r < p.nz {
+			q := 1 - (float64(r)+0.5)/float64(p.nz)
+			return p.sigmaA * math.Sqrt2 * math.Erfinv(2*q-1)
+		}
+	}
+	h := mix64(m.seed ^ tagActivity ^ mix64(uint64(uid)))
+	u := (float64(h>>11) + 0.5) / (1 << 53)
+	return p.sigmaA * math.Sqrt2 * math.Erfinv(2*u-1)
+}
+
+// invert is apply's inverse: the rounds backwards, cycle-walked the same way.
+func (f *feistel) invert(y uint64) uint64 {
+	x := f.unround(y)
+	for x >= f.n {
+		x = f.unround(x)
+	}
+	return x
+}
+
+func (f *feistel) unround(x uint64) uint64 {
+	l, r := x>>f.halfBits, x&f.mask
+	for i := len(f.keys) - 1; i >= 0; i-- {
+		l, r = r^(mix64(l^f.keys[i])&f.mask), l
+	}
+	return l<<f.halfBits | r
+}
+
+// actCache is a per-worker direct-mapped cache of users' activities a_u (a
+// conversation's members recur: the heaviest users are in many conversations), a
+// fixed 64 KiB whatever the users.
+const actCacheSize = 4096
+
+type actCache struct {
+	uid [actCacheSize]int64 // 0: empty (ids start at 1)
+	a   [actCacheSize]float64
+}
+
+// act returns a_u = exp(activity(uid)) through the cache.
+func (g *gen) act(uid int64) float64 {
+	if g.acts == nil {
+		g.acts = new(actCache)
+	}
+	i := mix64(uint64(uid)) & (actCacheSize - 1)
+	if g.acts.uid[i] != uid {
+		g.acts.uid[i], g.acts.a[i] = uid, math.Exp(g.m.activity(uid))
+	}
+	return g.acts.a[i]
+}
+
+// thetaLogs is the θ below which sender weights are computed in logs: Gamma(θ)
+// = Gamma(θ+1)·e^(−E/θ) underflows once E > 745·θ, which above it has probability
+// below e^(−37).
+const thetaLogs = 0.05
+
+// weightedSenders fills g.snd and g.elig as senders does, each message's sender
+// drawn with probability ∝ a_u·G_cu among the members joined by its time. The
+// weights of the members joined by the last message (in join order, the only ones
+// that can send) are computed once (in logs when θ < thetaLogs, where a Gamma(θ) draw
+// underflows) and kept as cumulative sums: O(members) per conversation, O(log
+// members) per message.
+func (g *gen) weightedSenders(c *convState) {
+	p := &g.m.ppl
+	g.seed(&g.pr, tagSender, c.id)
+	g.snd, g.elig = g.snd[:0], g.elig[:0]
+	if len(g.ts) == 0 {
+		return
+	}
+	last := g.ts[len(g.ts)-1]
+	e := 0
+	for e < len(c.joinAt) && c.joinAt[e] <= last {
+		e++
+	}
+	e = max(e, 1)
+	g.cum = g.cum[:0]
+	if p.theta >= thetaLogs {
+		sum := 0.0
+		for j := range e {
+			w := g.act(c.members[c.byJoin[j]]) * p.gamma.draw(g.r)
+			if p.theta < 1 { // Gamma(θ) = Gamma(θ+1)·U^(1/θ)
+				w *= math.Exp(-g.r.ExpFloat64() / p.theta)
+			}
+			sum += w
+			g.cum = append(g.cum, sum)
+		}
+	} else {
+		top := math.Inf(-1)
+		for j := range e {
+			lw := g.m.activity(c.members[c.byJoin[j]]) + math.Log(p.gamma.draw(g.r)) - g.r.ExpFloat64()/p.theta
+			g.cum = append(g.cum, lw)
+			top = max(top, lw)
+		}
+		sum := 0.0
+		for j, lw := range g.cum {
+			sum += math.Exp(lw - top)
+			g.cum[j] = sum
+		}
+	}
+	e = 0
+	for _, t := range g.ts {
+		for e < len(c.joinAt) && c.joinAt[e] <= t {
+			e++
+		}
+		e = max(e, 1)
+		var j int
+		if tot := g.cum[e-1]; tot > 0 {
+			x := g.r.Float64() * tot
+			j, _ = slices.BinarySearch(g.cum[:e], x)
+			for j < e-1 && g.cum[j] <= x { // the first cumulative sum above x
+				j++
+			}
+		} else { // the joined members' weights underflowed beside a later one's
+			j = g.r.IntN(e)
+		}
+		g.snd = append(g.snd, int32(min(j, e-1)))
+		g.elig = append(g.elig, int32(e))
+	}
+}

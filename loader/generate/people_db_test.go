@@ -1,0 +1,123 @@
+package generate
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"testing"
+
+	"github.com/pgshape/pgshape/fit"
+	"github.com/pgshape/pgshape/internal/testdb"
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
+)
+
+// The people model through a whole load: the same tables at 1 and 4 workers and as two
+// shards; every sender a member who had joined; and the target's own shape export
+// (shape.people_v2) shows what the model was asked for: the membership law recovered
+// from conversations_histogram, single-sender threads, busier top senders than a
+// uniform load.
+func TestPeopleLoad(t *testing.T) {
+	t.Parallel()
+	withPeople := func(o *Options) {
+		s := *o.Spec
+		s.Users.Membership = &spec.Membership{WeightSigma: 1.2, ZeroShare: 0.2}
+		s.Users.Activity = &spec.Activity{Sigma: 1, Theta: 0.1}
+		o.Spec = &s
+	}
+	variants := []struct {
+		name   string
+		people bool
+		run    func(Options) (*shape.Document, error)
+	}{
+		{"1 worker", true, func(o Options) (*shape.Document, error) {
+			o.Workers, o.NoShape = 1, false
+			res, err := Run(context.Background(), o, io.Discard)
+			if err != nil {
+				return nil, err
+			}
+			return res.Shape, nil
+		}},
+		{"4 workers", true, func(o Options) (*shape.Document, error) {
+			o.Workers = 4
+			_, err := Run(context.Background(), o, io.Discard)
+			return nil, err
+		}},
+		{"shards 1/2 then 0/2", true, func(o Options) (*shape.Document, error) {
+			for _, i := range []int{1, 0} {
+				o.Shard = Shard{Index: i, Count: 2}
+				if _, err := Run(context.Background(), o, io.Discard); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		}},
+		{"uniform", false, func(o Options) (*shape.Document, error) {
+			o.NoShape = false
+			res, err := Run(context.Background(), o, io.Discard)
+			if err != nil {
+				return nil, err
+			}
+			return res.Shape, nil
+		}},
+	}
+	sums := make([]map[string]string, len(variants))
+	docs := make([]*shape.Document, len(variants))
+	errs := make([]error, len(variants))
+	done := make(chan int)
+	for i, v := range variants {
+		url := testdb.New(t, testdb.Target)
+		conn := connect(t, url)
+		go func() {
+			defer func() { done <- i }()
+			opts := options(t, url)
+			opts.Messages, opts.NoShape = 100_000, true
+			if v.people {
+				withPeople(&opts)
+			}
+			if docs[i], errs[i] = v.run(opts); errs[i] != nil {
+				return
+			}
+			sums[i] = checksums(t, conn)
+		}()
+	}
+	for range variants {
+		<-done
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range Tables {
+		for i := 1; i < 3; i++ {
+			if sums[0][tb] != sums[i][tb] {
+				t.Errorf("%s: %s differs from the 1-worker load", variants[i].name, tb)
+			}
+		}
+	}
+	if sums[0]["conversation_members"] == sums[3]["conversation_members"] || sums[0]["messages"] == sums[3]["messages"] {
+		t.Errorf("the people model left members or senders as the uniform load's")
+	}
+	d, u := docs[0], docs[3]
+	if d == nil || u == nil {
+		t.Fatal("the load exported no shape document of the target")
+	}
+	if d.Users.Memberships == nil || d.Users.Senders == nil || d.Conversations.Threads == nil || d.Conversations.Threads.SingleSenderShare == nil {
+		t.Fatalf("the target's export has no people families: %+v", d.Users)
+	}
+	mf, err := fit.FitMembership(d.Users.Memberships.ConversationsPerUserHistogram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2000 users: looser than the in-memory test's.
+	if math.Abs(mf.Sigma-1.2) > 0.2 || math.Abs(mf.ZeroShare-0.2) > 0.05 {
+		t.Errorf("membership from the export: σ %.3f, zero share %.3f; want 1.2, 0.2", mf.Sigma, mf.ZeroShare)
+	}
+	single, uSingle := *d.Conversations.Threads.SingleSenderShare, *u.Conversations.Threads.SingleSenderShare
+	if single < 0.3 || single < 2*uSingle {
+		t.Errorf("single-sender share %.3f, uniform %.3f: want at least 0.3 and twice", single, uSingle)
+	}
+	if top, uTop := d.Users.Senders.TopShare.Top1Pct, u.Users.Senders.TopShare.Top1Pct; top == nil || uTop == nil || *top < 1.5**uTop {
+		t.Errorf("top 1%% senders' share %v, uniform %v: want at least 1.5 times", top, uTop)
+	}
+}

@@ -1,0 +1,272 @@
+package generate
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/pgshape/pgshape/fit"
+	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
+)
+
+// peopleFigures are the export's people families computed in Go from what the load
+// writes: loadConversation's members and messageTimes' senders, every conversation.
+type peopleFigures struct {
+	m      *model
+	degree []float64 // conversations per user, by user id − 1
+	sent   []float64 // messages per user
+	active int64
+	single int64 // active conversations with one sender
+	// allJoined: active conversations whose members had all joined by the first
+	// message, with their member and message counts and whether one member sent all.
+	allJoined []joinedConv
+}
+
+type joinedConv struct {
+	k, n   int
+	single bool
+}
+
+func peopleRun(t *testing.T, s *spec.Spec, seed string, messages int64) peopleFigures {
+	t.Helper()
+	m, err := newModel(s, seed, messages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGen(m)
+	f := peopleFigures{m: m, degree: make([]float64, m.users), sent: make([]float64, m.users)}
+	for idx := range m.convs {
+		c := g.loadConversation(idx)
+		for _, uid := range c.members {
+			f.degree[uid-1]++
+		}
+		n := m.messageCount(idx)
+		if n == 0 {
+			continue
+		}
+		g.messageTimes(c, n)
+		f.active++
+		one := true
+		for i, s := range g.snd {
+			f.sent[c.members[c.byJoin[s]]-1]++
+			one = one && s == g.snd[0]
+			if int(g.elig[i]) > len(c.members) || s >= g.elig[i] {
+				t.Fatalf("conversation %d: sender %d outside the %d members joined by then", c.id, s, g.elig[i])
+			}
+		}
+		if one {
+			f.single++
+		}
+		if int(g.elig[0]) == len(c.members) {
+			f.allJoined = append(f.allJoined, joinedConv{len(c.members), int(n), one})
+		}
+	}
+	return f
+}
+
+// topShare is the share of the messages sent by the busiest k senders.
+func topShare(sent []float64, k int) float64 {
+	s := slices.Clone(sent)
+	slices.SortFunc(s, func(a, b float64) int { return cmp.Compare(b, a) })
+	var top, all float64
+	for i, x := range s {
+		if i < k {
+			top += x
+		}
+		all += x
+	}
+	return top / all
+}
+
+func activeSenders(sent []float64) int {
+	n := 0
+	for _, x := range sent {
+		if x > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func peopleSpec(mb *spec.Membership, a *spec.Activity) *spec.Spec {
+	s := spec.Default()
+	s.Users.PerMessage = 0.01 // a few thousand users: degrees of tens, channels smaller than the users
+	s.Users.Membership, s.Users.Activity = mb, a
+	return s
+}
+
+// Strata of the weight law: every stratum's weights lie within stratumRatio, the count
+// stays in the thousands at a million users, and the strata's masses are the
+// log-normal's.
+func TestWeightStrata(t *testing.T) {
+	t.Parallel()
+	n := distuv.UnitNormal
+	for _, c := range []struct {
+		nz        int64
+		sigma     float64
+		maxStrata int
+	}{{1_000_000, 2, 4000}, {1_000_000, 5, 8000}, {1000, 1, 1000}, {50, 0, 1}} {
+		lo, a := weightStrata(c.nz, c.sigma)
+		strata := len(lo) - 1
+		if strata > c.maxStrata || lo[0] != 0 || lo[strata] != c.nz || len(a.prob) != strata {
+			t.Errorf("nz %d σ %g: %d strata from %d to %d, want at most %d covering 0…nz", c.nz, c.sigma, strata, lo[0], lo[strata], c.maxStrata)
+			continue
+		}
+		w := func(r int64) float64 { return math.Exp(c.sigma * n.Quantile(1-(float64(r)+0.5)/float64(c.nz))) }
+		for k := range strata {
+			if hi := lo[k+1] - 1; hi > lo[k] && w(lo[k])/w(hi) > stratumRatio*(1+1e-9) {
+				t.Errorf("nz %d σ %g: stratum %d (ranks %d…%d) spans the weight ratio %g", c.nz, c.sigma, k, lo[k], hi, w(lo[k])/w(hi))
+				break
+			}
+		}
+	}
+}
+
+// Membership degrees of the generated conversations follow the Chung–Lu law: fit's
+// zero-inflated Poisson–log-normal recovers the weight σ and the zero share from the
+// conversations-per-user histogram, on the export's grid. Uniform members (no
+// membership model) give a σ near 0.
+func TestMembershipRecovered(t *testing.T) {
+	t.Parallel()
+	for _, want := range []spec.Membership{{WeightSigma: 1.2, ZeroShare: 0.3}, {WeightSigma: 0.6, ZeroShare: 0.1}} {
+		f := peopleRun(t, peopleSpec(&want, nil), "membership", 300_000)
+		got, err := fit.FitMembership(shape.Bin(shape.GridSmallCount(), f.degree))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Tolerances: a few thousand users; the strata's 2 % weight steps and the
+		// sampling without replacement pull σ slightly down.
+		if math.Abs(got.Sigma-want.WeightSigma) > 0.1*want.WeightSigma || math.Abs(got.ZeroShare-want.ZeroShare) > 0.03 {
+			t.Errorf("membership %+v among %d users: fitted σ %.3f, zero share %.3f (mean degree %.1f)", want, f.m.users, got.Sigma, got.ZeroShare, got.Mean)
+		}
+	}
+	f := peopleRun(t, peopleSpec(nil, nil), "membership", 300_000)
+	got, err := fit.FitMembership(shape.Bin(shape.GridSmallCount(), f.degree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sigma > 0.25 {
+		t.Errorf("uniform members: fitted σ %.3f, want near 0", got.Sigma)
+	}
+}
+
+// Senders: with every member joined before the first message and σ_a = 0, a
+// conversation of k members and n messages has one sender with probability
+// k·Γ(kθ)Γ(θ+n)/(Γ(θ)Γ(kθ+n)); the generated count matches the sum of those
+// probabilities within 4 standard errors, and fit's θ solve recovers θ from the
+// share. Uniform senders (no activity model) give far fewer single-sender threads.
+func TestSendersSingleSender(t *testing.T) {
+	t.Parallel()
+	for _, theta := range []float64{0.05, 0.3, 2} {
+		f := peopleRun(t, peopleSpec(nil, &spec.Activity{Sigma: 0, Theta: theta}), "senders", 300_000)
+		var obs, exp, vr float64
+		ks, ns := map[int]float64{}, map[int]float64{}
+		for _, c := range f.allJoined {
+			p := fit.SingleSenderProb(c.k, c.n, theta)
+			exp += p
+			vr += p * (1 - p)
+			if c.single {
+				obs++
+			}
+			ks[c.k]++
+			ns[c.n]++
+		}
+		if len(f.allJoined) < 1000 || math.Abs(obs-exp) > 4*math.Sqrt(vr)+1 {
+			t.Errorf("θ = %g: %.0f single-sender conversations of %d fully joined ones, want %.1f ± %.1f", theta, obs, len(f.allJoined), exp, 4*math.Sqrt(vr))
+		}
+		laws := fit.ThreadLaws{Sizes: empirical(ks), Counts: empirical(ns)}
+		got, atBound := laws.SolveTheta(obs / float64(len(f.allJoined)))
+		if atBound || math.Abs(math.Log(got/theta)) > 0.15 {
+			t.Errorf("θ = %g: recovered %.4f (at bound %v) from the single-sender share %.4f", theta, got, atBound, obs/float64(len(f.allJoined)))
+		}
+		if theta == 0.05 {
+			u := peopleRun(t, peopleSpec(nil, nil), "senders", 300_000)
+			share, uniform := float64(f.single)/float64(f.active), float64(u.single)/float64(u.active)
+			if share < 0.3 || share < 2*uniform {
+				t.Errorf("θ = 0.05: %.3f of active conversations have one sender, uniform senders %.3f: want at least 0.3 and twice as many", share, uniform)
+			}
+		}
+	}
+}
+
+func empirical(counts map[int]float64) []fit.Weighted {
+	var out []fit.Weighted
+	total := 0.0
+	for _, n := range counts {
+		total += n
+	}
+	for x, n := range counts {
+		out = append(out, fit.Weighted{X: x, P: n / total})
+	}
+	slices.SortFunc(out, func(a, b fit.Weighted) int { return cmp.Compare(a.X, b.X) })
+	return out
+}
+
+// Heavy senders: a log-normal activity σ_a = 1.5 makes the busiest senders carry a
+// multiple of what uniform senders give them, and fit's simulated-moments search
+// recovers σ_a from the busiest 1 %, 5 % and 10 % shares of the generated senders.
+func TestHeavySendersRecovered(t *testing.T) {
+	t.Parallel()
+	mb := &spec.Membership{WeightSigma: 0.8, ZeroShare: 0.2}
+	const theta, sigmaA = 0.5, 1.5
+	s := peopleSpec(mb, &spec.Activity{Sigma: sigmaA, Theta: theta})
+	f := peopleRun(t, s, "heavy", 300_000)
+	u := peopleRun(t, peopleSpec(mb, nil), "heavy", 300_000)
+	heavy, uniform := topShare(f.sent, 10), topShare(u.sent, 10)
+	if heavy < 1.5*uniform {
+		t.Errorf("σ_a = %g: the busiest 10 senders carry %.3f, uniform senders %.3f: want at least 1.5 times", sigmaA, heavy, uniform)
+	}
+	var observed [3]float64
+	n := activeSenders(f.sent)
+	for i, p := range fit.TopPercents {
+		observed[i] = topShare(f.sent, int(math.Ceil(p*float64(n))))
+	}
+	c := s.Conversations
+	td := c.TypeDistribution
+	counts := s.Messages.PerConversationDistribution.Law()
+	laws := fit.NewThreadLaws(td.OneToOne, td.SmallGroup, td.LargeGroup, c.SmallGroup.Law(), c.LargeGroup.Law(), counts).
+		WithHeavyRooms(counts, c.HeavyRooms.Percentage, c.HeavyRooms.Multiplier)
+	sim := fit.NewSenderSim(laws, fit.MixedPoisson{ZeroShare: mb.ZeroShare, Sigma: mb.WeightSigma, Mean: 1}, theta, int(f.m.users), int(f.active))
+	// The simulation is a fair surrogate: at the true σ_a its shares are within 10 %
+	// of the generator's (it leaves out late joiners, who concentrate the senders).
+	at := sim.Figures(sigmaA).TopShares
+	for i := range at {
+		if math.Abs(at[i]/observed[i]-1) > 0.1 {
+			t.Errorf("σ_a = %g: simulated top shares %.3f, generated %.3f: want within 10 %%", sigmaA, at, observed)
+			break
+		}
+	}
+	got, fig, err := sim.FitActivity(observed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The shares move slowly with σ_a (0.143 → 0.153 for the top 1 % from 1.5 to 2), so
+	// the surrogate's few-percent shortfall moves σ_a by some tenths; what the loop
+	// needs, the shares, are met within 5 %.
+	if math.Abs(got-sigmaA) > 0.5 {
+		t.Errorf("σ_a = %g: recovered %.3f from the top shares %.3f (simulated %.3f)", sigmaA, got, observed, fig.TopShares)
+	}
+	for i := range fig.TopShares {
+		if math.Abs(fig.TopShares[i]/observed[i]-1) > 0.05 {
+			t.Errorf("σ_a = %g: at the recovered %.3f the simulated top shares are %.3f, generated %.3f: want within 5 %%", sigmaA, got, fig.TopShares, observed)
+			break
+		}
+	}
+}
+
+// invert undoes apply over the whole domain (cycle walking included).
+func TestFeistelInvert(t *testing.T) {
+	t.Parallel()
+	for _, n := range []uint64{1, 7, 1000, 65537} {
+		f := newFeistel(n, 42)
+		for i := range n {
+			if y := f.apply(i); f.invert(y) != i {
+				t.Fatalf("n %d: invert(apply(%d)) = %d", n, i, f.invert(y))
+			}
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package spec
+
+// Who takes part: the optional people model of the users object. Both parts are
+// pointers so that a spec written before them (and the default spec) reads and
+// generates as it did: members drawn uniformly, senders uniformly among the members
+// who had joined by the message's time.
+
+// Membership is a Chung–Lu bipartite model of who belongs to which conversation.
+// Each user has a weight: a ZeroShare of users have weight 0 (they join a
+// conversation only when the weighted draw cannot fill it); the others' weights
+// follow a log-normal law with σ = WeightSigma over the natural log (its scale is
+// irrelevant). A conversation's members are drawn without replacement with
+// probability proportional to weight, so a user's expected number of conversations
+// is proportional to their weight and the degree (conversations per user) is a
+// mixed Poisson: P(D = d) = ZeroShare·[d = 0] + (1 − ZeroShare)·E[Poisson(d; m·W)],
+// W log-normal with mean 1 and m the mean degree of the weighted users.
+type Membership struct {
+	WeightSigma float64 `json:"weight_sigma"`
+	ZeroShare   float64 `json:"zero_share"`
+}
+
+// Activity is who sends among a conversation's members. Member u of conversation c
+// sends each message with probability proportional to a_u · G_cu among the members
+// who had joined by its time: a_u = exp(Sigma·Z_u) is the user's activity across every
+// conversation, G_cu ~ Gamma(Theta, 1) the user's share of this conversation. Under
+// the membership model a weighted user's Z_u is their weight score (the normal
+// quantile of their weight rank), so the users in the most conversations are also the
+// most active there (a_u = w_u^(Sigma/WeightSigma)); otherwise Z_u is an independent
+// standard normal. With k members joined throughout, the shares of one
+// conversation are then Dirichlet(Theta, …, Theta) when Sigma = 0: a small Theta
+// concentrates a conversation on one or two senders (single-sender threads), a
+// large one spreads it evenly; Sigma makes the same users busy everywhere (heavy
+// senders).
+type Activity struct {
+	Sigma float64 `json:"sigma"`
+	Theta float64 `json:"theta"`
+}
+
+// Bounds of the people model (docs/generate.md has the same table).
+const (
+	// MaxPeopleSigma bounds users.membership.weight_sigma and users.activity.sigma:
+	// the generator keeps one weight stratum per 2 % of weight (about 500·σ strata
+	// over the ±5σ of a million users), and e^(5·5) is already 10¹⁰ times the median.
+	MaxPeopleSigma = 5.0
+	// MaxZeroShare bounds users.membership.zero_share: some users must carry weight.
+	MaxZeroShare = 0.999
+	// MinTheta and MaxTheta bound users.activity.theta: below 10⁻³ a Gamma draw
+	// underflows even in logs' precision, above 10³ the shares are equal already.
+	MinTheta = 1e-3
+	MaxTheta = 1e3
+)
+
+// people checks the people model's ranges.
+func (v *validator) people(u Users) {
+	if m := u.Membership; m != nil {
+		v.floatIn("$.users.membership.weight_sigma", m.WeightSigma, 0, MaxPeopleSigma, false, "over ln weight")
+		v.floatIn("$.users.membership.zero_share", m.ZeroShare, 0, MaxZeroShare, false, "a share of users; some must carry weight")
+	}
+	if a := u.Activity; a != nil {
+		v.floatIn("$.users.activity.sigma", a.Sigma, 0, MaxPeopleSigma, false, "over ln activity")
+		v.floatIn("$.users.activity.theta", a.Theta, MinTheta, MaxTheta, false, "a Gamma shape")
+	}
+}
