@@ -140,7 +140,7 @@ type HeavyRoomsReport struct {
 
 // MessagesPerConversation: both candidate models, the winner, and its checks.
 type MessagesPerConversation struct {
-	// Distribution is the winner by AIC ("power_law", "discrete_lognormal" or
+	// Distribution is the winner by BIC ("power_law", "discrete_lognormal" or
 	// "shifted_discrete_lognormal").
 	Distribution string `json:"distribution"`
 	// Alpha is the power-law candidate's exponent (the guide's key).

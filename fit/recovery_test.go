@@ -105,17 +105,17 @@ func TestRecoverCounts(t *testing.T) {
 	pl, lnf, sh := fits[0], fits[1], fits[2]
 	near(t, "log-normal μ", lnf.Mu, 1.3, 0.15)
 	near(t, "log-normal σ", lnf.Sigma, 3.2, 0.08)
-	if !(lnf.LogLik > pl.LogLik) || !(lnf.AIC < pl.AIC) {
+	if !(lnf.LogLik > pl.LogLik) || !(lnf.BIC < pl.BIC) {
 		t.Errorf("log-normal data: log-likelihoods %.1f (log-normal) vs %.1f (power law); the log-normal must win", lnf.LogLik, pl.LogLik)
 	}
 	// The shifted law nests the unshifted one: its likelihood is at least as large (up
-	// to the optimiser's 10⁻⁹), and on unshifted data its gain is a χ²₁ draw (Wilks
-	// 1938: 2·gain < 10.8 with probability 0.999), too small to pay AIC's 2 for the shift
-	// more than rarely; the winner must be a log-normal.
+	// to the optimiser's 10⁻⁶), and on unshifted data twice its gain is a χ²₁ draw
+	// (Wilks 1938: below 10.8 with probability 0.999), which BIC's ln N = 11.5 for the
+	// shift does not pay: the unshifted log-normal must win.
 	if gain := sh.LogLik - lnf.LogLik; !(gain > -1e-6) || !(2*gain < 10.8) {
 		t.Errorf("log-normal data: the shift gains %.3g in log-likelihood, want 0 ≤ gain < 5.4", gain)
 	}
-	if w := fits.Best().Distribution; w == spec.DistPowerLaw {
+	if w := fits.Best().Distribution; w != spec.DistDiscreteLogNormal {
 		t.Errorf("log-normal data: %s won", w)
 	}
 	// Discrete power law α = 1.8 on 1…99 999, n = 50 000: SE(α̂) ≈ (α−1)/√n = 0.004
@@ -127,13 +127,13 @@ func TestRecoverCounts(t *testing.T) {
 	}
 	near(t, "power-law α", fits[0].Alpha, 1.8, 0.02)
 	if w := fits.Best(); w.Distribution != spec.DistPowerLaw {
-		t.Errorf("power-law data: %s won (AIC %.1f vs power law %.1f); the power law must win", w.Distribution, w.AIC, fits[0].AIC)
+		t.Errorf("power-law data: %s won (BIC %.1f vs power law %.1f); the power law must win", w.Distribution, w.BIC, fits[0].BIC)
 	}
 }
 
 // TestRecoverShiftedCounts: X = ⌊s + Y⌋, ln Y ~ N(μ, σ²), on 1…99 999 from known
 // parameters, n = 7 200 (the real-looking fixture's active conversations) and
-// 50 000, on the activity grid. The fit must pick the shifted law by AIC and recover
+// 50 000, on the activity grid. The fit must pick the shifted law by BIC and recover
 // μ, σ and s. The shift is the least determined: it is read off the few lowest
 // buckets (the information on s is that of P(1) and P(2)); at n = 50 000 the observed
 // information gives SE(ŝ) ≈ 0.05, SE(μ̂) ≈ 0.03, SE(σ̂) ≈ 0.015; at n = 7 200 √7 times
@@ -166,7 +166,7 @@ func TestRecoverShiftedCounts(t *testing.T) {
 		near(t, name+": σ", sh.Sigma, c.sigma, c.tol[1])
 		near(t, name+": shift", sh.Shift, c.shift, c.tol[2])
 		if w := fits.Best(); w.Distribution != spec.DistShiftedDiscreteLogNormal {
-			t.Errorf("%s: %s won (AIC %.1f vs shifted %.1f)", name, w.Distribution, w.AIC, sh.AIC)
+			t.Errorf("%s: %s won (BIC %.1f vs shifted %.1f)", name, w.Distribution, w.BIC, sh.BIC)
 		}
 	}
 }
@@ -175,7 +175,7 @@ func TestRecoverShiftedCounts(t *testing.T) {
 // refschema.RealKnown): 1 with probability 0.06, else 2 + ⌊exp N(1.9, 1.5²)⌋, at most
 // 10 000; n = 7 200 active conversations, as the fixture has. The unshifted log-normal
 // fits it by narrowing σ (1.30 on the fixture) and its p99 falls 25% short; the shifted
-// law must win by AIC and put every percentile the validator checks, p50…p99, within
+// law must win by BIC and put every percentile the validator checks, p50…p99, within
 // 15% of the law's own (computed exactly from the mixture), and the top 1, 2 and 5%
 // shares within 15% too.
 func TestCountsFixtureLaw(t *testing.T) {
@@ -207,10 +207,10 @@ func TestCountsFixtureLaw(t *testing.T) {
 	}
 	best := fits.Best()
 	if best.Distribution != spec.DistShiftedDiscreteLogNormal {
-		t.Fatalf("%s won by AIC (%.1f; shifted %.1f)", best.Distribution, best.AIC, fits[2].AIC)
+		t.Fatalf("%s won by BIC (%.1f; shifted %.1f)", best.Distribution, best.BIC, fits[2].BIC)
 	}
-	t.Logf("shifted fit μ %.3f σ %.3f s %.3f; AIC power law %.1f, log-normal %.1f, shifted %.1f",
-		best.Mu, best.Sigma, best.Shift, fits[0].AIC, fits[1].AIC, fits[2].AIC)
+	t.Logf("shifted fit μ %.3f σ %.3f s %.3f; BIC power law %.1f, log-normal %.1f, shifted %.1f",
+		best.Mu, best.Sigma, best.Shift, fits[0].BIC, fits[1].BIC, fits[2].BIC)
 	for _, p := range []float64{0.5, 0.75, 0.9, 0.95, 0.99} {
 		got, want := float64(dist.Quantile(best.Model(), p)), lawQ(p)
 		if math.Abs(got/want-1) > 0.15 {

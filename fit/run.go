@@ -153,13 +153,13 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if len(mc.Models) > 0 {
 		names := map[string]string{spec.DistPowerLaw: "power law", spec.DistDiscreteLogNormal: "discrete log-normal",
 			spec.DistShiftedDiscreteLogNormal: "shifted discrete log-normal"}
-		var aic []string
+		var bic []string
 		for _, d := range []string{spec.DistPowerLaw, spec.DistDiscreteLogNormal, spec.DistShiftedDiscreteLogNormal} {
 			if m := mc.Models[d]; m != nil {
-				aic = append(aic, fmt.Sprintf("%s %.0f", names[d], m.AIC))
+				bic = append(bic, fmt.Sprintf("%s %.0f", names[d], m.BIC))
 			}
 		}
-		fmt.Fprintf(w, "Messages/conversation model: %s won by AIC (%s)", names[mc.Distribution], strings.Join(aic, ", "))
+		fmt.Fprintf(w, "Messages/conversation model: %s won by BIC (%s)", names[mc.Distribution], strings.Join(bic, ", "))
 		switch mc.Distribution {
 		case spec.DistPowerLaw:
 			fmt.Fprintf(w, ": α=%.2f", mc.Alpha)
