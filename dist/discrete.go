@@ -6,8 +6,8 @@ import (
 )
 
 // Discrete is a law on the integers lo…hi of its support, given by its survival
-// function. PowerLaw, DiscreteLogNormal and TruncatedGeometric implement it, and so
-// may a tabulated copy of one (fit's).
+// function. PowerLaw, DiscreteLogNormal, ShiftedDiscreteLogNormal and
+// TruncatedGeometric implement it, and so may a tabulated copy of one (fit's).
 type Discrete interface {
 	// Support returns the smallest and the largest value the law can take.
 	Support() (lo, hi int)

@@ -1,6 +1,6 @@
 // Package dist holds the count laws of pgshape, one file per law in the manner of
 // gonum's stat/distuv: the number of messages in a conversation (discrete power law,
-// discrete log-normal), the size of a small group (truncated geometric), and the
+// discrete log-normal, shifted discrete log-normal), the size of a small group (truncated geometric), and the
 // heavy-room transform of a count law. fit estimates their parameters, the generator
 // draws from them and calibrate predicts with them; none of those writes a formula of
 // its own.

@@ -22,9 +22,10 @@
 //   - Conversation sizes: type mix (published); small groups 3–20 a truncated
 //     geometric, large groups 21+ a discrete power law with Hurwitz-zeta normaliser
 //     (Clauset, Shalizi & Newman 2009), x_min fixed at 21 (FitSizes says why).
-//   - Messages per active conversation: discrete power law and discrete log-normal,
-//     both fitted, the larger likelihood kept, both reported with AIC; the heavy-room
-//     multiplier solved in closed form (dist.HeavyShare). The laws themselves live in
+//   - Messages per active conversation: discrete power law, discrete log-normal and
+//     shifted discrete log-normal, all three fitted and reported, the smallest BIC
+//     kept (FitCounts); the heavy-room multiplier solved in closed form
+//     (dist.HeavyShare). The laws themselves live in
 //     package dist; fit estimates their parameters.
 //   - Content length, attachment size: log-normal (FitLogNormal).
 //   - Time: weekday × hour rates over each cell's exposure in the window (FitProfile);

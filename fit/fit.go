@@ -142,12 +142,14 @@ type HeavyRoomsReport struct {
 
 // MessagesPerConversation: both candidate models, the winner, and its checks.
 type MessagesPerConversation struct {
-	// Distribution is the winner ("power_law" or "discrete_lognormal").
+	// Distribution is the winner by BIC ("power_law", "discrete_lognormal" or
+	// "shifted_discrete_lognormal").
 	Distribution string `json:"distribution"`
 	// Alpha is the power-law candidate's exponent (the guide's key).
 	Alpha       float64              `json:"alpha"`
 	Mu          float64              `json:"mu,omitempty"`
 	Sigma       float64              `json:"sigma,omitempty"`
+	Shift       float64              `json:"shift,omitempty"`
 	XMin        int                  `json:"x_min"`
 	XMax        int                  `json:"x_max"`
 	ObservedP50 *float64             `json:"observed_p50"`
@@ -444,15 +446,15 @@ func (f *fitter) counts() {
 		r.ObservedMean = float64(f.doc.Messages.TotalCount) / float64(c.ActiveCount)
 	}
 	cm := &f.sp.Messages.PerConversationDistribution
-	pl, ln, err := FitCounts(c.ActivityHistogram)
+	fits, err := FitCounts(c.ActivityHistogram)
 	if err != nil {
 		f.fallback(FamilyMessagesPerConversation, fmt.Errorf("$.conversations.activity_histogram: %w", err))
 	} else {
-		r.Models = map[string]*CountFit{"power_law": &pl, "discrete_lognormal": &ln}
-		win := ln
-		if pl.LogLik > ln.LogLik {
-			win = pl
+		r.Models = make(map[string]*CountFit, len(fits))
+		for i := range fits {
+			r.Models[fits[i].Distribution] = &fits[i]
 		}
+		win := fits.Best()
 		*cm = win.CountModel
 		g := win.gof
 		g.Percentiles = f.percentiles(ap, func(p float64) float64 { return float64(dist.Quantile(win.model, p)) })
@@ -463,9 +465,9 @@ func (f *fitter) counts() {
 		}
 		f.rep.GoodnessOfFit[FamilyMessagesPerConversation] = &g
 	}
-	r.Distribution, r.Mu, r.Sigma, r.XMin, r.XMax = cm.Distribution, cm.Mu, cm.Sigma, cm.XMin, cm.XMax
+	r.Distribution, r.Mu, r.Sigma, r.Shift, r.XMin, r.XMax = cm.Distribution, cm.Mu, cm.Sigma, cm.Shift, cm.XMin, cm.XMax
 	r.Alpha = cm.Alpha
-	if err == nil {
+	if pl, ok := fits.Get(spec.DistPowerLaw); ok {
 		r.Alpha = pl.Alpha
 	}
 	f.count = tabulate(cm.Law())

@@ -150,13 +150,24 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "Group sizes: small geometric p=%.3f (3–20), large power-law α=%.2f (x_min=%d, x_max=%d); %.1f%% inactive\n",
 		cs.SmallGroupGeometricP, cs.LargeGroupPowerlawAlpha, cs.LargeGroupXMin, cs.LargeGroupXMax, cs.InactiveRatio*100)
 	fmt.Fprintf(w, "Messages/conversation power-law: α=%.2f (p50=%s, p95=%s)\n", mc.Alpha, pf(mc.ObservedP50), pf(mc.ObservedP95))
-	if pl, ln := mc.Models["power_law"], mc.Models["discrete_lognormal"]; pl != nil && ln != nil {
-		win := "discrete log-normal"
-		if mc.Distribution == "power_law" {
-			win = "power law"
+	if len(mc.Models) > 0 {
+		names := map[string]string{spec.DistPowerLaw: "power law", spec.DistDiscreteLogNormal: "discrete log-normal",
+			spec.DistShiftedDiscreteLogNormal: "shifted discrete log-normal"}
+		var bic []string
+		for _, d := range []string{spec.DistPowerLaw, spec.DistDiscreteLogNormal, spec.DistShiftedDiscreteLogNormal} {
+			if m := mc.Models[d]; m != nil {
+				bic = append(bic, fmt.Sprintf("%s %.0f", names[d], m.BIC))
+			}
 		}
-		fmt.Fprintf(w, "Messages/conversation model: %s won (log-likelihood %.0f vs %.0f; AIC %.0f vs %.0f): μ=%.2f, σ=%.2f",
-			win, max(pl.LogLik, ln.LogLik), min(pl.LogLik, ln.LogLik), min(pl.AIC, ln.AIC), max(pl.AIC, ln.AIC), ln.Mu, ln.Sigma)
+		fmt.Fprintf(w, "Messages/conversation model: %s won by BIC (%s)", names[mc.Distribution], strings.Join(bic, ", "))
+		switch mc.Distribution {
+		case spec.DistPowerLaw:
+			fmt.Fprintf(w, ": α=%.2f", mc.Alpha)
+		case spec.DistShiftedDiscreteLogNormal:
+			fmt.Fprintf(w, ": μ=%.2f, σ=%.2f, shift=%.2f", mc.Mu, mc.Sigma, mc.Shift)
+		default:
+			fmt.Fprintf(w, ": μ=%.2f, σ=%.2f", mc.Mu, mc.Sigma)
+		}
 		if g := r.GoodnessOfFit[FamilyMessagesPerConversation]; g != nil {
 			var parts []string
 			for _, p := range g.Percentiles {

@@ -183,10 +183,12 @@ func (v *validator) ranges(s *Spec) {
 	switch cm.Distribution {
 	case "power_law":
 		v.floatIn(cmp+".alpha", cm.Alpha, 1, MaxAlpha, true, "a power law's exponent")
-	case "discrete_lognormal":
+	case "discrete_lognormal", DistShiftedDiscreteLogNormal:
 		v.floatIn(cmp+".mu", cm.Mu, MinLogMu, MaxLogMu, false, "ln messages")
 		v.floatIn(cmp+".sigma", cm.Sigma, 0, MaxSigma, true, "over ln messages")
 	}
+	// shift (shifted_discrete_lognormal) needs no range of its own: check holds it in
+	// [0, x_min + 1), and x_min ≤ x_max ≤ MaxCountXMax.
 	if v.err == nil {
 		// The busiest conversation: the heavy-room scaling of x_max around the pivot q
 		// ≥ x_min is largest at q = x_min when the multiplier is above 1.

@@ -253,13 +253,16 @@ func (v *validator) check(s *Spec) {
 		if !finite(cm.Alpha) || cm.Alpha <= 1 {
 			v.fail(cmp+".alpha", "is %g, want a number above 1", cm.Alpha)
 		}
-	case "discrete_lognormal":
+	case "discrete_lognormal", DistShiftedDiscreteLogNormal:
 		if !finite(cm.Mu) {
 			v.fail(cmp+".mu", "is %g, want a finite number", cm.Mu)
 		}
 		v.positive(cmp+".sigma", cm.Sigma)
+		if cm.Distribution == DistShiftedDiscreteLogNormal && (!finite(cm.Shift) || cm.Shift < 0 || cm.Shift >= float64(cm.XMin)+1) {
+			v.fail(cmp+".shift", "is %g, want at least 0 and below x_min + 1 = %d (a larger shift leaves x_min without mass)", cm.Shift, cm.XMin+1)
+		}
 	default:
-		v.fail(cmp+".distribution", "is %q, want \"power_law\" or \"discrete_lognormal\"", cm.Distribution)
+		v.fail(cmp+".distribution", "is %q, want \"power_law\", \"discrete_lognormal\" or \"shifted_discrete_lognormal\"", cm.Distribution)
 	}
 	if cm.XMin < 1 {
 		v.fail(cmp+".x_min", "is %d, want at least 1", cm.XMin)

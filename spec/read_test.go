@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/pgshape/pgshape/dist"
 )
 
 // validJSON is a complete, valid spec (hand-written for the tests).
@@ -134,6 +136,18 @@ func TestValidateNamesPath(t *testing.T) {
 			s.Messages.PerConversationDistribution.Alpha = 0.9
 		}},
 		{"$.messages.per_conversation_distribution.distribution", func(s *Spec) { s.Messages.PerConversationDistribution.Distribution = "zipf" }},
+		{"$.messages.per_conversation_distribution.shift", func(s *Spec) {
+			cm := &s.Messages.PerConversationDistribution
+			cm.Distribution, cm.Shift = DistShiftedDiscreteLogNormal, float64(cm.XMin)+1
+		}},
+		{"$.messages.per_conversation_distribution.shift", func(s *Spec) {
+			cm := &s.Messages.PerConversationDistribution
+			cm.Distribution, cm.Shift = DistShiftedDiscreteLogNormal, -0.5
+		}},
+		{"$.messages.per_conversation_distribution.shift", func(s *Spec) {
+			cm := &s.Messages.PerConversationDistribution
+			cm.Distribution, cm.Shift = DistShiftedDiscreteLogNormal, math.NaN()
+		}},
 		{"$.messages.per_conversation_distribution.x_max", func(s *Spec) { s.Messages.PerConversationDistribution.XMax = MaxCountXMax + 1 }},
 		{"$.messages.content.text_length.sigma", func(s *Spec) { s.Messages.Content.TextLength.Sigma = -1 }},
 		{"$.messages.content.media_ratio", func(s *Spec) { s.Messages.Content.MediaRatio = 1.01 }},
@@ -263,5 +277,26 @@ func TestPeopleOptional(t *testing.T) {
 	}
 	if *back.Users.Membership != *s.Users.Membership || *back.Users.Activity != *s.Users.Activity {
 		t.Errorf("read back %+v %+v", back.Users.Membership, back.Users.Activity)
+	}
+}
+
+// A "shifted_discrete_lognormal" count model reads with its shift and names
+// dist.ShiftedDiscreteLogNormal; the same model without the key (a spec written before
+// the shifted law, as validJSON is) still reads as the unshifted law.
+func TestShiftedCountModel(t *testing.T) {
+	t.Parallel()
+	old := valid(t)
+	if cm := old.Messages.PerConversationDistribution; cm.Shift != 0 || cm.Law() != (dist.DiscreteLogNormal{Mu: 2.5, Sigma: 1.2, XMin: 1, XMax: 5000}) {
+		t.Fatalf("the unshifted model reads as %+v, law %#v", cm, cm.Law())
+	}
+	js := strings.Replace(validJSON, `{"distribution": "discrete_lognormal", "mu": 2.5,`,
+		`{"distribution": "shifted_discrete_lognormal", "shift": 1.5, "mu": 2.5,`, 1)
+	s, err := Parse([]byte(js))
+	if err != nil {
+		t.Fatalf("the shifted model does not parse: %v", err)
+	}
+	want := dist.ShiftedDiscreteLogNormal{Mu: 2.5, Sigma: 1.2, Shift: 1.5, XMin: 1, XMax: 5000}
+	if got := s.Messages.PerConversationDistribution.Law(); got != want {
+		t.Errorf("law %#v, want %#v", got, want)
 	}
 }

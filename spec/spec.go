@@ -121,22 +121,36 @@ type Conversations struct {
 }
 
 // CountModel is the messages-per-active-conversation model: "power_law" (Alpha, on
-// XMin…XMax) or "discrete_lognormal" (P(X = x) ∝ the log-normal(Mu, Sigma) mass of
-// [x, x+1), on XMin…XMax).
+// XMin…XMax), "discrete_lognormal" (P(X = x) ∝ the log-normal(Mu, Sigma) mass of
+// [x, x+1), on XMin…XMax) or "shifted_discrete_lognormal" (X = ⌊Shift + Y⌋, Y
+// log-normal(Mu, Sigma), on XMin…XMax; 0 ≤ Shift < XMin + 1). A spec written before
+// the shifted law reads unchanged: Shift is absent and unused by the other two.
 type CountModel struct {
 	Distribution string  `json:"distribution"`
 	Alpha        float64 `json:"alpha,omitempty"`
 	Mu           float64 `json:"mu,omitempty"`
 	Sigma        float64 `json:"sigma,omitempty"`
+	Shift        float64 `json:"shift,omitempty"`
 	XMin         int     `json:"x_min"`
 	XMax         int     `json:"x_max"`
 }
 
-// Law returns the law the model names: dist.PowerLaw for "power_law", else (Validate
-// allows only the two) dist.DiscreteLogNormal.
+// Distribution names of CountModel.
+const (
+	DistPowerLaw                 = "power_law"
+	DistDiscreteLogNormal        = "discrete_lognormal"
+	DistShiftedDiscreteLogNormal = "shifted_discrete_lognormal"
+)
+
+// Law returns the law the model names: dist.PowerLaw for "power_law",
+// dist.ShiftedDiscreteLogNormal for "shifted_discrete_lognormal", else (Validate
+// allows only the three) dist.DiscreteLogNormal.
 func (c CountModel) Law() dist.Discrete {
-	if c.Distribution == "power_law" {
+	switch c.Distribution {
+	case DistPowerLaw:
 		return dist.PowerLaw{Alpha: c.Alpha, XMin: c.XMin, XMax: c.XMax}
+	case DistShiftedDiscreteLogNormal:
+		return dist.ShiftedDiscreteLogNormal{Mu: c.Mu, Sigma: c.Sigma, Shift: c.Shift, XMin: c.XMin, XMax: c.XMax}
 	}
 	return dist.DiscreteLogNormal{Mu: c.Mu, Sigma: c.Sigma, XMin: c.XMin, XMax: c.XMax}
 }

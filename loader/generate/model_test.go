@@ -78,6 +78,23 @@ func TestCountModelQuantiles(t *testing.T) {
 			t.Errorf("log-normal quantile(%g) = %d, want %d", c.u, got, c.want)
 		}
 	}
+	// Shifted discrete log-normal (μ = 2.5, σ = 1.2, shift 1.5) on 1…5000: every draw
+	// of 1.5 + Y is at least 1, so quantile(u) = ⌊1.5 + exp(μ + σ·Φ⁻¹(u·Φ(z(5001))))⌋,
+	// Φ(z(5001)) = Φ(5.0144) = 1 − 2.7e-7. u = ½: 1.5 + e^2.5 = 13.68; u = 0.9:
+	// Φ⁻¹ = 1.281552, 1.5 + e^4.037862 = 58.18; u = 0.01: Φ⁻¹ = −2.326348,
+	// 1.5 + e^−0.291618 = 2.247; u = 0.001: Φ⁻¹ = −3.090232, 1.5 + e^−1.208278 = 1.799.
+	sh, err := newCountModel(spec.CountModel{Distribution: spec.DistShiftedDiscreteLogNormal, Mu: 2.5, Sigma: 1.2, Shift: 1.5, XMin: 1, XMax: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		u    float64
+		want int64
+	}{{0.5, 13}, {0.9, 58}, {0.01, 2}, {0.001, 1}, {1 - 1e-12, 5000}} {
+		if got := sh.quantile(c.u); got != c.want {
+			t.Errorf("shifted log-normal quantile(%g) = %d, want %d", c.u, got, c.want)
+		}
+	}
 }
 
 // Burst starts fall only where the weekday × hour profile has weight.

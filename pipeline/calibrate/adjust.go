@@ -166,18 +166,26 @@ func (a *adjuster) counts() {
 	bp, cp := a.b.Conversations.ActivityPercentiles, a.c.Conversations.ActivityPercentiles
 	cm := &a.s.Messages.PerConversationDistribution
 	const path = ".messages.per_conversation_distribution"
+	// The log-normals' quantiles are s + exp(μ + σ·z_p) (s = 0 unshifted, the floor
+	// aside), so p50 − s moves with e^μ and ln((p95 − s)/(p50 − s)) with σ: each step
+	// moves μ by the log ratio of the baseline's and the candidate's p50 − s, and σ by
+	// the ratio of their spreads.
+	var s float64
+	if cm.Distribution == spec.DistShiftedDiscreteLogNormal {
+		s = cm.Shift
+	}
 	spread := func(p *shape.Percentiles) (float64, bool) {
-		if p.P50 == nil || p.P95 == nil || *p.P50 <= 0 || *p.P95 <= *p.P50 {
+		if p.P50 == nil || p.P95 == nil || *p.P50 <= s || *p.P95 <= *p.P50 {
 			return 0, false
 		}
-		return math.Log(*p.P95 / *p.P50), true
+		return math.Log((*p.P95 - s) / (*p.P50 - s)), true
 	}
 	sb, okb := spread(&bp)
 	sc, okc := spread(&cp)
 	switch cm.Distribution {
-	case "discrete_lognormal":
-		if r, ok := ratio(bp.P50, cp.P50); ok {
-			a.set(path+".mu", "messages per conversation p50", &cm.Mu, cm.Mu+math.Log(r))
+	case spec.DistDiscreteLogNormal, spec.DistShiftedDiscreteLogNormal:
+		if bp.P50 != nil && cp.P50 != nil && *bp.P50 > s && *cp.P50 > s {
+			a.set(path+".mu", "messages per conversation p50", &cm.Mu, cm.Mu+math.Log((*bp.P50-s)/(*cp.P50-s)))
 		}
 		if okb && okc {
 			a.set(path+".sigma", "messages per conversation p95/p50", &cm.Sigma, clamp(cm.Sigma*sb/sc, 0.05, 5))

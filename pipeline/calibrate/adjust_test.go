@@ -206,3 +206,28 @@ func TestContentLengthMixtureRule(t *testing.T) {
 		t.Errorf("changes %+v, want the summary μ and both components' μ", changes)
 	}
 }
+
+// TestShiftedCountRule: a shifted log-normal's quantiles are s + exp(μ + σ·z_p)
+// (the floor aside), so a baseline made with (μ, σ) = (2.2, 1.3) and a candidate made
+// with the spec's (1.9, 1.5), both at shift 1.5, give back (2.2, 1.3) in one step,
+// exactly, with the shift left alone: p50 = 1.5 + e^μ, p95 = 1.5 + e^(μ + 1.644854·σ).
+func TestShiftedCountRule(t *testing.T) {
+	t.Parallel()
+	s := spec.Default()
+	cm := &s.Messages.PerConversationDistribution
+	*cm = spec.CountModel{Distribution: spec.DistShiftedDiscreteLogNormal, Mu: 1.9, Sigma: 1.5, Shift: 1.5, XMin: 1, XMax: 10_000}
+	pcts := func(mu, sigma float64) shape.Percentiles {
+		p50, p95 := 1.5+math.Exp(mu), 1.5+math.Exp(mu+1.644854*sigma)
+		return shape.Percentiles{P50: &p50, P95: &p95}
+	}
+	var b, c shape.Document
+	b.Conversations.ActivityPercentiles, c.Conversations.ActivityPercentiles = pcts(2.2, 1.3), pcts(1.9, 1.5)
+	res := &validate.Result{Checks: []validate.Check{{ID: "messages_per_conversation.p95", Status: validate.Fail}}}
+	changes := Adjust(s, &b, &c, res)
+	if math.Abs(cm.Mu-2.2) > 1e-12 || math.Abs(cm.Sigma-1.3) > 1e-12 || cm.Shift != 1.5 {
+		t.Errorf("μ %g σ %g shift %g, want 2.2, 1.3 and 1.5", cm.Mu, cm.Sigma, cm.Shift)
+	}
+	if len(changes) != 2 {
+		t.Errorf("changes %+v, want μ and σ", changes)
+	}
+}
