@@ -77,6 +77,9 @@ type Check struct {
 	Note      string   `json:"note,omitempty"`
 	// Test holds the distribution test behind a distance check.
 	Test *Test `json:"test,omitempty"`
+	// Noise says how the tolerance was widened for a differential-privacy document's
+	// noise (noise.go); nil otherwise.
+	Noise *Noise `json:"noise,omitempty"`
 }
 
 // Test is a two-sample test on binned data, re-binned onto the common grid.
@@ -228,6 +231,7 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 	add(o.sizeActivity(b, c))
 
 	r.Checks = append(r.Checks, o.Tests(b, c)...)
+	o.widenForNoise(b, c, r.Checks)
 	r.decide()
 	return r
 }
