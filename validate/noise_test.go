@@ -158,3 +158,67 @@ func TestCompareDPTests(t *testing.T) {
 	near(t, "n_eff with noise (hand)", ks.Test.NEff, 137.5, 0.1)
 	near(t, "p", ks.Test.PValue, stats.KSPValueAtN(0.0375, ks.Test.NEff), 1e-12)
 }
+
+// A DP document's caps make two checks another quantity: skipped, with the reason, on
+// either side; on exact documents they are compared as before.
+func TestCompareDPNotComparable(t *testing.T) {
+	t.Parallel()
+	b := baseDoc()
+	c := clone(t, b)
+	c.Messages.BurstCoefficient = shape.Float(5) // +100 %: a warning between exact documents
+	if s := Compare(b, c, Options{}).Check("burst_coefficient").Status; s != Warning {
+		t.Fatalf("exact documents: burst coefficient %s, want warning", s)
+	}
+	c.Privacy = &shape.Privacy{Mode: shape.ModeDifferentialPrivacy, Epsilon: 1, Delta: 1e-6, Rho: 0.0175,
+		Caps: map[string]int64{"messages_per_conversation": 50, "receipts_per_message": 5}}
+	r := Compare(b, c, Options{})
+	for _, id := range []string{"burst_coefficient", "receipts_per_read_message.by_members"} {
+		ch := r.Check(id)
+		if ch.Status != Skipped || !strings.HasPrefix(ch.Note, "not comparable: a differential-privacy release") || ch.Summary() != ch.Note {
+			t.Errorf("%s: %s (%q), want skipped as not comparable", id, ch.Status, ch.Note)
+		}
+	}
+	if !strings.Contains(r.Check("burst_coefficient").Note, "at most 50 messages per conversation") {
+		t.Errorf("burst coefficient note %q does not name the cap", r.Check("burst_coefficient").Note)
+	}
+}
+
+// The by-member read rate widens each bucket by its own noise: the 21+ bucket of the base
+// document below has 200 conversations of activity 1–9 (middle 5) and 100 of 10–99
+// (middle 54.5, capped at 50): 200·5 + 100·50 = 6000 estimated messages; a −30 % read
+// rate there warns (out of ±20 %, non-critical) between exact documents and passes
+// with σ = 500 on its counts.
+func TestCompareDPByMembers(t *testing.T) {
+	t.Parallel()
+	b := baseDoc()
+	b.Conversations.SizeActivityHistogram = map[string]map[string]*int64{
+		"2":  {"0": shape.Int(100), "1": shape.Int(1000), "10": shape.Int(1000)},
+		"21": {"0": shape.Int(10), "1": shape.Int(200), "10": shape.Int(100)},
+	}
+	c := clone(t, b)
+	c.ReadReceipts.ByMemberCount["21"] = shape.ReaderCell{ReadRate: shape.Float(0.42), ReceiptsPerReadMessage: shape.Float(4)}
+	if s := Compare(b, c, Options{}).Check("read_rate.by_members").Status; s != Warning {
+		t.Fatalf("exact documents: read rate by members %s, want a warning (non-critical, −30 %%)", s)
+	}
+	// 21+: 200·min(5, 50) + 100·min(54.5, 50) = 6000 messages, 3600 read at 0.6
+	if m := bucketMessages(withCaps(b))["21"]; m != 6000 {
+		t.Errorf("estimated messages of the 21+ bucket %g, want 6000", m)
+	}
+	b.Privacy = withCaps(b).Privacy
+	b.Privacy.Vectors = map[string]shape.NoiseVector{
+		"read_receipts.read_by_member_count":     {Sigma2: 250000, L2Sensitivity: 50},
+		"read_receipts.messages_by_member_count": {Sigma2: 250000, L2Sensitivity: 50},
+	}
+	ch := Compare(b, c, Options{}).Check("read_rate.by_members")
+	// read/messages = 3600/6000 with σ = 500 on each: relative SD ≈ √(1/3600² + 1/6000²)·500 = 0.162
+	if ch.Noise == nil || ch.Noise.Widening < 0.2 || ch.Noise.Widening > 0.45 || ch.Status != Pass {
+		t.Errorf("read rate by members with noise: %s, noise %+v, want pass with a widening near 1.96 · 0.162", ch.Status, ch.Noise)
+	}
+}
+
+func withCaps(d *shape.Document) *shape.Document {
+	x := *d
+	x.Privacy = &shape.Privacy{Mode: shape.ModeDifferentialPrivacy, Epsilon: 1, Delta: 1e-6, Rho: 0.0175,
+		Caps: map[string]int64{"messages_per_conversation": 50, "receipts_per_message": 5}}
+	return &x
+}

@@ -80,6 +80,8 @@ func (r *Result) list(s Status) string {
 // distance, or why it was not compared.
 func (ch Check) Summary() string {
 	switch {
+	case ch.Status == Skipped:
+		return ch.Note
 	case ch.Kind == Distance && ch.Delta != nil:
 		return fmt.Sprintf("%s=%.4f, limit %.2f", ch.distanceName(), *ch.Delta, ch.Tolerance)
 	case ch.Baseline != nil && ch.Candidate != nil:
