@@ -717,16 +717,33 @@ func notComparable(id string, b, c *shape.Document) string {
 		}
 		switch id {
 		case "receipts_per_read_message.by_members":
-			if r, ok := d.Privacy.Caps["receipts_per_message"]; ok {
-				return fmt.Sprintf("not comparable: a differential-privacy release keeps at most %d receipts per message (privacy.caps.receipts_per_message)", r)
+			if k, r, ok := capNamed(d, "receipts_per_"); ok {
+				return fmt.Sprintf("not comparable: a differential-privacy release keeps at most %d receipts (privacy.caps.%s)", r, k)
 			}
 		case "burst_coefficient":
-			if m, ok := d.Privacy.Caps["messages_per_conversation"]; ok {
-				return fmt.Sprintf("not comparable: a differential-privacy release measures the gaps of at most %d messages per conversation (privacy.caps.messages_per_conversation) at bin middles", m)
+			if k, m, ok := capNamed(d, "messages_per_"); ok {
+				return fmt.Sprintf("not comparable: a differential-privacy release measures the gaps of at most %d messages (privacy.caps.%s) at bin middles", m, k)
 			}
 		}
 	}
 	return ""
+}
+
+// capNamed returns the release's cap whose name starts with prefix (the unit's caps:
+// "messages_per_conversation", or a user-level release's per-user caps), the first in
+// name order.
+func capNamed(d *shape.Document, prefix string) (string, int64, bool) {
+	var keys []string
+	for k := range d.Privacy.Caps {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return "", 0, false
+	}
+	sort.Strings(keys)
+	return keys[0], d.Privacy.Caps[keys[0]], true
 }
 
 // bucketMessages estimates the kept window messages of each member-count bucket of a
@@ -737,7 +754,7 @@ func bucketMessages(d *shape.Document) map[string]float64 {
 	if err != nil {
 		return nil
 	}
-	capM := math.Inf(1)
+	capM := math.Inf(1) // no per-conversation cap: each conversation at its bucket's middle
 	if m, ok := d.Privacy.Caps["messages_per_conversation"]; ok {
 		capM = float64(m)
 	}

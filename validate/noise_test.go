@@ -178,7 +178,7 @@ func TestCompareDPNotComparable(t *testing.T) {
 			t.Errorf("%s: %s (%q), want skipped as not comparable", id, ch.Status, ch.Note)
 		}
 	}
-	if !strings.Contains(r.Check("burst_coefficient").Note, "at most 50 messages per conversation") {
+	if !strings.Contains(r.Check("burst_coefficient").Note, "at most 50 messages (privacy.caps.messages_per_conversation)") {
 		t.Errorf("burst coefficient note %q does not name the cap", r.Check("burst_coefficient").Note)
 	}
 }
