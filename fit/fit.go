@@ -519,6 +519,7 @@ func (f *fitter) content() {
 	if err != nil {
 		f.fallback(FamilyContentLength, fmt.Errorf("$.messages.content_length_histogram: %w", err))
 	} else {
+		choice.Chosen = f.chooseNoisy(choice, m.ContentLengthHistogram, "messages.content_length")
 		r.Models = choice.Candidates
 		best := choice.Candidates[choice.Chosen]
 		max := topBound(b, shape.GridContentLength(), true)

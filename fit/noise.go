@@ -51,3 +51,22 @@ func (f *fitter) dpNoise() *DPNoise {
 	}
 	return f.rep.DPNoise
 }
+
+// chooseNoisy re-chooses the content-length model of a DP document by the BIC of the
+// noisy likelihood, p ln N − 2 ln L with L binned.logLik's (the EM fits maximise the
+// multinomial one, whose gain from an extra narrow component fitting a noise spike is
+// as large as if the spike were data). An exact document keeps choice.Chosen.
+func (f *fitter) chooseNoisy(choice LengthModelChoice, h shape.Histogram, vector string) int {
+	b := f.binned(h, vector)
+	if b.sigma2 == 0 || b.total == 0 {
+		return choice.Chosen
+	}
+	best, bestBIC := choice.Chosen, math.Inf(1)
+	for i, c := range choice.Candidates {
+		bic := float64(c.Params)*math.Log(b.total) - 2*b.logLik(c.Model())
+		if bic < bestBIC {
+			best, bestBIC = i, bic
+		}
+	}
+	return best
+}
