@@ -11,10 +11,31 @@ import (
 	"github.com/pgshape/pgshape/stats"
 )
 
-// binned is a histogram as the likelihood sees it: bucket bounds and counts.
+// binned is a histogram as the likelihood sees it: bucket bounds and counts, and, for a
+// differential-privacy document, the noise variance σ² of every count (0: exact counts).
 type binned struct {
 	lo, hi, n []float64
 	total     float64
+	sigma2    float64
+}
+
+// newNoisyBinned is newBinned for a histogram whose every count carries independent
+// noise of variance sigma2 (shape.export_dp): a negative count (which a release could
+// only hold if made without the export's clamp) is taken as 0, and clamped says how
+// many were. logLik then weighs each bucket by its noise (see there).
+func newNoisyBinned(h shape.Histogram, sigma2 float64) (b binned, clamped int) {
+	b = binned{sigma2: sigma2}
+	for _, x := range h {
+		n := float64(x.Count)
+		if n < 0 {
+			n, clamped = 0, clamped+1
+		}
+		b.lo = append(b.lo, x.Lo)
+		b.hi = append(b.hi, x.Hi)
+		b.n = append(b.n, n)
+		b.total += n
+	}
+	return b, clamped
 }
 
 func newBinned(h shape.Histogram) binned {
@@ -28,9 +49,44 @@ func newBinned(h shape.Histogram) binned {
 	return b
 }
 
+// noisyLogLik is logLik's likelihood of noisy, censored counts (see there).
+func (b binned) noisyLogLik(probs []float64) float64 {
+	var pObs float64
+	for i, n := range b.n {
+		if n > 0 {
+			pObs += probs[i]
+		}
+	}
+	if !(pObs > 0) {
+		return math.Inf(-1)
+	}
+	t := b.total / pObs
+	thr := math.Ceil(3 * math.Sqrt(b.sigma2))
+	var ll float64
+	for i, n := range b.n {
+		e := t * probs[i]
+		v := e + b.sigma2
+		if n > 0 {
+			ll += -0.5*(n-e)*(n-e)/v - 0.5*math.Log(v)
+			continue
+		}
+		ll += logNormalCDF((thr - e) / math.Sqrt(v))
+	}
+	return ll
+}
+
+// logNormalCDF is ln Φ(z), with the tail's asymptote ln φ(z) − ln(−z) where Φ(z)
+// underflows.
+func logNormalCDF(z float64) float64 {
+	if z > -30 {
+		return math.Log(0.5 * math.Erfc(-z/math.Sqrt2))
+	}
+	return -z*z/2 - math.Log(-z) - 0.5*math.Log(2*math.Pi)
+}
+
 // scale returns the histogram with every bound multiplied by f (minutes → seconds).
 func (b binned) scale(f float64) binned {
-	out := binned{total: b.total, n: b.n}
+	out := binned{total: b.total, n: b.n, sigma2: b.sigma2}
 	for i := range b.lo {
 		out.lo = append(out.lo, b.lo[i]*f)
 		out.hi = append(out.hi, b.hi[i]*f)
@@ -40,7 +96,7 @@ func (b binned) scale(f float64) binned {
 
 // from returns the buckets whose lower bound is at least x (conditioning on X ≥ x).
 func (b binned) from(x float64) binned {
-	out := binned{}
+	out := binned{sigma2: b.sigma2}
 	for i := range b.lo {
 		if b.lo[i] >= x {
 			out.lo = append(out.lo, b.lo[i])
@@ -62,10 +118,29 @@ func (b binned) from(x float64) binned {
 // vol. 2, ch. 18 ("grouped data"). The multinomial likelihood of the bucket counts is
 // exactly what the histogram carries, so no bucket representative (midpoint, lower
 // bound) enters the estimate.
+//
+// With noise (sigma2 > 0, a differential-privacy document) the released count of bucket
+// i is n_i + ε_i, ε_i of variance σ² independent of the multinomial count, whose
+// variance is about its expectation e_i; and the export set every count under
+// ⌈3σ⌉ to 0 (docs/privacy.md, post-processing). The likelihood is then the Gaussian
+// approximation with the censoring:
+//
+//	a published count:  −½ (n_i − e_i)² / (e_i + σ²) − ½ ln(e_i + σ²)
+//	a 0 (censored):     ln Φ((⌈3σ⌉ − e_i) / √(e_i + σ²))
+//
+// with e_i = T·P_i / P_obs, T the published counts' total and P_obs the model mass of
+// the published buckets (the censored buckets' true counts are not in T). Each bucket
+// weighs 1/(e_i + σ²) instead of the multinomial's 1/e_i, so a bucket whose count is
+// mostly noise barely moves the fit, and an emptied tail says "under 3σ", not "no
+// mass". The weights use the model's e_i, not the noisy n_i, which would favour the
+// buckets whose noise happened to be negative.
 func (b binned) logLik(m Model) float64 {
 	probs, cover := b.probs(m)
 	if !(cover > 0) {
 		return math.Inf(-1)
+	}
+	if b.sigma2 > 0 {
+		return b.noisyLogLik(probs)
 	}
 	var ll float64
 	for i, n := range b.n {
@@ -192,11 +267,15 @@ func (b binned) goodness(m Model, fitted int) GOF {
 	probs, _ := b.probs(m)
 	chi := stats.ChiSquaredGOF(b.n, probs, fitted, stats.DefaultMinExpected)
 	g := stats.GTestGOF(b.n, probs, fitted, stats.DefaultMinExpected)
+	note := gofNote
+	if b.sigma2 > 0 {
+		note = fmt.Sprintf("differential-privacy counts: fitted by the Gaussian likelihood with each bucket's variance e_i + σ² and the buckets under 3σ censored, σ = %.3g; the χ² and G p-values below ignore that noise; %s", math.Sqrt(b.sigma2), gofNote)
+	}
 	return GOF{
 		N: b.total, Buckets: len(b.n), FittedParams: fitted,
 		ChiSquared: chi.Stat, DF: chi.DF, ChiSquaredP: chi.PValue, MergedBins: chi.MergedBins,
 		GStatistic: g.Stat, GP: g.PValue,
 		TotalVariation: stats.TotalVariation(b.n, probs),
-		Note:           gofNote,
+		Note:           note,
 	}
 }

@@ -75,7 +75,10 @@ type LogNormalFit struct {
 // over (μ, ln σ) with Nelder–Mead, from the grouped log-moments. Integer data binned on
 // integer edges are exact under this likelihood, since ⌊X⌋ ∈ [lo, hi) ⇔ X ∈ [lo, hi).
 func FitLogNormal(h shape.Histogram, max float64) (LogNormalFit, error) {
-	b := newBinned(h)
+	return fitLogNormal(newBinned(h), max)
+}
+
+func fitLogNormal(b binned, max float64) (LogNormalFit, error) {
 	if b.total == 0 {
 		return LogNormalFit{}, fmt.Errorf("the histogram is empty")
 	}
@@ -111,7 +114,11 @@ type SizeFit struct {
 // group from this power law, and a larger x_min would leave sizes 21…x_min−1 with no
 // model at all. The fit's goodness of fit shows whether the power law holds from 21.
 func FitSizes(h shape.Histogram, small, large float64) (SizeFit, error) {
-	b := newBinned(h).from(3)
+	return fitSizes(newBinned(h), small, large)
+}
+
+func fitSizes(all binned, small, large float64) (SizeFit, error) {
+	b := all.from(3)
 	if b.total == 0 {
 		return SizeFit{}, fmt.Errorf("no conversations with 3 or more members")
 	}
@@ -228,7 +235,10 @@ func (fs CountFits) Get(distribution string) (CountFit, bool) {
 // 2 + ⌊LN(1.9, 1.5²)⌋, gave σ̂ 1.30 and a p99 25% short); a log-normal in x − s keeps
 // both.
 func FitCounts(h shape.Histogram) (CountFits, error) {
-	b := newBinned(h)
+	return fitCounts(newBinned(h))
+}
+
+func fitCounts(b binned) (CountFits, error) {
 	if b.total == 0 {
 		return nil, fmt.Errorf("the histogram is empty")
 	}
@@ -303,7 +313,10 @@ func (f BurstFit) CV() float64 {
 // log-normal stands in for the gaps between bursts, which the generator draws from the
 // weekday × hour profile.
 func FitBurst(h shape.Histogram, windowSeconds float64) (BurstFit, error) {
-	b := newBinned(h)
+	return fitBurst(newBinned(h), windowSeconds)
+}
+
+func fitBurst(b binned, windowSeconds float64) (BurstFit, error) {
 	if b.total == 0 {
 		return BurstFit{}, fmt.Errorf("the histogram is empty")
 	}
@@ -357,7 +370,11 @@ func (f DelayFit) Model() Mixture {
 // μ = θ₅, σ = e^θ₆. Starting weights are the published immediate / near-term / delayed
 // shares.
 func FitDelays(h shape.Histogram, shares [3]float64) (DelayFit, error) {
-	b := newBinned(h).scale(60)
+	return fitDelays(newBinned(h), shares)
+}
+
+func fitDelays(minutes binned, shares [3]float64) (DelayFit, error) {
+	b := minutes.scale(60)
 	if b.total == 0 {
 		return DelayFit{}, fmt.Errorf("the histogram is empty")
 	}

@@ -89,6 +89,9 @@ type Report struct {
 	// Fallbacks lists the families that took the default spec's values.
 	Fallbacks []string `json:"fallbacks"`
 	Warnings  []string `json:"warnings"`
+	// DPNoise accounts for a differential-privacy document's noise (noise.go); nil for
+	// an exact document.
+	DPNoise *DPNoise `json:"dp_noise,omitempty"`
 }
 
 // FidelityTargets are the guide's tolerances for validation.
@@ -397,7 +400,7 @@ func (f *fitter) conversations() {
 		s := *td.OneToOne + *td.SmallGroup + *td.LargeGroup
 		sc.TypeDistribution = spec.TypeMix{OneToOne: *td.OneToOne / s, SmallGroup: *td.SmallGroup / s}
 		sc.TypeDistribution.LargeGroup = 1 - sc.TypeDistribution.OneToOne - sc.TypeDistribution.SmallGroup
-		fit, err := FitSizes(c.MemberCountHistogram, sc.TypeDistribution.SmallGroup, sc.TypeDistribution.LargeGroup)
+		fit, err := fitSizes(f.binned(c.MemberCountHistogram, "conversations.member_count"), sc.TypeDistribution.SmallGroup, sc.TypeDistribution.LargeGroup)
 		if err != nil {
 			f.fallback(FamilyConversationSizes, fmt.Errorf("$.conversations.member_count_histogram: %w", err))
 		} else {
@@ -446,7 +449,7 @@ func (f *fitter) counts() {
 		r.ObservedMean = float64(f.doc.Messages.TotalCount) / float64(c.ActiveCount)
 	}
 	cm := &f.sp.Messages.PerConversationDistribution
-	fits, err := FitCounts(c.ActivityHistogram)
+	fits, err := fitCounts(f.binned(c.ActivityHistogram, "conversations.activity"))
 	if err != nil {
 		f.fallback(FamilyMessagesPerConversation, fmt.Errorf("$.conversations.activity_histogram: %w", err))
 	} else {
@@ -543,6 +546,7 @@ func (f *fitter) content() {
 	if err != nil {
 		f.fallback(FamilyContentLength, fmt.Errorf("$.messages.content_length_histogram: %w", err))
 	} else {
+		choice.Chosen = f.chooseNoisy(choice, m.ContentLengthHistogram, "messages.content_length")
 		r.Models = choice.Candidates
 		best := choice.Candidates[choice.Chosen]
 		max := topBound(b, shape.GridContentLength(), true)
@@ -551,13 +555,18 @@ func (f *fitter) content() {
 		if len(best.Components) == 1 {
 			// One component: the Nelder–Mead fit of the same likelihood (EM agrees to
 			// 1e-3; this keeps single-log-normal documents' specs as they were).
-			one, err := FitLogNormal(m.ContentLengthHistogram, 0)
+			one, err := fitLogNormal(f.binned(m.ContentLengthHistogram, "messages.content_length"), 0)
 			if err != nil {
 				one = LogNormalFit{Mu: best.Components[0].Mu, Sigma: best.Components[0].Sigma, GOF: best.GOF}
 			}
 			*tl = spec.LogNormal{Distribution: spec.DistLogNormal, Mu: one.Mu, Sigma: one.Sigma, Max: max}
 			model, g = LogNormal{Mu: one.Mu, Sigma: one.Sigma}, one.GOF
 		} else {
+			if f.doc.Privacy != nil {
+				// the mixture's EM maximises the multinomial likelihood; it has no
+				// noise-weighted form yet
+				f.dpNoise().Unweighted = append(f.dpNoise().Unweighted, "messages.content_length (log-normal mixture, EM)")
+			}
 			*tl = spec.LogNormal{Distribution: spec.DistLogNormalMixture, Max: max}
 			for _, c := range best.Components {
 				tl.Components = append(tl.Components, spec.LogNormalComponent{Weight: c.Weight, Mu: c.Mu, Sigma: c.Sigma})
@@ -610,7 +619,7 @@ func (f *fitter) timing() {
 	}
 
 	window := float64(f.doc.SampleWindowDays) * 86400
-	bf, err := FitBurst(m.InterArrivalHistogramSeconds, window)
+	bf, err := fitBurst(f.binned(m.InterArrivalHistogramSeconds, "messages.inter_arrival"), window)
 	if err != nil {
 		f.fallback(FamilyInterArrival, fmt.Errorf("$.messages.inter_arrival_histogram_seconds: %w", err))
 	} else {
@@ -718,7 +727,7 @@ func (f *fitter) reads() {
 	if rr.ImmediatePercentage != nil && rr.NearTermPercentage != nil && rr.DelayedPercentage != nil {
 		shares = [3]float64{*rr.ImmediatePercentage, *rr.NearTermPercentage, *rr.DelayedPercentage}
 	}
-	df, err := FitDelays(rr.DelayHistogramMinutes, shares)
+	df, err := fitDelays(f.binned(rr.DelayHistogramMinutes, "read_receipts.delay_minutes"), shares)
 	if err != nil {
 		f.fallback(FamilyReadTiming, fmt.Errorf("$.read_receipts.delay_histogram_minutes: %w", err))
 		df = DelayFit{ImmediateShare: s.ImmediateShare, ImmediateMean: s.ImmediateMeanSeconds, NearTermShare: s.NearTermShare,
@@ -834,8 +843,8 @@ func (f *fitter) attachments() {
 	} else {
 		f.warn("attachments: $.attachments.type_distribution is empty or suppressed; using the default spec's")
 	}
-	b := newBinned(a.SizeHistogramBytes)
-	fit, err := FitLogNormal(a.SizeHistogramBytes, 0)
+	b := f.binned(a.SizeHistogramBytes, "attachments.size_bytes")
+	fit, err := fitLogNormal(b, 0)
 	if err != nil {
 		f.fallback(FamilyAttachments, fmt.Errorf("$.attachments.size_histogram_bytes: %w", err))
 	} else {

@@ -80,6 +80,9 @@ type Check struct {
 	// Sampling is the check's sampling error, for the shares and the KS checks judged
 	// with it (sampling.go).
 	Sampling *Sampling `json:"sampling,omitempty"`
+	// Noise says how the tolerance was widened for a differential-privacy document's
+	// noise (noise.go); nil otherwise.
+	Noise *Noise `json:"noise,omitempty"`
 }
 
 // Test is a two-sample test on binned data, re-binned onto the common grid.
@@ -245,6 +248,7 @@ func Compare(baseline, candidate *shape.Document, opts Options) *Result {
 	} else {
 		r.Informational = people
 	}
+	o.widenForNoise(b, c, r.Checks)
 	r.decide()
 	return r
 }

@@ -110,6 +110,8 @@ func (r *Result) list(s Status) string {
 // distance, or why it was not compared.
 func (ch Check) Summary() string {
 	switch {
+	case ch.Status == Skipped:
+		return ch.Note
 	case ch.Kind == Distance && ch.Delta != nil:
 		return fmt.Sprintf("%s=%.4f, limit %.2f", ch.distanceName(), *ch.Delta, ch.Tolerance)
 	case ch.Baseline != nil && ch.Candidate != nil:
@@ -125,8 +127,17 @@ func (ch Check) distanceName() string {
 	return "TV"
 }
 
-// describe is the rest of the check's report line, after its label.
+// describe is the rest of the check's report line, after its label, with how its
+// tolerance was widened for differential-privacy noise.
 func (ch Check) describe() string {
+	if ch.Noise != nil {
+		return ch.describeValue() + "; " + ch.Noise.Line()
+	}
+	return ch.describeValue()
+}
+
+// describeValue is the check's value, Δ and verdict.
+func (ch Check) describeValue() string {
 	mark := ch.mark()
 	if ch.Status == Skipped || (ch.Delta == nil && ch.Kind == Distance) {
 		return fmt.Sprintf("%s (%s)", mark, ch.Note)
