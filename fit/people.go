@@ -144,6 +144,21 @@ func SingleSenderProb(k, n int, theta float64) float64 {
 	return kf * math.Exp(lg(kf*theta)+lg(theta+nf)-lg(theta)-lg(kf*theta+nf))
 }
 
+// SingleSenderProbReply is SingleSenderProb under replies (spec.Activity.Reply): each
+// message after the first excludes the previous sender with probability reply, so a
+// thread keeps one sender only if none of its n − 1 later messages is a reply and each
+// falls on the first sender by the weights:
+//
+//	P = (1 − reply)^(n−1) · k·Γ(kθ)·Γ(θ + n) / (Γ(θ)·Γ(kθ + n))
+//
+// (a reply among k ≥ 2 members always changes the sender).
+func SingleSenderProbReply(k, n int, theta, reply float64) float64 {
+	if k <= 1 || n <= 1 {
+		return 1
+	}
+	return math.Pow(1-reply, float64(n-1)) * SingleSenderProb(k, n, theta)
+}
+
 // Weighted is a value with its probability.
 type Weighted struct {
 	X int
@@ -236,6 +251,17 @@ func (t ThreadLaws) SingleSenderShare(theta float64) float64 {
 	return s
 }
 
+// SingleSenderShareReply is SingleSenderShare with replies (SingleSenderProbReply).
+func (t ThreadLaws) SingleSenderShareReply(theta, reply float64) float64 {
+	s := 0.0
+	for _, k := range t.Sizes {
+		for _, n := range t.Counts {
+			s += k.P * n.P * SingleSenderProbReply(k.X, n.X, theta, reply)
+		}
+	}
+	return s
+}
+
 // Bounds of the θ search (spec.MinTheta, spec.MaxTheta are wider).
 const (
 	thetaLo = 0.005
@@ -277,11 +303,14 @@ func (t ThreadLaws) SolveTheta(share float64) (theta float64, atBound bool) {
 // of σ_a that a one-dimensional search can minimise.
 type SenderSim struct {
 	users   int
+	theta   float64   // the Gamma shape of logG
 	z       []float64 // Z_u of each user
 	members [][]int32
 	logG    [][]float64 // ln G_cu, as members
 	u       [][]float64 // each message's uniform
+	v       [][]float64 // each message's reply coin (drawn on first use)
 	counts  []float64   // scratch: messages per user
+	seen    []int32     // scratch: the last conversation (+1) each user sent in
 	cum     []float64
 }
 
@@ -290,7 +319,7 @@ type SenderSim struct {
 // the same inputs give the same simulation.
 func NewSenderSim(t ThreadLaws, mb MixedPoisson, theta float64, users, conversations int) *SenderSim {
 	r := rand.New(rand.NewPCG(1, 1))
-	s := &SenderSim{users: users, z: make([]float64, users), counts: make([]float64, users)}
+	s := &SenderSim{users: users, theta: theta, z: make([]float64, users), counts: make([]float64, users), seen: make([]int32, users)}
 	// Membership weights by rank (the quantiles the generator uses), cumulative; a
 	// weighted user's activity score is their weight score (as in the generator), the
 	// others' an independent normal.
@@ -308,31 +337,7 @@ func NewSenderSim(t ThreadLaws, mb MixedPoisson, theta float64, users, conversat
 		cw[i] = sum
 	}
 	sizeCum, countCum := cumOf(t.Sizes), cumOf(t.Counts)
-	gamma := func() float64 { // ln Gamma(θ, 1): Marsaglia–Tsang, boosted below 1
-		k := theta
-		if k < 1 {
-			k++
-		}
-		d := k - 1.0/3
-		c := 1 / math.Sqrt(9*d)
-		var x float64
-		for {
-			n := r.NormFloat64()
-			v := 1 + c*n
-			if v <= 0 {
-				continue
-			}
-			v = v * v * v
-			if u := r.Float64(); math.Log(u) < 0.5*n*n+d*(1-v+math.Log(v)) {
-				x = math.Log(d * v)
-				break
-			}
-		}
-		if theta < 1 {
-			x -= r.ExpFloat64() / theta
-		}
-		return x
-	}
+	gamma := func() float64 { return logGamma(r, theta) }
 	set := map[int32]bool{}
 	for range conversations {
 		un, uk := r.Float64(), r.Float64()
@@ -371,6 +376,47 @@ func NewSenderSim(t ThreadLaws, mb MixedPoisson, theta float64, users, conversat
 	return s
 }
 
+// logGamma draws ln Gamma(θ, 1) from r: Marsaglia–Tsang (2000), boosted below 1
+// (Gamma(θ) = Gamma(θ + 1)·U^(1/θ)).
+func logGamma(r *rand.Rand, theta float64) float64 {
+	k := theta
+	if k < 1 {
+		k++
+	}
+	d := k - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	var x float64
+	for {
+		n := r.NormFloat64()
+		v := 1 + c*n
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		if u := r.Float64(); math.Log(u) < 0.5*n*n+d*(1-v+math.Log(v)) {
+			x = math.Log(d * v)
+			break
+		}
+	}
+	if theta < 1 {
+		x -= r.ExpFloat64() / theta
+	}
+	return x
+}
+
+// SetTheta draws every member's ln G_cu again at shape theta, from a stream of its
+// own (seed 2): the members, sizes, counts and message uniforms stay, and the same
+// theta always gives the same shares.
+func (s *SenderSim) SetTheta(theta float64) {
+	s.theta = theta
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, lg := range s.logG {
+		for j := range lg {
+			lg[j] = logGamma(r, theta)
+		}
+	}
+}
+
 func cumOf(w []Weighted) []float64 {
 	out := make([]float64, len(w))
 	s := 0.0
@@ -396,15 +442,36 @@ type SenderFigures struct {
 	TopShares [3]float64
 	// SingleSenderShare is the share of conversations with one sender.
 	SingleSenderShare float64
+	// Senders[d] is the number of active conversations with d distinct senders
+	// (Senders[0] = 0); PerSender the messages of each active sender, unordered.
+	Senders   []float64
+	PerSender []float64
 }
 
 // TopPercents are the busiest-sender percentages of SenderFigures.TopShares.
 var TopPercents = [3]float64{0.01, 0.05, 0.10}
 
-// Figures runs the simulation at activity σ_a.
-func (s *SenderSim) Figures(sigmaA float64) SenderFigures {
+// Figures runs the simulation at activity σ_a without replies.
+func (s *SenderSim) Figures(sigmaA float64) SenderFigures { return s.FiguresReply(sigmaA, 0) }
+
+// FiguresReply runs the simulation at activity σ_a and reply share reply
+// (spec.Activity.Reply): a message after the first is, when its coin is below reply,
+// drawn by the weights among the members other than the previous sender, as the
+// generator draws it.
+func (s *SenderSim) FiguresReply(sigmaA, reply float64) SenderFigures {
 	clear(s.counts)
-	var f SenderFigures
+	clear(s.seen)
+	if reply > 0 && s.v == nil {
+		r := rand.New(rand.NewPCG(3, 3))
+		s.v = make([][]float64, len(s.u))
+		for c, us := range s.u {
+			s.v[c] = make([]float64, len(us))
+			for j := range us {
+				s.v[c][j] = r.Float64()
+			}
+		}
+	}
+	f := SenderFigures{Senders: []float64{0}}
 	single, convs := 0, 0
 	for c, mem := range s.members {
 		s.cum = s.cum[:0]
@@ -419,31 +486,41 @@ func (s *SenderSim) Figures(sigmaA float64) SenderFigures {
 			sum += math.Exp(lw - top)
 			s.cum[j] = sum
 		}
-		first, one := -1, true
-		for _, u := range s.u[c] {
-			j := pickCum(s.cum, u*sum)
-			s.counts[mem[j]]++
-			if first < 0 {
-				first = j
-			} else if j != first {
-				one = false
+		prev, distinct := -1, 0
+		for m, u := range s.u[c] {
+			var j int
+			if reply > 0 && prev >= 0 && len(mem) > 1 && s.v[c][m] < reply {
+				j = replyPick(s.cum, prev, u)
+			} else {
+				j = pickCum(s.cum, u*sum)
+			}
+			prev = j
+			i := mem[j]
+			s.counts[i]++
+			if s.seen[i] != int32(c+1) {
+				s.seen[i] = int32(c + 1)
+				distinct++
 			}
 		}
 		if len(s.u[c]) > 0 {
 			convs++
-			if one {
+			if distinct == 1 {
 				single++
 			}
+			for len(f.Senders) <= distinct {
+				f.Senders = append(f.Senders, 0)
+			}
+			f.Senders[distinct]++
 		}
 	}
-	var active []float64
 	total := 0.0
 	for _, n := range s.counts {
 		if n > 0 {
-			active = append(active, n)
+			f.PerSender = append(f.PerSender, n)
 			total += n
 		}
 	}
+	active := slices.Clone(f.PerSender)
 	slices.SortFunc(active, func(a, b float64) int { return cmp.Compare(b, a) })
 	for i, p := range TopPercents {
 		k := int(math.Ceil(p * float64(len(active))))
@@ -457,6 +534,31 @@ func (s *SenderSim) Figures(sigmaA float64) SenderFigures {
 		f.SingleSenderShare = float64(single) / float64(convs)
 	}
 	return f
+}
+
+// replyPick is the sender of a reply: member j ≠ prev with probability ∝ its weight,
+// from the cumulative weights cum and a uniform u (the generator's replySender).
+func replyPick(cum []float64, prev int, u float64) int {
+	lo := 0.0
+	if prev > 0 {
+		lo = cum[prev-1]
+	}
+	w := cum[prev] - lo
+	rest := cum[len(cum)-1] - w
+	if rest > 0 {
+		x := u * rest
+		if x >= lo {
+			x += w
+		}
+		if j := pickCum(cum, x); j != prev {
+			return j
+		}
+	}
+	j := min(int(u*float64(len(cum)-1)), len(cum)-2)
+	if j >= prev {
+		j++
+	}
+	return j
 }
 
 // FitActivity returns the σ_a in [0, 4] whose simulated busiest-sender shares are
@@ -510,6 +612,185 @@ func (s *SenderSim) FitActivity(observed [3]float64) (sigma float64, fig SenderF
 	return sigma, s.Figures(sigma), nil
 }
 
+// SenderTargets are the exported sender figures FitSenders matches: the busiest
+// senders' shares (NaN where not published), the senders-per-conversation histogram
+// (1 included) or, without it, the single-sender share, and the messages-per-sender
+// histogram (nil when absent).
+type SenderTargets struct {
+	TopShares [3]float64
+	Senders   shape.Histogram
+	Single    float64
+	PerSender shape.Histogram
+}
+
+// SenderFit is the fitted sender model with the simulation's figures at it.
+type SenderFit struct {
+	Sigma, Theta, Reply float64
+	Figures             SenderFigures
+	// SendersLogLik is the binned log-likelihood of the senders-per-conversation
+	// histogram under the simulated proportions; PerSenderKS the binned KS distance of
+	// messages per sender, simulated against exported.
+	SendersLogLik, PerSenderKS float64
+}
+
+// Grids of the joint sender fit.
+var (
+	fitThetas  = []float64{0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 20, 100}
+	fitReplies = []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}
+)
+
+// binIndex is the bucket of h holding x: the last whose lower bound is at most x (the
+// first for x below every bound).
+func binIndex(h shape.Histogram, x float64) int {
+	i := sort.Search(len(h), func(i int) bool { return h[i].Lo > x }) - 1
+	return max(i, 0)
+}
+
+// sendersLogLik is Σ n_b·ln p_b: the exported senders-per-conversation counts n_b
+// under the simulated proportions p_b (half a conversation added to every bucket so
+// that an empty one is not −∞).
+func sendersLogLik(h shape.Histogram, sim []float64) float64 {
+	p := make([]float64, len(h))
+	tot := 0.0
+	for d, n := range sim {
+		if d > 0 && n > 0 {
+			p[binIndex(h, float64(d))] += n
+			tot += n
+		}
+	}
+	ll := 0.0
+	for i, b := range h {
+		ll += float64(b.Count) * math.Log((p[i]+0.5)/(tot+0.5*float64(len(h))))
+	}
+	return ll
+}
+
+// binnedKS is the largest distance between the cumulative shares of the exported
+// histogram h and of the values xs binned as h.
+func binnedKS(h shape.Histogram, xs []float64) float64 {
+	if len(h) == 0 || len(xs) == 0 || h.Total() == 0 {
+		return math.NaN()
+	}
+	c := make([]float64, len(h))
+	for _, x := range xs {
+		c[binIndex(h, x)]++
+	}
+	d, a, b := 0.0, 0.0, 0.0
+	ht, nt := float64(h.Total()), float64(len(xs))
+	for i, x := range h {
+		a += float64(x.Count) / ht
+		b += c[i] / nt
+		d = max(d, math.Abs(a-b))
+	}
+	return d
+}
+
+// FitSenders fits the sender model jointly by the method of simulated moments
+// (McFadden 1989) on this simulation, in two rounds of coordinate descent from σ_a =
+// 0: θ and the reply share on the grids fitThetas × fitReplies (the second round
+// refines the reply share to 0.025) by the binned log-likelihood of the
+// senders-per-conversation histogram, then σ_a in [0, 4] by the loss
+// Σ ln²(simulated / exported busiest-sender share) + (4·D)², D the binned KS distance of
+// messages per sender, on a grid of step 0.25 refined by golden-section search. Without
+// the histogram one share cannot tell θ from replies: the reply share is 0, θ the
+// simulation's own (the closed form's), and only σ_a is fitted. The same targets give
+// the same fit. It leaves the simulation at the fitted θ.
+func (s *SenderSim) FitSenders(o SenderTargets) (SenderFit, error) {
+	haveSenders := o.Senders.Total() > 0
+	if !haveSenders && !(o.Single > 0 && o.Single < 1) {
+		return SenderFit{}, errors.New("neither a senders-per-conversation histogram nor a single-sender share is published")
+	}
+	threadLoss := func(f SenderFigures) float64 {
+		if haveSenders {
+			return -sendersLogLik(o.Senders, f.Senders)
+		}
+		d := math.Log(max(f.SingleSenderShare, 1e-9) / o.Single)
+		return d * d
+	}
+	actLoss := func(f SenderFigures) float64 {
+		l := 0.0
+		for i, x := range o.TopShares {
+			if x > 0 && f.TopShares[i] > 0 {
+				d := math.Log(f.TopShares[i] / x)
+				l += d * d
+			}
+		}
+		if d := binnedKS(o.PerSender, f.PerSender); !math.IsNaN(d) {
+			l += 16 * d * d
+		}
+		return l
+	}
+	fit := SenderFit{Theta: fitThetas[len(fitThetas)-1]}
+	if !haveSenders {
+		// One share cannot tell θ from replies: no replies, θ as given to the simulation.
+		fit.Theta = s.theta
+		fit.Sigma = goldenMin(func(sa float64) float64 { return actLoss(s.FiguresReply(sa, 0)) }, 0, 4, 0.25)
+		fit.Figures = s.FiguresReply(fit.Sigma, 0)
+		fit.PerSenderKS = binnedKS(o.PerSender, fit.Figures.PerSender)
+		return fit, nil
+	}
+	for round := range 2 {
+		best := math.Inf(1)
+		for _, th := range fitThetas {
+			s.SetTheta(th)
+			for _, r := range fitReplies {
+				if l := threadLoss(s.FiguresReply(fit.Sigma, r)); l < best {
+					best, fit.Theta, fit.Reply = l, th, r
+				}
+			}
+		}
+		s.SetTheta(fit.Theta)
+		if round == 1 { // the reply share to 0.025 about the grid's best
+			r0 := fit.Reply
+			for _, dr := range []float64{-0.075, -0.05, -0.025, 0.025, 0.05, 0.075} {
+				if r := r0 + dr; r >= 0 && r < 1 {
+					if l := threadLoss(s.FiguresReply(fit.Sigma, r)); l < best {
+						best, fit.Reply = l, r
+					}
+				}
+			}
+		}
+		fit.Sigma = goldenMin(func(sa float64) float64 { return actLoss(s.FiguresReply(sa, fit.Reply)) }, 0, 4, 0.25)
+	}
+	fit.Figures = s.FiguresReply(fit.Sigma, fit.Reply)
+	if haveSenders {
+		fit.SendersLogLik = sendersLogLik(o.Senders, fit.Figures.Senders)
+	}
+	fit.PerSenderKS = binnedKS(o.PerSender, fit.Figures.PerSender)
+	return fit, nil
+}
+
+// goldenMin minimises f on [lo, hi]: a grid of the given step brackets the minimum,
+// golden-section search (Kiefer 1953) narrows it to 10⁻³.
+func goldenMin(f func(float64) float64, lo, hi, step float64) float64 {
+	bestX, bestL := lo, math.Inf(1)
+	for x := lo; x <= hi+1e-9; x += step {
+		if l := f(x); l < bestL {
+			bestX, bestL = x, l
+		}
+	}
+	a, b := max(lo, bestX-step), min(hi, bestX+step)
+	g := (math.Sqrt(5) - 1) / 2
+	x1, x2 := b-g*(b-a), a+g*(b-a)
+	l1, l2 := f(x1), f(x2)
+	for b-a > 1e-3 {
+		if l1 <= l2 {
+			b, x2, l2 = x2, x1, l1
+			x1 = b - g*(b-a)
+			l1 = f(x1)
+		} else {
+			a, x1, l1 = x1, x2, l2
+			x2 = a + g*(b-a)
+			l2 = f(x2)
+		}
+	}
+	x := (a + b) / 2
+	if f(x) > bestL {
+		return bestX
+	}
+	return x
+}
+
 // ---- the fitter's step ----
 
 // Family names of the people model.
@@ -540,14 +821,20 @@ type MembershipReport struct {
 	ModelZeroShare    float64 `json:"model_zero_share"`
 }
 
-// ActivityReport: the sender model. Theta solves the single-sender share in closed
-// form (ThreadLaws.SolveTheta); Sigma is the simulated-moments fit of the busiest
-// senders' shares (SenderSim.FitActivity) at that θ.
+// ActivityReport: the sender model, fitted jointly on the simulation
+// (SenderSim.FitSenders): Theta and Reply from the senders per conversation, Sigma from
+// the busiest senders' shares and messages per sender.
 type ActivityReport struct {
-	Theta                     float64 `json:"theta"`
-	ThetaAtBound              bool    `json:"theta_at_bound"`
-	ObservedSingleSenderShare float64 `json:"observed_single_sender_share"`
-	// ModelSingleSenderShare is the closed form's (Dirichlet shares, no a_u);
+	Theta        float64 `json:"theta"`
+	ThetaAtBound bool    `json:"theta_at_bound"`
+	Reply        float64 `json:"reply"`
+	// SendersLogLik is the binned log-likelihood of senders per conversation at the
+	// fit; PerSenderKS the binned KS distance of messages per sender, simulated
+	// against exported.
+	SendersLogLik             *float64 `json:"senders_log_lik,omitempty"`
+	PerSenderKS               *float64 `json:"per_sender_ks,omitempty"`
+	ObservedSingleSenderShare float64  `json:"observed_single_sender_share"`
+	// ModelSingleSenderShare is the closed form's (Dirichlet shares and replies, no a_u);
 	// SimulatedSingleSenderShare the simulation's with the fitted σ_a.
 	ModelSingleSenderShare     float64 `json:"model_single_sender_share"`
 	SimulatedSingleSenderShare float64 `json:"simulated_single_sender_share"`
@@ -622,12 +909,8 @@ func (f *fitter) people() {
 		WithHeavyRooms(f.count, sc.HeavyRooms.Percentage, sc.HeavyRooms.Multiplier)
 	laws.Rho, laws.Inactive = sc.SizeActivityCorrelation, sc.InactiveRatio
 	ar := &ActivityReport{ObservedSingleSenderShare: share}
-	ar.Theta, ar.ThetaAtBound = laws.SolveTheta(share)
-	ar.ModelSingleSenderShare = laws.SingleSenderShare(ar.Theta)
-	if ar.ThetaAtBound {
-		f.warn("%s: no Dirichlet shape θ in [%g, %g] gives the single-sender share %.3g; θ = %g gives %.3g", FamilySenders, thetaLo, thetaHi, share, ar.Theta, ar.ModelSingleSenderShare)
-	}
 	observed := [3]float64{math.NaN(), math.NaN(), math.NaN()}
+	var perSender shape.Histogram
 	if s := u.Senders; s != nil {
 		ar.ObservedTopShares = [3]*float64{s.TopShare.Top1Pct, s.TopShare.Top5Pct, s.TopShare.Top10Pct}
 		for i, p := range ar.ObservedTopShares {
@@ -635,6 +918,11 @@ func (f *fitter) people() {
 				observed[i] = *p
 			}
 		}
+		perSender = s.MessagesPerSenderHistogram
+	}
+	var sendersHist shape.Histogram
+	if th != nil {
+		sendersHist = th.SendersPerConversationHistogram
 	}
 	// The simulation: as many active conversations as hold about simMessages messages,
 	// with the document's users per active conversation.
@@ -646,21 +934,40 @@ func (f *fitter) people() {
 	convs := int(min(active, math.Max(200, simMessages/math.Max(mean, 1))))
 	users := max(2, int(math.Round(float64(u.TotalCount)*float64(convs)/active)))
 	ar.SimulatedConversations, ar.SimulatedUsers = convs, users
-	sim := NewSenderSim(laws, mb, ar.Theta, users, convs)
-	sigma, fig, err := sim.FitActivity(observed)
+	// Without the histogram θ solves the single-sender share in closed form (no replies).
+	theta0, _ := laws.SolveTheta(share)
+	sim := NewSenderSim(laws, mb, theta0, users, convs)
+	sf, err := sim.FitSenders(SenderTargets{TopShares: observed, Senders: sendersHist, Single: share, PerSender: perSender})
 	if err != nil {
-		f.warn("%s: no activity σ from $.users.senders.top_share (%v); every member is equally active (σ = 0)", FamilySenders, err)
-		fig = sim.Figures(0)
+		f.warn("%s: no sender model from $.conversations.threads (%v); senders are drawn uniformly among the members", FamilySenders, err)
+		return
 	}
-	ar.Sigma, ar.SimulatedTopShares, ar.SimulatedSingleSenderShare = sigma, fig.TopShares, fig.SingleSenderShare
+	fig := sf.Figures
+	sigma := sf.Sigma
+	ar.Theta, ar.Reply, ar.Sigma = sf.Theta, sf.Reply, sf.Sigma
+	ar.ThetaAtBound = sf.Theta == fitThetas[0] || sf.Theta == fitThetas[len(fitThetas)-1]
+	if sendersHist.Total() == 0 {
+		_, ar.ThetaAtBound = laws.SolveTheta(share)
+	}
+	ar.ModelSingleSenderShare = laws.SingleSenderShareReply(sf.Theta, sf.Reply)
+	ar.SimulatedTopShares, ar.SimulatedSingleSenderShare = fig.TopShares, fig.SingleSenderShare
+	if sendersHist.Total() > 0 {
+		ar.SendersLogLik = shape.Float(sf.SendersLogLik)
+	}
+	if !math.IsNaN(sf.PerSenderKS) {
+		ar.PerSenderKS = shape.Float(sf.PerSenderKS)
+	}
+	if ar.ThetaAtBound {
+		f.warn("%s: the fitted Gamma shape θ = %g is at the edge of its grid [%g, %g]", FamilySenders, sf.Theta, fitThetas[0], fitThetas[len(fitThetas)-1])
+	}
 	for i, o := range observed {
 		if !math.IsNaN(o) && relOff(fig.TopShares[i], o) > 0.2 {
 			f.warn("%s: the busiest %g%% of senders carry %.3g of the messages in the simulation, %.3g in the document", FamilySenders, 100*TopPercents[i], fig.TopShares[i], o)
 		}
 	}
 	if relOff(fig.SingleSenderShare, share) > 0.2 {
-		f.warn("%s: the simulation gives %.3g single-sender conversations, the document %.3g (the closed form for θ ignores the activity σ and late joiners)", FamilySenders, fig.SingleSenderShare, share)
+		f.warn("%s: the simulation gives %.3g single-sender conversations, the document %.3g", FamilySenders, fig.SingleSenderShare, share)
 	}
-	f.sp.Users.Activity = &spec.Activity{Sigma: sigma, Theta: ar.Theta}
+	f.sp.Users.Activity = &spec.Activity{Sigma: sigma, Theta: ar.Theta, Reply: ar.Reply}
 	r.Activity = ar
 }

@@ -63,6 +63,25 @@ func TestSingleSenderProbByHand(t *testing.T) {
 	}
 }
 
+// SingleSenderProbReply against values worked out by hand: two equally weighted members
+// (θ → ∞), two messages, replies half the time: the second message keeps the sender
+// only when it is no reply (½) and falls on the same member (½), 1/4; Dirichlet(1, 1),
+// three messages, r = ½: E[p³ + (1−p)³]·¼ = ½·¼ = 1/8; three uniform-share members
+// (θ = 1), two messages, r = 0.3: 0.7·½ = 0.35; r = 1 alternates: no single-sender
+// thread of two messages or more; one member or one message: 1.
+func TestSingleSenderProbReplyByHand(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		k, n         int
+		theta, reply float64
+		want         float64
+	}{{2, 2, 1e7, 0.5, 0.25}, {2, 3, 1, 0.5, 0.125}, {3, 2, 1, 0.3, 0.35}, {4, 5, 0.2, 1, 0}, {1, 9, 0.2, 0.9, 1}, {5, 1, 0.2, 0.9, 1}, {3, 4, 1, 0, SingleSenderProb(3, 4, 1)}} {
+		if got := SingleSenderProbReply(c.k, c.n, c.theta, c.reply); math.Abs(got-c.want) > 1e-6 {
+			t.Errorf("k %d, n %d, θ %g, reply %g: %.8f, want %.8f", c.k, c.n, c.theta, c.reply, got, c.want)
+		}
+	}
+}
+
 // drawDegrees draws n membership degrees from the zero-inflated Poisson–log-normal.
 func drawDegrees(m MixedPoisson, n int, r *rand.Rand) []float64 {
 	out := make([]float64, n)
@@ -158,7 +177,9 @@ func TestFitPeopleVersion2(t *testing.T) {
 	if ar.ThetaAtBound || math.Abs(ar.ModelSingleSenderShare-share) > 1e-6 || ar.Theta != act.Theta {
 		t.Errorf("θ %g (at bound %v) gives %.6f, want the share %g", ar.Theta, ar.ThetaAtBound, ar.ModelSingleSenderShare, share)
 	}
-	if act.Sigma <= 0 || rep.GoodnessOfFit[FamilyMemberships] == nil {
+	// At σ_a = 0 the simulation's busiest senders already carry more than the targets
+	// (the membership law alone makes them busy), so σ_a stays at its bound.
+	if ar.SimulatedTopShares[0] > top[0] && act.Sigma > 0.05 || rep.GoodnessOfFit[FamilyMemberships] == nil {
 		t.Errorf("σ_a %g, membership GOF %v", act.Sigma, rep.GoodnessOfFit[FamilyMemberships])
 	}
 	for i, o := range top {

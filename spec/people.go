@@ -31,9 +31,18 @@ type Membership struct {
 // concentrates a conversation on one or two senders (single-sender threads), a
 // large one spreads it evenly; Sigma makes the same users busy everywhere (heavy
 // senders).
+//
+// Reply is the share of replies: each message after a conversation's first is, with
+// probability Reply, drawn by the same weights among the joined members other than
+// the previous message's sender (someone answers), else among all of them (the same
+// sender may go on). Under iid senders a two-message thread of k equally weighted
+// members has one sender with probability 1/k; with replies (1 − Reply)/k, and an
+// n-message thread's single-sender probability is (1 − Reply)^(n−1) times the iid
+// one. 0 (or absent, as in specs written before it) is iid senders.
 type Activity struct {
 	Sigma float64 `json:"sigma"`
 	Theta float64 `json:"theta"`
+	Reply float64 `json:"reply,omitempty"`
 }
 
 // Bounds of the people model (docs/generate.md has the same table).
@@ -59,5 +68,6 @@ func (v *validator) people(u Users) {
 	if a := u.Activity; a != nil {
 		v.floatIn("$.users.activity.sigma", a.Sigma, 0, MaxPeopleSigma, false, "over ln activity")
 		v.floatIn("$.users.activity.theta", a.Theta, MinTheta, MaxTheta, false, "a Gamma shape")
+		v.floatIn("$.users.activity.reply", a.Reply, 0, 1, false, "a probability")
 	}
 }

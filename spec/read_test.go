@@ -278,6 +278,17 @@ func TestPeopleOptional(t *testing.T) {
 	if *back.Users.Membership != *s.Users.Membership || *back.Users.Activity != *s.Users.Activity {
 		t.Errorf("read back %+v %+v", back.Users.Membership, back.Users.Activity)
 	}
+	// The reply share is written only when positive (a spec without it reads as 0).
+	s.Users.Activity.Reply = 0.4
+	if data, err = json.Marshal(s); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"activity":{"sigma":1,"theta":0.3,"reply":0.4}`)) {
+		t.Errorf("reply key not as documented: %s", data)
+	}
+	if back, err = Parse(data); err != nil || back.Users.Activity.Reply != 0.4 {
+		t.Errorf("read back reply %+v (%v)", back.Users.Activity, err)
+	}
 }
 
 // A "shifted_discrete_lognormal" count model reads with its shift and names

@@ -1,7 +1,10 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/pgshape/pgshape/shape"
@@ -114,9 +117,21 @@ func (o Options) People(b, c *shape.Document) []Check {
 	add(o.family("users.senders", b, c, o.ksFamily(Check{ID: "senders.ks", Name: "messages per sender (KS)",
 		Group: "Senders", Label: "Messages per sender (KS)", Critical: true},
 		sb.MessagesPerSenderHistogram, sc.MessagesPerSenderHistogram)))
-	add(o.family("users.senders", b, c, o.share(Check{ID: "senders.top_10", Name: "busiest 10 senders' share",
+	top10Base, top10Note := sb.TopShare.Top10, ""
+	if sc.ActiveSenders > 0 && sb.ActiveSenders > sc.ActiveSenders {
+		if at := TopShareAt(sb, 10/float64(sc.ActiveSenders)); at != nil {
+			top10Base = at
+			top10Note = fmt.Sprintf("baseline at the candidate's scale: the share of its busiest %.2f%% of senders (10 of the candidate's %d), interpolated from its busiest 10, 1%%, 5%%, 10%% of %d",
+				1000/float64(sc.ActiveSenders), sc.ActiveSenders, sb.ActiveSenders)
+		}
+	}
+	top10 := o.share(Check{ID: "senders.top_10", Name: "busiest 10 senders' share",
 		Group: "Senders", Label: "Busiest 10 senders' share", Critical: true, Kind: Relative, Unit: UnitShare,
-		Tolerance: o.Tolerance}, sb.TopShare.Top10, sc.TopShare.Top10, msgs)))
+		Tolerance: o.Tolerance}, top10Base, sc.TopShare.Top10, msgs)
+	if top10Note != "" {
+		top10.Note = appendNote(top10.Note, top10Note)
+	}
+	add(o.family("users.senders", b, c, top10))
 	top := o.worst(Check{ID: "senders.top_pct", Name: "busiest senders' shares (1%, 5%, 10%)", Group: "Senders",
 		Kind: Relative, Unit: UnitShare, Tolerance: o.Tolerance},
 		[]namedPair{{"top 1%", sb.TopShare.Top1Pct, sc.TopShare.Top1Pct}, {"top 5%", sb.TopShare.Top5Pct, sc.TopShare.Top5Pct},
@@ -156,6 +171,44 @@ func (o Options) People(b, c *shape.Document) []Check {
 		Label: "Gaps between messages of a conversation (KS)", Critical: true},
 		b.Messages.InterArrivalHistogramSeconds, c.Messages.InterArrivalHistogramSeconds))
 	return out
+}
+
+// TopShareAt is the share of the messages sent by the busiest fraction f of s's active
+// senders, interpolated linearly in ln f between its published points: the busiest 10
+// (fraction 10/n) and the busiest ceil(p·n) for p = 1 %, 5 %, 10 % (n active senders).
+// The busiest 10 of a smaller candidate are a larger part of its senders than the
+// baseline's busiest 10 of its own: under the same law of activity they carry the share
+// of that larger part. nil when f lies outside the published points or fewer than two
+// are published.
+func TopShareAt(s *shape.Senders, f float64) *float64 {
+	n := float64(s.ActiveSenders)
+	if !(n > 0) || !(f > 0) {
+		return nil
+	}
+	type point struct{ f, share float64 }
+	var pts []point
+	for _, x := range []struct {
+		k     float64
+		share *float64
+	}{{10, s.TopShare.Top10}, {math.Ceil(0.01 * n), s.TopShare.Top1Pct}, {math.Ceil(0.05 * n), s.TopShare.Top5Pct},
+		{math.Ceil(0.10 * n), s.TopShare.Top10Pct}} {
+		if x.share != nil && x.k <= n {
+			pts = append(pts, point{x.k / n, *x.share})
+		}
+	}
+	slices.SortStableFunc(pts, func(a, b point) int { return cmp.Compare(a.f, b.f) })
+	for i := 1; i < len(pts); i++ {
+		lo, hi := pts[i-1], pts[i]
+		if f < lo.f || f > hi.f {
+			continue
+		}
+		if hi.f == lo.f {
+			return shape.Float(lo.share)
+		}
+		t := math.Log(f/lo.f) / math.Log(hi.f/lo.f)
+		return shape.Float(lo.share + t*(hi.share-lo.share))
+	}
+	return nil
 }
 
 // family marks ch skipped when either document lacks the family it reads.

@@ -347,3 +347,44 @@ func TestPeopleTime(t *testing.T) {
 // of people and of time only reported, so that their counts and decisions do not move
 // when DefaultPeopleChecks is switched to PeopleGated.
 var v1 = Options{PeopleChecks: PeopleReported}
+
+// The busiest 10 at the candidate's scale, by hand on peopleDoc's baseline (1000 active
+// senders; 5% = 50 senders send 50%, 10% = 100 senders 60%): 10 of 200 candidate
+// senders are the fraction 0.05 of them, 50%; 10 of 100 are 0.1, 60%; the fraction
+// 0.075 lies ln 1.5/ln 2 of the way from 0.05 to 0.1 in ln f: 50% + 10%·0.585. Outside
+// the points (under 10 of 1000, over 10%) there is no figure. A candidate with 200
+// senders is judged against 50%: its busiest 10 at 75% fail (+50%), at 52% pass (+4%);
+// with as many senders as the baseline the published 44% stays.
+func TestTopShareAtScale(t *testing.T) {
+	t.Parallel()
+	s := peopleDoc().Users.Senders
+	for _, c := range []struct {
+		f    float64
+		want float64
+	}{{0.05, 0.50}, {0.1, 0.60}, {0.075, 0.50 + 0.10*math.Log(1.5)/math.Log(2)}} {
+		got := TopShareAt(s, c.f)
+		if got == nil || math.Abs(*got-c.want) > 1e-9 {
+			t.Errorf("f = %g: %v, want %g", c.f, got, c.want)
+		}
+	}
+	for _, f := range []float64{0.005, 0.2, 0} {
+		if got := TopShareAt(s, f); got != nil {
+			t.Errorf("f = %g: %g, want none", f, *got)
+		}
+	}
+	b, c := peopleDoc(), peopleDoc()
+	c.Users.Senders.ActiveSenders = 200
+	c.Users.Senders.TopShare.Top10 = shape.Float(0.75)
+	ch := people(Compare(b, c, Options{PeopleChecks: PeopleGated}))["senders.top_10"]
+	if ch.Baseline == nil || math.Abs(*ch.Baseline-0.50) > 1e-9 || ch.Status != Fail || !strings.Contains(ch.Note, "the candidate's scale") {
+		t.Errorf("200 senders, busiest 10 at 75%%: baseline %v, %s (%s); want 50%%, a failure, the note", ch.Baseline, ch.Status, ch.Note)
+	}
+	c.Users.Senders.TopShare.Top10 = shape.Float(0.52)
+	if ch := people(Compare(b, c, Options{PeopleChecks: PeopleGated}))["senders.top_10"]; ch.Status != Pass {
+		t.Errorf("200 senders, busiest 10 at 52%%: %s (%s), want a pass against 50%%", ch.Status, ch.Note)
+	}
+	c.Users.Senders.ActiveSenders = 1000
+	if ch := people(Compare(b, c, Options{PeopleChecks: PeopleGated}))["senders.top_10"]; ch.Baseline == nil || *ch.Baseline != 0.44 {
+		t.Errorf("as many senders: baseline %v, want the published 44%%", ch.Baseline)
+	}
+}

@@ -35,6 +35,7 @@ type peopleModel struct {
 	active   bool         // senders by propensity
 	sigmaA   float64      // σ of the log-normal activity a_u
 	theta    float64      // Gamma shape of a member's share of one conversation
+	reply    float64      // probability that a message excludes the previous sender
 	gamma    gammaSampler // Gamma(max(θ, θ+1 when θ < 1))
 }
 
@@ -51,7 +52,7 @@ func newPeopleModel(u spec.Users, users int64, seed uint64) peopleModel {
 	}
 	if a := u.Activity; a != nil {
 		p.active = true
-		p.sigmaA, p.theta = a.Sigma, a.Theta
+		p.sigmaA, p.theta, p.reply = a.Sigma, a.Theta, a.Reply
 		k := a.Theta
 		if k < 1 {
 			k++
@@ -247,22 +248,59 @@ func (g *gen) weightedSenders(c *convState) {
 		}
 	}
 	e = 0
+	prev := -1
 	for _, t := range g.ts {
 		for e < len(c.joinAt) && c.joinAt[e] <= t {
 			e++
 		}
 		e = max(e, 1)
 		var j int
-		if tot := g.cum[e-1]; tot > 0 {
-			x := g.r.Float64() * tot
-			j, _ = slices.BinarySearch(g.cum[:e], x)
-			for j < e-1 && g.cum[j] <= x { // the first cumulative sum above x
-				j++
-			}
+		// A reply (probability users.activity.reply, drawn only when it is positive so
+		// that a spec without it keeps its stream) excludes the previous sender: the
+		// draw falls on the others' cumulative weight and skips the previous one's run.
+		if p.reply > 0 && prev >= 0 && e > 1 && g.r.Float64() < p.reply {
+			j = g.replySender(e, prev)
+		} else if tot := g.cum[e-1]; tot > 0 {
+			j = firstAbove(g.cum[:e], g.r.Float64()*tot)
 		} else { // the joined members' weights underflowed beside a later one's
 			j = g.r.IntN(e)
 		}
-		g.snd = append(g.snd, int32(min(j, e-1)))
+		j = min(j, e-1)
+		prev = j
+		g.snd = append(g.snd, int32(j))
 		g.elig = append(g.elig, int32(e))
 	}
+}
+
+// firstAbove returns the index of the first cumulative sum above x (the last at most).
+func firstAbove(cum []float64, x float64) int {
+	j, _ := slices.BinarySearch(cum, x)
+	for j < len(cum)-1 && cum[j] <= x {
+		j++
+	}
+	return j
+}
+
+// replySender draws a sender among the first e joined members other than prev, by
+// their weights in g.cum (uniformly when the others' weights underflowed).
+func (g *gen) replySender(e, prev int) int {
+	lo := 0.0
+	if prev > 0 {
+		lo = g.cum[prev-1]
+	}
+	w := g.cum[prev] - lo
+	if rest := g.cum[e-1] - w; rest > 0 && w >= 0 {
+		x := g.r.Float64() * rest
+		if x >= lo {
+			x += w
+		}
+		if j := firstAbove(g.cum[:e], x); j != prev {
+			return j
+		}
+	}
+	j := g.r.IntN(e - 1)
+	if j >= prev {
+		j++
+	}
+	return j
 }

@@ -21,6 +21,8 @@ type peopleFigures struct {
 	sent   []float64 // messages per user
 	active int64
 	single int64 // active conversations with one sender
+	// distinct: each active conversation's number of distinct senders
+	distinct []float64
 	// allJoined: active conversations whose members had all joined by the first
 	// message, with their member and message counts and whether one member sent all.
 	allJoined []joinedConv
@@ -51,7 +53,9 @@ func peopleRun(t *testing.T, s *spec.Spec, seed string, messages int64) peopleFi
 		g.messageTimes(c, n)
 		f.active++
 		one := true
+		seen := map[int32]bool{}
 		for i, s := range g.snd {
+			seen[s] = true
 			f.sent[c.members[c.byJoin[s]]-1]++
 			one = one && s == g.snd[0]
 			if int(g.elig[i]) > len(c.members) || s >= g.elig[i] {
@@ -61,6 +65,7 @@ func peopleRun(t *testing.T, s *spec.Spec, seed string, messages int64) peopleFi
 		if one {
 			f.single++
 		}
+		f.distinct = append(f.distinct, float64(len(seen)))
 		if int(g.elig[0]) == len(c.members) {
 			f.allJoined = append(f.allJoined, joinedConv{len(c.members), int(n), one})
 		}
@@ -255,6 +260,58 @@ func TestHeavySendersRecovered(t *testing.T) {
 			t.Errorf("σ_a = %g: at the recovered %.3f the simulated top shares are %.3f, generated %.3f: want within 5 %%", sigmaA, got, fig.TopShares, observed)
 			break
 		}
+	}
+}
+
+// Replies (users.activity.reply): the single-sender threads of the fully joined
+// conversations match the closed form (1 − r)^(n−1)·P_iid(k, n, θ) within 4 standard
+// errors, and fit's joint search on the generator's own figures (senders per
+// conversation, busiest-sender shares, messages per sender) recovers θ, the reply
+// share and σ_a that drew them.
+func TestRepliesRecovered(t *testing.T) {
+	t.Parallel()
+	mb := &spec.Membership{WeightSigma: 0.8, ZeroShare: 0.2}
+	const theta, reply, sigmaA = 0.5, 0.4, 1.0
+	s := peopleSpec(mb, &spec.Activity{Sigma: sigmaA, Theta: theta, Reply: reply})
+	f := peopleRun(t, s, "replies", 300_000)
+	var obs, exp, vr float64
+	for _, c := range f.allJoined {
+		p := fit.SingleSenderProbReply(c.k, c.n, theta, reply)
+		exp += p
+		vr += p * (1 - p)
+		if c.single {
+			obs++
+		}
+	}
+	if len(f.allJoined) < 1000 || math.Abs(obs-exp) > 4*math.Sqrt(vr)+1 {
+		t.Errorf("%.0f single-sender conversations of %d fully joined ones, want %.1f ± %.1f", obs, len(f.allJoined), exp, 4*math.Sqrt(vr))
+	}
+	var observed [3]float64
+	n := activeSenders(f.sent)
+	for i, p := range fit.TopPercents {
+		observed[i] = topShare(f.sent, int(math.Ceil(p*float64(n))))
+	}
+	var sent []float64
+	for _, x := range f.sent {
+		if x > 0 {
+			sent = append(sent, x)
+		}
+	}
+	c := s.Conversations
+	td := c.TypeDistribution
+	counts := s.Messages.PerConversationDistribution.Law()
+	laws := fit.NewThreadLaws(td.OneToOne, td.SmallGroup, td.LargeGroup, c.SmallGroup.Law(), c.LargeGroup.Law(), counts).
+		WithHeavyRooms(counts, c.HeavyRooms.Percentage, c.HeavyRooms.Multiplier)
+	sim := fit.NewSenderSim(laws, fit.MixedPoisson{ZeroShare: mb.ZeroShare, Sigma: mb.WeightSigma, Mean: 1}, 1, int(f.m.users), int(f.active))
+	got, err := sim.FitSenders(fit.SenderTargets{TopShares: observed,
+		Senders: shape.Bin(shape.GridSmallCount(), f.distinct), PerSender: shape.Bin(shape.GridActivity(), sent)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// θ is found on fit's grid (…, 0.2, 0.5, 1, 2, …): to one step.
+	if math.Abs(math.Log(got.Theta/theta)) > math.Log(2)+1e-9 || math.Abs(got.Reply-reply) > 0.05 || math.Abs(got.Sigma-sigmaA) > 0.5 {
+		t.Errorf("recovered θ %g, reply %.3f, σ_a %.3f; want %g, %g, %g (single-sender share %.3f, simulated %.3f)",
+			got.Theta, got.Reply, got.Sigma, theta, reply, sigmaA, float64(f.single)/float64(f.active), got.Figures.SingleSenderShare)
 	}
 }
 
