@@ -158,6 +158,7 @@ func (p *peopleModel) saturate(convs int64, sizes []int, probs []float64) {
 	if len(p.classW) == 0 || convs <= 0 {
 		return
 	}
+	sizes, probs = groupSizes(sizes, probs)
 	n := make([]float64, len(p.classW))
 	weighted := 0.0
 	for k := range n {
@@ -241,6 +242,33 @@ func (p *peopleModel) saturate(convs int64, sizes []int, probs []float64) {
 	}
 	p.classW = v
 	p.strata = strataAlias(p.lo, v)
+}
+
+// Size groups of saturate: sizes up to exactSizes are kept apart, larger ones grouped
+// while the largest is within sizeGroupRatio of the smallest (about 160 groups from 64
+// to a million), each at its mean size.
+const (
+	exactSizes     = 64
+	sizeGroupRatio = 1.05
+)
+
+// groupSizes merges an ascending size law into the groups above.
+func groupSizes(sizes []int, probs []float64) ([]int, []float64) {
+	var gs []int
+	var gp []float64
+	for i := 0; i < len(sizes); {
+		j, mass, sum := i, 0.0, 0.0
+		for j < len(sizes) && (j == i || (sizes[i] > exactSizes && float64(sizes[j]) <= sizeGroupRatio*float64(sizes[i]))) {
+			mass += probs[j]
+			sum += probs[j] * float64(sizes[j])
+			j++
+		}
+		if mass > 0 {
+			gs, gp = append(gs, int(math.Round(sum/mass))), append(gp, mass)
+		}
+		i = j
+	}
+	return gs, gp
 }
 
 // sizeLaw returns the member counts the generator draws and their probabilities (the
