@@ -3,6 +3,7 @@ package generate
 import (
 	"cmp"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -271,25 +272,38 @@ func groupSizes(sizes []int, probs []float64) ([]int, []float64) {
 	return gs, gp
 }
 
-// sizeLaw returns the member counts the generator draws and their probabilities (the
-// type mix with the small- and large-group laws, as loadConversation reads them).
-func (m *model) sizeLaw() (sizes []int, probs []float64) {
-	add := func(s int, p float64) {
-		if p > 0 {
-			sizes, probs = append(sizes, int(min(int64(s), m.users))), append(probs, p)
-		}
-	}
+// realizedSizes returns the member counts of this load's conversations, tallied: the
+// size each conversation draws in loadConversation (its first draw from the (tagConv,
+// id) stream through sizeUniform and the type mix, capped at the users), computed
+// ahead. A small band's few large channels make its member slots stray from the size
+// law's expectation, and the users' degrees with them; saturate solves on what will be
+// drawn. O(conversations) once, memory O(distinct sizes).
+func (m *model) realizedSizes() (sizes []int, probs []float64) {
+	pcg := rand.NewPCG(0, 0)
+	r := rand.New(pcg)
+	tally := map[int]int64{}
 	t0, t1 := m.typeCum[0], m.typeCum[1]
-	add(2, t0)
-	law := func(min int, cum []float64, share float64) {
-		prev := 0.0
-		for i, c := range cum {
-			add(min+i, share*(math.Min(c, 1)-prev))
-			prev = math.Min(c, 1)
+	for idx := range m.convs {
+		pcg.Seed(m.seed^tagConv, uint64(idx+1))
+		u := m.sizeUniform(idx, openUniform(r))
+		var size int
+		switch {
+		case u < t0:
+			size = 2
+		case u < t1:
+			size = m.smallMin + pick(m.smallCum, (u-t0)/(t1-t0))
+		default:
+			size = m.largeMin + pick(m.largeCum, min((u-t1)/(1-t1), 1))
 		}
+		tally[int(min(int64(size), m.users))]++
 	}
-	law(m.smallMin, m.smallCum, t1-t0)
-	law(m.largeMin, m.largeCum, 1-t1)
+	for s := range tally {
+		sizes = append(sizes, s)
+	}
+	slices.Sort(sizes)
+	for _, s := range sizes {
+		probs = append(probs, float64(tally[s])/float64(m.convs))
+	}
 	return sizes, probs
 }
 

@@ -397,3 +397,28 @@ func TestGroupSizes(t *testing.T) {
 		t.Errorf("%d groups from a million sizes, want at most %d", len(gs), exactSizes+200)
 	}
 }
+
+// realizedSizes tallies exactly the member counts loadConversation draws.
+func TestRealizedSizes(t *testing.T) {
+	t.Parallel()
+	s := peopleSpec(&spec.Membership{WeightSigma: 1, Weights: []spec.WeightClass{{Weight: 5, Share: 0.2}, {Weight: 1, Share: 0.8}}}, nil)
+	s.Conversations.SizeActivityCorrelation = 0.5
+	m, err := newModel(s, "sizes", 100_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes, probs := m.realizedSizes()
+	want := map[int]int64{}
+	g := newGen(m)
+	for idx := range m.convs {
+		want[len(g.loadConversation(idx).members)]++
+	}
+	if len(sizes) != len(want) {
+		t.Fatalf("%d distinct sizes, loadConversation draws %d", len(sizes), len(want))
+	}
+	for i, sz := range sizes {
+		if n := int64(math.Round(probs[i] * float64(m.convs))); n != want[sz] {
+			t.Errorf("size %d: %d conversations tallied, loadConversation draws %d", sz, n, want[sz])
+		}
+	}
+}
