@@ -126,6 +126,165 @@ func FitMembership(h shape.Histogram) (MembershipFit, error) {
 	return MembershipFit{MixedPoisson: mp, LogLik: best, GOF: b.goodness(mp, 3)}, nil
 }
 
+// PoissonMixture is the membership degree under a discrete weight law
+// (spec.Membership.Weights): D = 0 with probability ZeroShare, else D ~ Poisson(Λ_j)
+// with probability Share_j (Λ_j = Mean·Weight_j/W̄, W̄ = Σ Share_j·Weight_j), so
+// S(d) = (1 − ZeroShare)·Σ_j Share_j·P(d, Λ_j) for d ≥ 1.
+type PoissonMixture struct {
+	ZeroShare float64
+	// Lambda and Share are the classes' mean degrees and shares of the weighted users.
+	Lambda, Share []float64
+}
+
+// Mean is the mean degree of the weighted users, Σ Share_j·Λ_j.
+func (m PoissonMixture) Mean() float64 {
+	s := 0.0
+	for j, l := range m.Lambda {
+		s += m.Share[j] * l
+	}
+	return s
+}
+
+// SurvivalFunc returns S(x) = P(D ≥ ⌈x⌉).
+func (m PoissonMixture) SurvivalFunc() func(float64) float64 {
+	return func(x float64) float64 {
+		d := math.Ceil(x)
+		if d <= 0 {
+			return 1
+		}
+		if math.IsInf(d, 1) {
+			return 0
+		}
+		s := 0.0
+		for j, l := range m.Lambda {
+			if l > 0 {
+				s += m.Share[j] * mathext.GammaIncReg(d, l)
+			}
+		}
+		return (1 - m.ZeroShare) * s
+	}
+}
+
+// Mass returns P(lo ≤ D < hi).
+func (m PoissonMixture) Mass(lo, hi float64) float64 {
+	s := m.SurvivalFunc()
+	return s(lo) - s(hi)
+}
+
+// Classes returns the spec's weight classes (weights are the mean degrees, heaviest
+// first).
+func (m PoissonMixture) Classes() []spec.WeightClass {
+	out := make([]spec.WeightClass, 0, len(m.Lambda))
+	for j, l := range m.Lambda {
+		out = append(out, spec.WeightClass{Weight: l, Share: m.Share[j]})
+	}
+	slices.SortFunc(out, func(a, b spec.WeightClass) int { return cmp.Compare(b.Weight, a.Weight) })
+	return out
+}
+
+// MembershipClassFit is the discrete weight law fitted to the membership degrees.
+type MembershipClassFit struct {
+	PoissonMixture
+	LogLik float64
+	GOF    GOF
+}
+
+// Class grid of FitMembershipClasses: mean degrees from classLo, by the factor
+// classStep, to twice the top bucket's lower bound; EM iterations.
+const (
+	classLo    = 0.02
+	classStep  = 1.15
+	classIters = 3000
+	// classMin is the share below which a class is dropped (its share spread over
+	// the others).
+	classMin = 1e-5
+)
+
+// FitMembershipClasses fits the mixing law of a Poisson mixture to the
+// conversations-per-user histogram (0 included) by nonparametric maximum likelihood
+// (Kiefer & Wolfowitz 1956; Laird 1978): the mixing law lives on a fixed grid of mean
+// degrees, 0 and classLo·classStep^j up to twice the top bucket's lower bound, and EM
+// on the binned likelihood (Dempster, Laird & Rubin 1977) moves its mass. The point 0
+// is the zero share. Unlike the log-normal of FitMembership it holds any
+// over-dispersed degree law, the power-law tail of a few users in most conversations
+// included; no mixing law gives less than Poisson dispersion.
+func FitMembershipClasses(h shape.Histogram) (MembershipClassFit, error) {
+	b := newBinned(h)
+	if b.total <= 0 {
+		return MembershipClassFit{}, errors.New("the histogram is empty or suppressed")
+	}
+	b.lo[0] = 0 // as in FitMembership: the first bucket holds the users below it
+	if len(b.lo) < 3 {
+		return MembershipClassFit{}, fmt.Errorf("the histogram has %d buckets, want at least 3", len(b.lo))
+	}
+	top := max(b.lo[len(b.lo)-1], 1)
+	grid := []float64{0}
+	for x := classLo; x < 2*top; x *= classStep {
+		grid = append(grid, x)
+	}
+	surv := func(d, l float64) float64 {
+		switch {
+		case d <= 0:
+			return 1
+		case math.IsInf(d, 1) || l == 0:
+			return 0
+		}
+		return mathext.GammaIncReg(d, l)
+	}
+	// mass[j][i]: the probability of bucket i under Poisson(grid[j]).
+	mass := make([][]float64, len(grid))
+	for j, l := range grid {
+		mass[j] = make([]float64, len(b.lo))
+		for i := range b.lo {
+			mass[j][i] = max(surv(b.lo[i], l)-surv(b.hi[i], l), 0)
+		}
+	}
+	pi := make([]float64, len(grid))
+	for j := range pi {
+		pi[j] = 1 / float64(len(grid))
+	}
+	next := make([]float64, len(grid))
+	for range classIters {
+		clear(next)
+		for i := range b.lo {
+			den := 0.0
+			for j := range grid {
+				den += pi[j] * mass[j][i]
+			}
+			if den <= 0 || b.n[i] == 0 {
+				continue
+			}
+			for j := range grid {
+				next[j] += b.n[i] * pi[j] * mass[j][i] / den
+			}
+		}
+		sum := 0.0
+		for _, x := range next {
+			sum += x
+		}
+		for j := range pi {
+			pi[j] = next[j] / sum
+		}
+	}
+	var m PoissonMixture
+	m.ZeroShare = pi[0]
+	kept := 0.0
+	for j := 1; j < len(grid); j++ {
+		if pi[j] >= classMin {
+			m.Lambda, m.Share = append(m.Lambda, grid[j]), append(m.Share, pi[j])
+			kept += pi[j]
+		}
+	}
+	if kept <= 0 {
+		return MembershipClassFit{}, errors.New("every user is in no conversation")
+	}
+	for j := range m.Share {
+		m.Share[j] /= kept
+	}
+	m.ZeroShare = min(m.ZeroShare/(m.ZeroShare+kept), spec.MaxZeroShare)
+	return MembershipClassFit{PoissonMixture: m, LogLik: b.logLik(m), GOF: b.goodness(m, len(m.Lambda))}, nil
+}
+
 // ---- senders per conversation: the Dirichlet shares ----
 
 // SingleSenderProb is the probability that all n messages of a conversation of k
@@ -807,7 +966,8 @@ type PeopleReport struct {
 	Activity   *ActivityReport   `json:"activity,omitempty"`
 }
 
-// MembershipReport: the Chung–Lu weight law fitted to conversations per user.
+// MembershipReport: the Chung–Lu weight law fitted to conversations per user: the
+// log-normal (WeightSigma) and, when they fit, the weight classes.
 type MembershipReport struct {
 	WeightSigma float64 `json:"weight_sigma"`
 	ZeroShare   float64 `json:"zero_share"`
@@ -819,6 +979,12 @@ type MembershipReport struct {
 	// ObservedZeroShare and ModelZeroShare: users in no conversation.
 	ObservedZeroShare float64 `json:"observed_zero_share"`
 	ModelZeroShare    float64 `json:"model_zero_share"`
+	// WeightClasses is the number of weight classes the generator draws by (0: the
+	// log-normal); ZeroShare, MeanDegree, ModelZeroShare and the goodness of fit are
+	// then theirs. LogNormalTotalVariation is the log-normal's total variation
+	// distance from the histogram, for comparison.
+	WeightClasses           int     `json:"weight_classes"`
+	LogNormalTotalVariation float64 `json:"log_normal_total_variation"`
 }
 
 // ActivityReport: the sender model, fitted jointly on the simulation
@@ -866,18 +1032,29 @@ func (f *fitter) people() {
 	} else if fit, err := FitMembership(u.Memberships.ConversationsPerUserHistogram); err != nil {
 		f.warn("%s: not fitted from $.users.memberships.conversations_histogram (%v); members are drawn uniformly", FamilyMemberships, err)
 	} else {
+		// The log-normal (weight_sigma) summarises the degrees and drives the sender
+		// simulation; the weight classes, when they fit, are what the generator draws by.
 		mb = fit.MixedPoisson
-		f.sp.Users.Membership = &spec.Membership{WeightSigma: mb.Sigma, ZeroShare: mb.ZeroShare}
-		g := fit.GOF
-		f.rep.GoodnessOfFit[FamilyMemberships] = &g
-		mr := &MembershipReport{WeightSigma: mb.Sigma, ZeroShare: mb.ZeroShare, MeanDegree: mb.Mean,
-			ModelZeroShare: 1 - mb.SurvivalFunc()(1)}
 		h := u.Memberships.ConversationsPerUserHistogram
+		sm := &spec.Membership{WeightSigma: mb.Sigma, ZeroShare: mb.ZeroShare}
+		g := fit.GOF
+		mr := &MembershipReport{WeightSigma: mb.Sigma, ZeroShare: mb.ZeroShare, MeanDegree: mb.Mean,
+			ModelZeroShare: 1 - mb.SurvivalFunc()(1), LogNormalTotalVariation: fit.GOF.TotalVariation}
+		if cf, err := FitMembershipClasses(h); err != nil {
+			f.warn("%s: no weight classes from $.users.memberships.conversations_histogram (%v); the log-normal weight law is used", FamilyMemberships, err)
+		} else {
+			sm.ZeroShare, sm.Weights = cf.ZeroShare, cf.Classes()
+			g = cf.GOF
+			mr.ZeroShare, mr.MeanDegree, mr.WeightClasses = cf.ZeroShare, cf.Mean(), len(cf.Lambda)
+			mr.ModelZeroShare = 1 - cf.SurvivalFunc()(1)
+		}
+		f.sp.Users.Membership = sm
+		f.rep.GoodnessOfFit[FamilyMemberships] = &g
 		if len(h) > 0 && h[0].Lo == 0 && h[0].Hi <= 1 {
 			mr.ObservedZeroShare = float64(h[0].Count) / float64(h.Total())
 		}
 		c := f.doc.Conversations
-		if users := float64(u.TotalCount) * (1 - mb.ZeroShare); users > 0 {
+		if users := float64(u.TotalCount) * (1 - sm.ZeroShare); users > 0 {
 			mr.GeneratorMeanDegree = f.rep.FittedDistributions.ConversationSizes.MeanMembers * float64(c.TotalCount) / users
 			if relOff(mr.GeneratorMeanDegree, mr.MeanDegree) > 0.2 {
 				f.warn("%s: the generator gives the weighted users %.3g conversations each on average, the fitted degree law %.3g: the member counts and the conversations per user disagree",

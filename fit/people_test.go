@@ -170,8 +170,13 @@ func TestFitPeopleVersion2(t *testing.T) {
 	if mb == nil || act == nil {
 		t.Fatalf("membership %+v, activity %+v; warnings %q", mb, act, sp.Warnings)
 	}
-	if math.Abs(mb.WeightSigma-want.Sigma) > 0.1 || math.Abs(mb.ZeroShare-want.ZeroShare) > 0.02 {
-		t.Errorf("membership %+v, want σ %g, zero share %g", *mb, want.Sigma, want.ZeroShare)
+	// weight_sigma is the log-normal's; the generator draws by the weight classes, whose
+	// zero share and lightest classes together give the users in no conversation.
+	mr := rep.FittedDistributions.People.Membership
+	if math.Abs(mb.WeightSigma-want.Sigma) > 0.1 || len(mb.Weights) == 0 || mr.WeightClasses != len(mb.Weights) ||
+		math.Abs(mr.ModelZeroShare-mr.ObservedZeroShare) > 0.005 || math.Abs(mr.ObservedZeroShare-want.Mass(0, 1)) > 0.01 ||
+		mb.ZeroShare > mr.ModelZeroShare {
+		t.Errorf("membership σ %g with %d classes, report %+v; want σ %g and P(D = 0) %.3f", mb.WeightSigma, len(mb.Weights), *mr, want.Sigma, want.Mass(0, 1))
 	}
 	ar := rep.FittedDistributions.People.Activity
 	if ar.ThetaAtBound || math.Abs(ar.ModelSingleSenderShare-share) > 1e-6 || ar.Theta != act.Theta {
@@ -186,6 +191,110 @@ func TestFitPeopleVersion2(t *testing.T) {
 		warned := anyContains(rep.Warnings, fmt.Sprintf("the busiest %g%% of senders", 100*TopPercents[i]))
 		if off := relOff(ar.SimulatedTopShares[i], o); (off > 0.2) != warned {
 			t.Errorf("top %g%%: simulated %.3f against %.3f (off %.2f), warned %v", 100*TopPercents[i], ar.SimulatedTopShares[i], o, off, warned)
+		}
+	}
+}
+
+// PoissonMixture by hand: zero share 0.2, classes Λ = 1 and 3 with shares 0.5 each.
+// P(D = 0) = 0.2 + 0.8·(e⁻¹ + e⁻³)/2 = 0.2 + 0.4·(0.367879 + 0.049787) = 0.367067;
+// P(D ≥ 2) = 0.8·[(1 − 2e⁻¹) + (1 − 4e⁻³)]/2 = 0.4·(0.264241 + 0.800852) = 0.426037;
+// the mean of the weighted users is 2.
+func TestPoissonMixtureByHand(t *testing.T) {
+	t.Parallel()
+	m := PoissonMixture{ZeroShare: 0.2, Lambda: []float64{1, 3}, Share: []float64{0.5, 0.5}}
+	s := m.SurvivalFunc()
+	for _, c := range []struct{ x, want float64 }{{1, 1 - 0.367067}, {2, 0.426037}, {0, 1}, {math.Inf(1), 0}} {
+		if got := s(c.x); math.Abs(got-c.want) > 1e-6 {
+			t.Errorf("S(%g) = %.6f, want %.6f", c.x, got, c.want)
+		}
+	}
+	if got := m.Mass(0, 1); math.Abs(got-0.367067) > 1e-6 {
+		t.Errorf("P(D = 0) = %.6f, want 0.367067", got)
+	}
+	if m.Mean() != 2 {
+		t.Errorf("mean %g, want 2", m.Mean())
+	}
+	if c := m.Classes(); len(c) != 2 || c[0].Weight != 3 || c[1].Weight != 1 {
+		t.Errorf("classes %+v, want heaviest (3) first", c)
+	}
+}
+
+// drawMixture draws n degrees from a Poisson mixture whose weighted users' mean degree
+// is lam(u) for a uniform u.
+func drawMixture(zero float64, lam func(u float64) float64, n int, r *rand.Rand) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		if r.Float64() < zero {
+			continue
+		}
+		out[i] = distuv.Poisson{Lambda: lam(r.Float64()), Src: r}.Rand()
+	}
+	return out
+}
+
+// FitMembershipClasses recovers known degree laws from 50 000 drawn degrees binned on
+// the export's grid: the zero share, the mean degree and the fitted law's distance
+// from the truth. The truths: two classes (Λ = 2 for 90 %, 20 for 10 %); a
+// log-normal weight (σ = 1.2, which FitMembership also holds); and a Zipf tail,
+// Λ = 2·(1 − u)^(−0.8) capped at 3000 (P(Λ > x) ∝ x^(−1.25), most users in two or so
+// conversations and a few in thousands), on which the log-normal's total variation
+// is more than five times the classes'.
+func TestFitMembershipClassesRecovers(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, c := range []struct {
+		name string
+		zero float64
+		lam  func(u float64) float64
+		mean float64
+	}{
+		{"two classes", 0.2, func(u float64) float64 { return map[bool]float64{true: 20, false: 2}[u < 0.1] }, 3.8},
+		{"log-normal", 0.1, func(u float64) float64 { return 10 * math.Exp(1.2*distuv.UnitNormal.Quantile(u)-0.72) }, 10},
+		{"zipf", 0.05, func(u float64) float64 { return min(3000, 2*math.Pow(1-u, -0.8)) }, 0},
+	} {
+		degrees := drawMixture(c.zero, c.lam, 50_000, r)
+		mean, weighted := 0.0, 0.0
+		for _, d := range degrees {
+			mean += d
+		}
+		// the truth's mean over the weighted users, from a fine quadrature
+		if c.mean == 0 {
+			for i := range 100_000 {
+				c.mean += c.lam((float64(i)+0.5)/100_000) / 100_000
+			}
+		}
+		h := shape.Bin(shape.GridSmallCount(), degrees)
+		got, err := FitMembershipClasses(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		weighted = mean / (50_000 * (1 - c.zero))
+		// The zero share: Poisson zeros of the lightest classes and weightless users are
+		// one mass at 0 to the histogram; compare P(D = 0).
+		wantZero := 0.0
+		for _, d := range degrees {
+			if d == 0 {
+				wantZero++
+			}
+		}
+		wantZero /= 50_000
+		if gotZero := got.Mass(0, 1); math.Abs(gotZero-wantZero) > 0.005 {
+			t.Errorf("%s: P(D = 0) %.4f, drawn %.4f", c.name, gotZero, wantZero)
+		}
+		if gm := (1 - got.ZeroShare) * got.Mean(); relOff(gm, weighted*(1-c.zero)) > 0.03 {
+			t.Errorf("%s: mean degree %.3f, drawn %.3f (law %.3f)", c.name, gm, weighted*(1-c.zero), c.mean*(1-c.zero))
+		}
+		if got.GOF.TotalVariation > 0.01 {
+			t.Errorf("%s: total variation %.4f against its own draws", c.name, got.GOF.TotalVariation)
+		}
+		if c.name == "zipf" {
+			ln, err := FitMembership(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ln.GOF.TotalVariation < 5*got.GOF.TotalVariation {
+				t.Errorf("zipf: the log-normal's total variation %.4f is not several times the classes' %.4f", ln.GOF.TotalVariation, got.GOF.TotalVariation)
+			}
 		}
 	}
 }

@@ -1,5 +1,10 @@
 package spec
 
+import (
+	"fmt"
+	"math"
+)
+
 // Who takes part: the optional people model of the users object. Both parts are
 // pointers so that a spec written before them (and the default spec) reads and
 // generates as it did: members drawn uniformly, senders uniformly among the members
@@ -14,9 +19,24 @@ package spec
 // is proportional to their weight and the degree (conversations per user) is a
 // mixed Poisson: P(D = d) = ZeroShare·[d = 0] + (1 − ZeroShare)·E[Poisson(d; m·W)],
 // W log-normal with mean 1 and m the mean degree of the weighted users.
+//
+// Weights, when present, replaces the log-normal by a discrete weight law: the
+// weighted users fall into classes, a Share of them (the shares sum to 1) each with
+// the relative Weight (its scale is irrelevant), heaviest ranks first. The degree is
+// then the Poisson mixture P(D = d) = ZeroShare·[d = 0] + (1 − ZeroShare)·Σ_j
+// Share_j·Poisson(d; m·Weight_j/W̄), W̄ = Σ_j Share_j·Weight_j: any over-dispersed
+// degree law, a power-law tail included, which one log-normal cannot hold. The fit
+// writes both; WeightSigma then remains the log-normal summary of the same degrees.
 type Membership struct {
-	WeightSigma float64 `json:"weight_sigma"`
-	ZeroShare   float64 `json:"zero_share"`
+	WeightSigma float64       `json:"weight_sigma"`
+	ZeroShare   float64       `json:"zero_share"`
+	Weights     []WeightClass `json:"weights,omitempty"`
+}
+
+// WeightClass is one class of the discrete weight law (Membership.Weights).
+type WeightClass struct {
+	Weight float64 `json:"weight"`
+	Share  float64 `json:"share"`
 }
 
 // Activity is who sends among a conversation's members. Member u of conversation c
@@ -57,6 +77,12 @@ const (
 	// underflows even in logs' precision, above 10³ the shares are equal already.
 	MinTheta = 1e-3
 	MaxTheta = 1e3
+	// MaxWeightClasses bounds users.membership.weights: the generator keeps one stratum
+	// per class; the fit's grid has about 100.
+	MaxWeightClasses = 1000
+	// MaxWeightRatio bounds the ratio of the largest to the smallest class weight of
+	// users.membership.weights (e^(2·5·5), the log-normal's range at MaxPeopleSigma).
+	MaxWeightRatio = 1e21
 )
 
 // people checks the people model's ranges.
@@ -64,10 +90,41 @@ func (v *validator) people(u Users) {
 	if m := u.Membership; m != nil {
 		v.floatIn("$.users.membership.weight_sigma", m.WeightSigma, 0, MaxPeopleSigma, false, "over ln weight")
 		v.floatIn("$.users.membership.zero_share", m.ZeroShare, 0, MaxZeroShare, false, "a share of users; some must carry weight")
+		v.weightClasses(m.Weights)
 	}
 	if a := u.Activity; a != nil {
 		v.floatIn("$.users.activity.sigma", a.Sigma, 0, MaxPeopleSigma, false, "over ln activity")
 		v.floatIn("$.users.activity.theta", a.Theta, MinTheta, MaxTheta, false, "a Gamma shape")
 		v.floatIn("$.users.activity.reply", a.Reply, 0, 1, false, "a probability")
+	}
+}
+
+// weightClasses checks users.membership.weights: at most MaxWeightClasses classes,
+// each weight positive and within MaxWeightRatio of the largest, each share in (0, 1],
+// the shares summing to 1 within 10⁻⁶.
+func (v *validator) weightClasses(w []WeightClass) {
+	const path = "$.users.membership.weights"
+	if len(w) == 0 {
+		return
+	}
+	if len(w) > MaxWeightClasses {
+		v.fail(path, "has %d classes, want at most %d", len(w), MaxWeightClasses)
+		return
+	}
+	top, sum := 0.0, 0.0
+	for _, c := range w {
+		if finite(c.Weight) {
+			top = max(top, c.Weight)
+		}
+	}
+	for i, c := range w {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		lo := top / MaxWeightRatio
+		v.floatIn(at+".weight", c.Weight, lo, top, lo == 0, "a positive relative weight, within 1e21 of the largest")
+		v.floatIn(at+".share", c.Share, 0, 1, true, "a share of the weighted users")
+		sum += c.Share
+	}
+	if finite(sum) && math.Abs(sum-1) > 1e-6 {
+		v.fail(path, "has shares summing to %.6g, want 1 (the weighted users' classes)", sum)
 	}
 }

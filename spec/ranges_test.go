@@ -37,6 +37,18 @@ func TestValidateRanges(t *testing.T) {
 		}},
 		{"$.users.membership.weight_sigma", "is 5.5, want [0, 5]", func(s *Spec) { s.Users.Membership = &Membership{WeightSigma: 5.5} }},
 		{"$.users.membership.zero_share", "is 1, want [0, 0.999]", func(s *Spec) { s.Users.Membership = &Membership{WeightSigma: 1, ZeroShare: 1} }},
+		{"$.users.membership.weights[1].weight", "is 0, want [1e-20, 10]", func(s *Spec) {
+			s.Users.Membership = &Membership{WeightSigma: 1, Weights: []WeightClass{{10, 0.5}, {0, 0.5}}}
+		}},
+		{"$.users.membership.weights[0].share", "is 0, want (0, 1]", func(s *Spec) {
+			s.Users.Membership = &Membership{WeightSigma: 1, Weights: []WeightClass{{1, 0}, {2, 1}}}
+		}},
+		{"$.users.membership.weights", "has shares summing to 0.9, want 1", func(s *Spec) {
+			s.Users.Membership = &Membership{WeightSigma: 1, Weights: []WeightClass{{1, 0.6}, {2, 0.3}}}
+		}},
+		{"$.users.membership.weights", "has 1001 classes, want at most 1000", func(s *Spec) {
+			s.Users.Membership = &Membership{WeightSigma: 1, Weights: make([]WeightClass, MaxWeightClasses+1)}
+		}},
 		{"$.users.activity.sigma", "is -0.1, want [0, 5]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: -0.1, Theta: 1} }},
 		{"$.users.activity.theta", "is 0, want [0.001, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1} }},
 		{"$.users.activity.theta", "is NaN, want [0.001, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: math.NaN()} }},
@@ -121,7 +133,8 @@ func TestValidateRangeEnds(t *testing.T) {
 	s.Messages.InterArrival.Burst.SpacingShape = MinSpacingShape
 	s.Attachments.PerMediaMessage = MaxAttachmentsPerMediaMessage
 	s.Attachments.SizeBytes.Max = MaxAttachmentBytes
-	s.Users.Membership = &Membership{WeightSigma: MaxPeopleSigma, ZeroShare: MaxZeroShare}
+	s.Users.Membership = &Membership{WeightSigma: MaxPeopleSigma, ZeroShare: MaxZeroShare,
+		Weights: []WeightClass{{MaxWeightRatio, 0.25}, {1, 0.75}}}
 	s.Users.Activity = &Activity{Sigma: MaxPeopleSigma, Theta: MinTheta, Reply: 1}
 	// 1 + 1000·(10 000 − 1) = 9 999 001 messages in the busiest room: inside.
 	s.Conversations.HeavyRooms.Multiplier = MaxHeavyMultiplier

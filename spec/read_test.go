@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -275,7 +276,20 @@ func TestPeopleOptional(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *back.Users.Membership != *s.Users.Membership || *back.Users.Activity != *s.Users.Activity {
+	if !reflect.DeepEqual(back.Users.Membership, s.Users.Membership) {
+		t.Errorf("read back %+v", back.Users.Membership)
+	}
+	s.Users.Membership.Weights = []WeightClass{{Weight: 8, Share: 0.25}, {Weight: 1, Share: 0.75}}
+	if data, err = json.Marshal(s); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"membership":{"weight_sigma":1.5,"zero_share":0.2,"weights":[{"weight":8,"share":0.25},{"weight":1,"share":0.75}]}`)) {
+		t.Errorf("weight classes not as documented: %s", data)
+	}
+	if back, err = Parse(data); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Users.Membership, s.Users.Membership) || *back.Users.Activity != *s.Users.Activity {
 		t.Errorf("read back %+v %+v", back.Users.Membership, back.Users.Activity)
 	}
 	// The reply share is written only when positive (a spec without it reads as 0).

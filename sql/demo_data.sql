@@ -14,6 +14,14 @@
 --   small groups                       3 + geometric(p = 0.35), truncated at 20
 --   large groups                       floor(21·U^(−1/1.5)) (power law α = 2.5), ≤ 500
 --   users                              2 per 100 messages (at least 600)
+--   members                            uniform: conversation c of m members holds users
+--                                      1 + (o_c + i·104729) mod n_users, i < m, for an offset
+--                                      o_c uniform over the users, drawn from a stream of its
+--                                      own (setseed(−seed)) so that every other draw is as it
+--                                      was. Each user is in c with probability m/n_users,
+--                                      independently across conversations: conversations per
+--                                      user is Poisson-binomial (about Poisson(Σm/n_users)),
+--                                      the Chung–Lu law of uniform members (σ = 0)
 --   timing                             bursts: a message continues its burst with probability
 --                                      0.6 after an exponential gap of mean 40 s; bursts start at
 --                                      a day of the window (weekend days weigh 0.7) and an hour
@@ -86,7 +94,10 @@ DECLARE
     n_users      bigint := greatest(600, n_messages / 50);
     n_active     bigint := greatest(10, round(n_messages / 26.0));
     n_conv       bigint := round(n_active / 0.85);
+    offs         bigint[];  -- offs[c]: conversation c's member offset o_c
 BEGIN
+    PERFORM setseed(-seed);
+    SELECT array_agg(floor(random() * n_users)::bigint ORDER BY c) INTO offs FROM generate_series(1, n_conv) AS c;
     PERFORM setseed(seed);
     SET LOCAL work_mem = '256MB';
 
@@ -122,10 +133,10 @@ BEGIN
            window_start - make_interval(days => (floor(random() * 900))::int)
     FROM demo_conv;
 
-    -- Member i of conversation c is user 1 + (c·7919 + i·104729) mod n_users: distinct for
+    -- Member i of conversation c is user 1 + (o_c + i·104729) mod n_users: distinct for
     -- i < n_users whenever 104729 (prime) does not divide n_users.
     INSERT INTO conversation_members (conversation_id, user_id, joined_at)
-    SELECT d.id, 1 + ((d.id * 7919 + i * 104729) % n_users), window_start - interval '1 day'
+    SELECT d.id, 1 + ((offs[d.id] + i * 104729) % n_users), window_start - interval '1 day'
     FROM demo_conv d, generate_series(0, d.m - 1) AS i
     ON CONFLICT DO NOTHING;
 
@@ -171,7 +182,7 @@ BEGIN
 
     INSERT INTO messages (id, conversation_id, sender_id, created_at, media_kind, content)
     SELECT id, conv,
-           1 + ((conv * 7919 + s_idx * 104729) % n_users),
+           1 + ((offs[conv] + s_idx * 104729) % n_users),
            at2,
            CASE WHEN r < 0.163 THEN
                CASE WHEN r2 < 0.67 THEN 'image' WHEN r2 < 0.81 THEN 'video'
@@ -186,7 +197,7 @@ BEGIN
     -- are the members after the sender in membership order (never the sender), 1 plus a
     -- geometric number with mean μ = 0.3·√(m − 1): floor(ln(1 − U)/ln(q)), q = μ/(1 + μ).
     INSERT INTO read_receipts (message_id, reader_id, read_at)
-    SELECT x.id, 1 + ((x.conv * 7919 + ((x.s_idx + 1 + k) % x.m) * 104729) % n_users),
+    SELECT x.id, 1 + ((offs[x.conv] + ((x.s_idx + 1 + k) % x.m) * 104729) % n_users),
            x.at2 + make_interval(secs =>
                CASE WHEN x.u < 0.35 THEN -15 * ln(1 - random())
                     WHEN x.u < 0.80 THEN -600 * ln(1 - random())

@@ -166,6 +166,10 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	lg := s.Conversations.LargeGroup
 	m.largeMin = lg.XMin
 	m.largeCum = cdf(lg.XMin, min(int64(lg.XMax), m.users), lg.Law().ProbFunc())
+	if len(m.ppl.classW) > 0 {
+		sizes, probs := m.realizedSizes()
+		m.ppl.saturate(m.convs, sizes, probs)
+	}
 
 	for _, t := range shape.AttachmentTypes {
 		if w := s.Attachments.TypeDistribution[t]; w > 0 {

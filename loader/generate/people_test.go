@@ -3,6 +3,7 @@ package generate
 import (
 	"cmp"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -324,6 +325,157 @@ func TestFeistelInvert(t *testing.T) {
 			if y := f.apply(i); f.invert(y) != i {
 				t.Fatalf("n %d: invert(apply(%d)) = %d", n, i, f.invert(y))
 			}
+		}
+	}
+}
+
+// Class strata by hand: nz = 10 users, classes {weight 1, share 0.5}, {weight 8, share
+// 0.2}, {weight 3, share 0.3} take ranks 0–1 (weight 8), 2–4 (3), 5–9 (1): strata
+// masses 16, 9, 5 of 30. A class too small for a rank at this nz gets no stratum.
+func TestClassStrata(t *testing.T) {
+	t.Parallel()
+	lo, w := classStrata(10, []spec.WeightClass{{Weight: 1, Share: 0.5}, {Weight: 8, Share: 0.2}, {Weight: 3, Share: 0.3}})
+	if !slices.Equal(lo, []int64{0, 2, 5, 10}) || !slices.Equal(w, []float64{8, 3, 1}) {
+		t.Fatalf("strata start at %v with weights %v, want [0 2 5 10] and [8 3 1]", lo, w)
+	}
+	a := strataAlias(lo, w)
+	r := rand.New(rand.NewPCG(1, 1))
+	hits := make([]float64, 3)
+	const draws = 300_000
+	for range draws {
+		hits[a.sample(r)]++
+	}
+	for k, want := range []float64{16.0 / 30, 9.0 / 30, 5.0 / 30} {
+		if se := math.Sqrt(want * (1 - want) / draws); math.Abs(hits[k]/draws-want) > 4*se {
+			t.Errorf("stratum %d drawn %.4f of the time, want %.4f ± %.4f", k, hits[k]/draws, want, 4*se)
+		}
+	}
+	if lo, _ := classStrata(10, []spec.WeightClass{{Weight: 5, Share: 0.01}, {Weight: 1, Share: 0.99}}); !slices.Equal(lo, []int64{0, 10}) {
+		t.Errorf("a class below one rank: strata start at %v, want [0 10]", lo)
+	}
+}
+
+// Weight classes: the generated degrees follow the Poisson mixture of the classes —
+// fit's nonparametric fit of the conversations-per-user histogram puts back the mean
+// degree of each class within 10 % and its share within 0.03, and the zero share.
+func TestMembershipClassesRecovered(t *testing.T) {
+	t.Parallel()
+	want := spec.Membership{WeightSigma: 1, ZeroShare: 0.2,
+		Weights: []spec.WeightClass{{Weight: 20, Share: 0.1}, {Weight: 2, Share: 0.9}}}
+	f := peopleRun(t, peopleSpec(&want, nil), "classes", 300_000)
+	got, err := fit.FitMembershipClasses(shape.Bin(shape.GridSmallCount(), f.degree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The generator's mean degree of the weighted users, and so each class's.
+	sum := 0.0
+	for _, d := range f.degree {
+		sum += d
+	}
+	nz := math.Round(float64(f.m.users) * (1 - want.ZeroShare))
+	mean := sum / nz
+	wbar := 20*0.1 + 2*0.9
+	// The fitted classes, split at the geometric midpoint of the two true ones.
+	cut := math.Sqrt(20 * 2 * mean * mean / (wbar * wbar))
+	var lamHi, shHi, lamLo, shLo float64
+	for j, l := range got.Lambda {
+		if l > cut {
+			lamHi += l * got.Share[j]
+			shHi += got.Share[j]
+		} else {
+			lamLo += l * got.Share[j]
+			shLo += got.Share[j]
+		}
+	}
+	lamHi, lamLo = lamHi/shHi, lamLo/shLo
+	if math.Abs(got.ZeroShare-want.ZeroShare) > 0.03 || math.Abs(shHi-0.1) > 0.03 ||
+		math.Abs(lamHi/(mean*20/wbar)-1) > 0.1 || math.Abs(lamLo/(mean*2/wbar)-1) > 0.1 {
+		t.Errorf("among %d users (weighted mean degree %.2f): zero share %.3f, heavy class share %.3f mean %.2f, light mean %.2f; want 0.2, 0.1, %.2f, %.2f",
+			f.m.users, mean, got.ZeroShare, shHi, lamHi, lamLo, mean*20/wbar, mean*2/wbar)
+	}
+}
+
+// Saturation: a heavy class (1 % of the users at 200 times the others' weight) would,
+// drawn naively, want more than one slot of every large group and fall short of its
+// degree, its slots going to the light users. saturate's draw weights put the ratio of
+// the two classes' mean degrees back at 200 (within 10 %: the Poisson approximation runs 6 % over here), where the naive weights
+// leave it far below.
+func TestSaturateKeepsDegreeRatio(t *testing.T) {
+	t.Parallel()
+	mb := spec.Membership{WeightSigma: 1, Weights: []spec.WeightClass{{Weight: 400, Share: 0.01}, {Weight: 2, Share: 0.99}}}
+	ratio := func(f peopleFigures) float64 {
+		p := &f.m.ppl
+		var mean [2]float64
+		for k := range 2 {
+			for r := p.lo[k]; r < p.lo[k+1]; r++ {
+				mean[k] += f.degree[p.perm.apply(uint64(r))]
+			}
+			mean[k] /= float64(p.lo[k+1] - p.lo[k])
+		}
+		return mean[0] / mean[1]
+	}
+	f := peopleRun(t, peopleSpec(&mb, nil), "saturate", 300_000)
+	if got := ratio(f); math.Abs(got/200-1) > 0.1 {
+		t.Errorf("heavy/light mean degree %.1f, want 200 ± 10 %%", got)
+	}
+	// The naive weights (the classes' own) on the same conversations.
+	p := &f.m.ppl
+	p.classW = []float64{400, 2}
+	p.strata = strataAlias(p.lo, p.classW)
+	naive := peopleRun(t, peopleSpec(&mb, nil), "saturate", 300_000)
+	naive.m.ppl = *p
+	g := newGen(naive.m)
+	clear(naive.degree)
+	for idx := range naive.m.convs {
+		for _, uid := range g.loadConversation(idx).members {
+			naive.degree[uid-1]++
+		}
+	}
+	if got := ratio(naive); got > 0.9*200 {
+		t.Errorf("naive weights: heavy/light mean degree %.1f, want well below 200 (the test shows nothing)", got)
+	}
+}
+
+// groupSizes by hand: sizes 2 and 3 stay apart (at most exactSizes); 100, 103 and 105
+// are within 5 % of 100 and become one group at their mean size 0.2·100 + 0.2·103 +
+// 0.1·105 over 0.5 = 102.2 → 102; 200 starts a group of its own.
+func TestGroupSizes(t *testing.T) {
+	t.Parallel()
+	gs, gp := groupSizes([]int{2, 3, 100, 103, 105, 200}, []float64{0.3, 0.1, 0.2, 0.2, 0.1, 0.1})
+	if !slices.Equal(gs, []int{2, 3, 102, 200}) || len(gp) != 4 || math.Abs(gp[2]-0.5) > 1e-12 {
+		t.Errorf("groups %v with %v, want [2 3 102 200] with 0.3 0.1 0.5 0.1", gs, gp)
+	}
+	// A million sizes give about 160 groups above exactSizes.
+	sizes, probs := make([]int, 0, 1_000_000), make([]float64, 0, 1_000_000)
+	for s := 2; s <= 1_000_000; s++ {
+		sizes, probs = append(sizes, s), append(probs, 1)
+	}
+	if gs, _ := groupSizes(sizes, probs); len(gs) > exactSizes+200 {
+		t.Errorf("%d groups from a million sizes, want at most %d", len(gs), exactSizes+200)
+	}
+}
+
+// realizedSizes tallies exactly the member counts loadConversation draws.
+func TestRealizedSizes(t *testing.T) {
+	t.Parallel()
+	s := peopleSpec(&spec.Membership{WeightSigma: 1, Weights: []spec.WeightClass{{Weight: 5, Share: 0.2}, {Weight: 1, Share: 0.8}}}, nil)
+	s.Conversations.SizeActivityCorrelation = 0.5
+	m, err := newModel(s, "sizes", 100_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes, probs := m.realizedSizes()
+	want := map[int]int64{}
+	g := newGen(m)
+	for idx := range m.convs {
+		want[len(g.loadConversation(idx).members)]++
+	}
+	if len(sizes) != len(want) {
+		t.Fatalf("%d distinct sizes, loadConversation draws %d", len(sizes), len(want))
+	}
+	for i, sz := range sizes {
+		if n := int64(math.Round(probs[i] * float64(m.convs))); n != want[sz] {
+			t.Errorf("size %d: %d conversations tallied, loadConversation draws %d", sz, n, want[sz])
 		}
 	}
 }
