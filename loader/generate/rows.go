@@ -288,7 +288,9 @@ func (g *gen) place(lo int64, wLo float64, confine bool, start func() int64) {
 //
 // Messages within a burst follow its start by the chain's exponential gaps in real
 // time; place(confine) moves a conversation that so runs past the window end back as a
-// whole. g.spacing holds each burst's operational sum of gaps between bursts before it,
+// whole. With a lifetime law (spec.BurstLifetime) a chain of n ≥ 2 messages is instead
+// stretched or compressed to span a lifetime drawn from it (stretchTo; one more normal
+// draw per conversation). g.spacing holds each burst's operational sum of gaps between bursts before it,
 // g.burstIn the bursts' durations before it, g.ts −1 for a burst's first message and
 // the offset from its start otherwise. p is the continue probability, gap the in-burst
 // mean (µs). Two draws per message at most and one per conversation: the cost per row
