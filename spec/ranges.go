@@ -102,6 +102,10 @@ const (
 	// int64 microseconds.
 	MaxMeanGapSeconds = 86_400.0
 
+	// MaxLifetimeCountSlope bounds |burst.lifetime.count_slope|: at 3 a thread of 10⁴
+	// gaps already lives 10¹² times longer than one of a single gap.
+	MaxLifetimeCountSlope = 3.0
+
 	// MinSpacingShape and MaxSpacingShape bound burst.spacing_shape κ (fit searches
 	// [0.05, 50]).
 	MinSpacingShape = 1e-3
@@ -217,6 +221,14 @@ func (v *validator) ranges(s *Spec) {
 	if ia.Burst.Start() == StartModelRenewal {
 		v.floatIn(iap+".burst.gap_mu", ia.Burst.GapMu, MinLogMu, MaxLogMu, false, "ln seconds")
 		v.floatIn(iap+".burst.gap_sigma", ia.Burst.GapSigma, 0, MaxSigma, true, "over ln seconds")
+	}
+	if l := ia.Burst.Lifetime; l != nil {
+		if ia.Burst.Start() != StartModelRenewal {
+			v.fail(iap+".burst.lifetime", "is set with start_model %q, want start_model \"renewal\" (or remove lifetime)", ia.Burst.Start())
+		}
+		v.floatIn(iap+".burst.lifetime.mu", l.Mu, MinLogMu, MaxLogMu, false, "ln seconds")
+		v.floatIn(iap+".burst.lifetime.sigma", l.Sigma, 0, MaxSigma, true, "over ln seconds")
+		v.floatIn(iap+".burst.lifetime.count_slope", l.CountSlope, -MaxLifetimeCountSlope, MaxLifetimeCountSlope, false, "ln seconds per ln gaps")
 	}
 	for d := range ia.WeekdayHourWeights {
 		for hr, w := range ia.WeekdayHourWeights[d] {

@@ -87,6 +87,21 @@ func TestValidateRanges(t *testing.T) {
 			b := &s.Messages.InterArrival.Burst
 			b.StartModel, b.GapMu, b.GapSigma = StartModelRenewal, 8, 11
 		}},
+		{"$.messages.inter_arrival.burst.lifetime", "is set with start_model \"window_spacing\", want start_model \"renewal\"", func(s *Spec) {
+			s.Messages.InterArrival.Burst.Lifetime = &BurstLifetime{Mu: 9, Sigma: 1, CountSlope: 0.5}
+		}},
+		{"$.messages.inter_arrival.burst.lifetime.sigma", "is 0, want (0, 10]", func(s *Spec) {
+			b := &s.Messages.InterArrival.Burst
+			b.StartModel, b.GapMu, b.GapSigma, b.Lifetime = StartModelRenewal, 8, 1, &BurstLifetime{Mu: 9, CountSlope: 0.5}
+		}},
+		{"$.messages.inter_arrival.burst.lifetime.count_slope", "is 3.5, want [-3, 3]", func(s *Spec) {
+			b := &s.Messages.InterArrival.Burst
+			b.StartModel, b.GapMu, b.GapSigma, b.Lifetime = StartModelRenewal, 8, 1, &BurstLifetime{Mu: 9, Sigma: 1, CountSlope: 3.5}
+		}},
+		{"$.messages.inter_arrival.burst.lifetime.mu", "is NaN, want [-20, 40]", func(s *Spec) {
+			b := &s.Messages.InterArrival.Burst
+			b.StartModel, b.GapMu, b.GapSigma, b.Lifetime = StartModelRenewal, 8, 1, &BurstLifetime{Mu: math.NaN(), Sigma: 1}
+		}},
 		{"$.messages.inter_arrival.weekday_hour_weights[6][23]", "is 1e+308, want [0, 1e+06]", func(s *Spec) {
 			s.Messages.InterArrival.WeekdayHourWeights[6][23] = 1e308
 		}},

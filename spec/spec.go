@@ -240,6 +240,27 @@ type Burst struct {
 	// used by "renewal", which requires GapMu finite and GapSigma > 0.
 	GapMu    float64 `json:"gap_mu,omitempty"`
 	GapSigma float64 `json:"gap_sigma,omitempty"`
+	// Lifetime is optional and used by "renewal" only: the law of a conversation's
+	// lifetime (first to last message) given its message count. With it, each chain of
+	// n ≥ 2 messages is stretched or compressed to span a lifetime drawn from it, so
+	// lifetimes grow less than in proportion to the count (busy threads talk faster);
+	// without it (every spec written before it existed) the chain's own span is the
+	// lifetime.
+	Lifetime *BurstLifetime `json:"lifetime,omitempty"`
+}
+
+// BurstLifetime is the log-normal law of a conversation's lifetime L (seconds) given
+// its message count n ≥ 2:
+//
+//	ln L = Mu + CountSlope·ln(n − 1) + Sigma·Z,  Z ~ N(0, 1)
+//
+// so e^Mu is the median lifetime of a two-message conversation and CountSlope the
+// elasticity of the lifetime in the number of gaps (1: gaps keep their size however
+// busy the thread; below 1: busier threads have shorter gaps).
+type BurstLifetime struct {
+	Mu         float64 `json:"mu"`
+	Sigma      float64 `json:"sigma"`
+	CountSlope float64 `json:"count_slope"`
 }
 
 // Burst start models (Burst.StartModel).
