@@ -730,9 +730,9 @@ func noisyChiSquared(a, b, va, vb []float64) (stat, df float64, merged int) {
 //   - the burst coefficient: the release's gaps are those of at most
 //     caps.messages_per_conversation messages per conversation (the busiest
 //     conversations' bursts mostly cut), each taken at its bin's middle, and its
-//     histogram's tail under 3σ is emptied; the CV, dominated by the longest gaps,
-//     is another quantity (measured: 2.27 against 3.28 exact, in every release of
-//     BenchmarkDPUtility).
+//     histogram's noisy tail ends at its first non-positive bin (KeepTail); the CV,
+//     dominated by the longest gaps, is another quantity (measured: 2.27 against
+//     3.28 exact, in every release of BenchmarkDPUtility under the earlier 3σ cut).
 func notComparable(id string, b, c *shape.Document) string {
 	for _, d := range []*shape.Document{b, c} {
 		if !isDP(d) {
