@@ -61,7 +61,7 @@ func (b binned) noisyLogLik(probs []float64) float64 {
 		return math.Inf(-1)
 	}
 	t := b.total / pObs
-	thr := math.Ceil(3 * math.Sqrt(b.sigma2))
+	thr := math.Ceil(5 * math.Sqrt(b.sigma2))
 	var ll float64
 	for i, n := range b.n {
 		e := t * probs[i]
@@ -70,7 +70,13 @@ func (b binned) noisyLogLik(probs []float64) float64 {
 			ll += -0.5*(n-e)*(n-e)/v - 0.5*math.Log(v)
 			continue
 		}
-		ll += logNormalCDF((thr - e) / math.Sqrt(v))
+		// a 0 next to a published count: the noisy count was ≤ 0 (a positive one would
+		// have joined the run); elsewhere: under ⌈5σ⌉
+		c := thr
+		if (i > 0 && b.n[i-1] > 0) || (i+1 < len(b.n) && b.n[i+1] > 0) {
+			c = 0.5
+		}
+		ll += logNormalCDF((c - e) / math.Sqrt(v))
 	}
 	return ll
 }
@@ -121,17 +127,20 @@ func (b binned) from(x float64) binned {
 //
 // With noise (sigma2 > 0, a differential-privacy document) the released count of bucket
 // i is n_i + ε_i, ε_i of variance σ² independent of the multinomial count, whose
-// variance is about its expectation e_i; and the export set every count under
-// ⌈3σ⌉ to 0 (docs/privacy.md, post-processing). The likelihood is then the Gaussian
-// approximation with the censoring:
+// variance is about its expectation e_i; and the export keeps a bin only when its noisy
+// count is at least ⌈5σ⌉ or positive and joined to such a bin by positive bins
+// (shape.dp_keep; docs/privacy.md, post-processing). A released 0 next to a published
+// count therefore says "noisy count ≤ 0", any other 0 "under ⌈5σ⌉". The likelihood is
+// then the Gaussian approximation with that censoring:
 //
-//	a published count:  −½ (n_i − e_i)² / (e_i + σ²) − ½ ln(e_i + σ²)
-//	a 0 (censored):     ln Φ((⌈3σ⌉ − e_i) / √(e_i + σ²))
+//	a published count:          −½ (n_i − e_i)² / (e_i + σ²) − ½ ln(e_i + σ²)
+//	a 0 next to a published one: ln Φ((½ − e_i) / √(e_i + σ²))
+//	any other 0:                 ln Φ((⌈5σ⌉ − e_i) / √(e_i + σ²))
 //
 // with e_i = T·P_i / P_obs, T the published counts' total and P_obs the model mass of
 // the published buckets (the censored buckets' true counts are not in T). Each bucket
 // weighs 1/(e_i + σ²) instead of the multinomial's 1/e_i, so a bucket whose count is
-// mostly noise barely moves the fit, and an emptied tail says "under 3σ", not "no
+// mostly noise barely moves the fit, and an emptied tail says "under 5σ", not "no
 // mass". The weights use the model's e_i, not the noisy n_i, which would favour the
 // buckets whose noise happened to be negative.
 func (b binned) logLik(m Model) float64 {
@@ -269,7 +278,7 @@ func (b binned) goodness(m Model, fitted int) GOF {
 	g := stats.GTestGOF(b.n, probs, fitted, stats.DefaultMinExpected)
 	note := gofNote
 	if b.sigma2 > 0 {
-		note = fmt.Sprintf("differential-privacy counts: fitted by the Gaussian likelihood with each bucket's variance e_i + σ² and the buckets under 3σ censored, σ = %.3g; the χ² and G p-values below ignore that noise; %s", math.Sqrt(b.sigma2), gofNote)
+		note = fmt.Sprintf("differential-privacy counts: fitted by the Gaussian likelihood with each bucket's variance e_i + σ² and the buckets released as 0 censored (shape.dp_keep), σ = %.3g; the χ² and G p-values below ignore that noise; %s", math.Sqrt(b.sigma2), gofNote)
 	}
 	return GOF{
 		N: b.total, Buckets: len(b.n), FittedParams: fitted,

@@ -6,8 +6,8 @@ import (
 	"github.com/pgshape/pgshape/shape"
 )
 
-// Every receipt in the first delay bucket (a differential-privacy document after its
-// 3σ threshold, or a tiny production): the fitted shares are 1, 0, 0 and the spec is
+// Every receipt in the first delay bucket (a differential-privacy document whose tail
+// shape.dp_keep emptied, or a tiny production): the fitted shares are 1, 0, 0 and the spec is
 // valid. 1 − immediate − near used to come out at −2·10⁻³⁰ and fail the spec's check.
 func TestFitAllDelaysInFirstBucket(t *testing.T) {
 	t.Parallel()

@@ -13,8 +13,8 @@ type DPNoise struct {
 	// Epsilon and Delta are the release's.
 	Epsilon float64 `json:"epsilon"`
 	Delta   float64 `json:"delta"`
-	// Method: the Gaussian likelihood with variance e_i + σ², censored under 3σ
-	// (binned.logLik).
+	// Method: the Gaussian likelihood with variance e_i + σ², the buckets released as 0
+	// censored as shape.dp_keep implies (binned.logLik).
 	Method string `json:"method"`
 	// Sigma is σ per count by vector name (e.g. "conversations.activity"), for the
 	// histograms fitted with it.
@@ -26,7 +26,7 @@ type DPNoise struct {
 }
 
 // dpNoiseMethod is DPNoise.Method.
-const dpNoiseMethod = "Gaussian likelihood, each bucket's variance e_i + sigma^2 (e_i = the model's expected count), buckets released as 0 censored under ceil(3 sigma)"
+const dpNoiseMethod = "Gaussian likelihood, each bucket's variance e_i + sigma^2 (e_i = the model's expected count), buckets released as 0 censored: at <= 0 next to a published bucket, else under ceil(5 sigma) (shape.dp_keep)"
 
 // binned returns the histogram as the fits see it: with the named vector's noise when
 // the document is a differential-privacy release that carries it, exact otherwise.

@@ -20,9 +20,11 @@
 --     messages) and Bq (receipts) in the by-member-count vectors. The caps go out with
 --     the result.
 --   * Fixed public bins (the grids of 00002), every bin published, no suppression.
---     Sparse histogram bins whose noisy count is under 3σ are set to 0; totals, shares,
---     ratios, means, percentiles, heavy-room shares and the burst coefficient are
---     computed from the noisy counts (post-processing).
+--     Sparse histogram bins are kept when their noisy count is at least 5σ or when they
+--     are positive and joined to such a bin by positive bins, else set to 0
+--     (shape.dp_keep); dense vectors are clamped at 0. Totals, shares, ratios, means,
+--     percentiles, heavy-room shares and the burst coefficient are computed from the
+--     noisy counts (post-processing).
 --   * Noise: the discrete Gaussian (Canonne, Kamath, Steinke 2020), sampled exactly
 --     with integer arithmetic from pgcrypto's gen_random_bytes. Never random(), never
 --     floating point.
@@ -629,6 +631,41 @@ COMMENT ON FUNCTION shape.dp_aggregates_v2(int, timestamptz, int, int, int, int,
     'internal: the exact, per-user contribution-bounded counts a differential-privacy release noises (one array per vector of shape.dp_sensitivity_v2)';
 
 -- Post-processing helpers: they see only noisy counts.
+-- shape.dp_keep(noisy, sigma2): the sparse-histogram rule (docs/privacy.md, "Post-
+-- processing"). A bin is kept when its noisy count is at least ⌈5σ⌉ (a strong bin), or
+-- when it is positive and joined to a strong bin by positive bins; every other bin is
+-- 0. So the bulk and the tail that runs on from it keep their counts unbiased (no
+-- 3σ cut eats the small real counts of the activity tail), while an empty bin past
+-- the first gap passes only at ⌈5σ⌉ (probability 2.9·10⁻⁷). It reads nothing but its
+-- arguments: the noisy vector and the public σ².
+CREATE OR REPLACE FUNCTION shape.dp_keep(noisy bigint[], sigma2 bigint) RETURNS bigint[]
+    LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    n     int := pg_catalog.cardinality(noisy);
+    thr   bigint := pg_catalog.ceil(5 * pg_catalog.sqrt(sigma2::float8))::bigint;
+    keep  boolean[] := pg_catalog.array_fill(false, ARRAY[GREATEST(n, 1)]);
+    reach boolean := false;
+    out   bigint[] := '{}';
+    i     int;
+BEGIN
+    -- left to right, then right to left: a positive run is kept once it meets a strong bin
+    FOR i IN 1 .. n LOOP
+        reach := noisy[i] >= thr OR (reach AND noisy[i] > 0);
+        keep[i] := reach;
+    END LOOP;
+    reach := false;
+    FOR i IN REVERSE n .. 1 LOOP
+        reach := noisy[i] >= thr OR (reach AND noisy[i] > 0);
+        keep[i] := keep[i] OR reach;
+    END LOOP;
+    FOR i IN 1 .. n LOOP
+        out := out || CASE WHEN keep[i] THEN noisy[i] ELSE 0 END;
+    END LOOP;
+    RETURN out;
+END
+$fn$;
+
 -- shape.dp_upper(edges): each bin's upper bound (the last bin: its lower bound plus
 -- the width of the bin below, or 1).
 CREATE OR REPLACE FUNCTION shape.dp_upper(edges float8[]) RETURNS float8[]
@@ -774,7 +811,6 @@ DECLARE
     sigma2   bigint;
     sig      numeric;
     l2       bigint;
-    thr      bigint;
     v        bigint[];
     z        bigint[];
     i        int;
@@ -866,18 +902,22 @@ BEGIN
         SELECT pg_catalog.array_agg(e::bigint ORDER BY o) INTO v
           FROM pg_catalog.jsonb_array_elements_text(raw -> s.name) WITH ORDINALITY AS a(e, o);
         z := shape.dp_discrete_gaussian(sigma2, pg_catalog.cardinality(v));
-        -- post-processing: in the long, sparse histograms (the grids) a bin whose noisy
-        -- count is under 3σ becomes 0: an empty bin passes with probability 0.13 %,
-        -- while clamping at 0 alone leaves every empty bin about 0.4σ and piles mass
-        -- into the empty tails (percentiles, heavy-room shares). The dense vectors
-        -- (7×24 cells, types, media, the member-bucket counts) are only clamped at 0.
-        thr := CASE WHEN s.name IN ('messages.weekday_hour', 'messages.media', 'attachments.type',
-                                    'read_receipts.messages_by_member_count',
-                                    'read_receipts.read_by_member_count', 'read_receipts.receipts_by_member_count')
-                    THEN 0 ELSE pg_catalog.ceil(3 * pg_catalog.sqrt(sigma2::float8))::bigint END;
         FOR i IN 1 .. pg_catalog.cardinality(v) LOOP
-            v[i] := CASE WHEN v[i] + z[i] < thr THEN 0 ELSE GREATEST(v[i] + z[i], 0) END;
+            v[i] := v[i] + z[i];
         END LOOP;
+        -- from here on v is noisy; post-processing: the dense vectors (7×24 cells, types,
+        -- media, the member-bucket counts) are clamped at 0; the long, sparse histograms
+        -- (the grids) go through shape.dp_keep: clamping alone would leave every empty bin
+        -- about 0.4σ and pile mass into the empty tails (percentiles, heavy-room shares)
+        IF s.name IN ('messages.weekday_hour', 'messages.media', 'attachments.type',
+                      'read_receipts.messages_by_member_count',
+                      'read_receipts.read_by_member_count', 'read_receipts.receipts_by_member_count') THEN
+            FOR i IN 1 .. pg_catalog.cardinality(v) LOOP
+                v[i] := GREATEST(v[i], 0);
+            END LOOP;
+        ELSE
+            v := shape.dp_keep(v, sigma2);
+        END IF;
         noisy := noisy || pg_catalog.jsonb_build_object(s.name, pg_catalog.to_jsonb(v));
         params := params || pg_catalog.jsonb_build_object(s.name, pg_catalog.jsonb_build_object(
                       'unit', s.unit, 'l1_sensitivity', s.l1, 'l2_sensitivity', l2,
@@ -1041,6 +1081,7 @@ DROP FUNCTION IF EXISTS shape.dp_quantile(float8[], bigint[], float8);
 DROP FUNCTION IF EXISTS shape.dp_cv(float8[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_mean(float8[], bigint[], boolean);
 DROP FUNCTION IF EXISTS shape.dp_upper(float8[]);
+DROP FUNCTION IF EXISTS shape.dp_keep(bigint[], bigint);
 DROP FUNCTION IF EXISTS shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea);
 DROP FUNCTION IF EXISTS shape.dp_sensitivity_v2(int, int, int, int, int, int);
 DROP FUNCTION IF EXISTS shape.dp_identity_check_v1();

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ const (
 	dpUtilityActivity = 0.20
 	dpUtilityAsOfRFC  = "2025-10-22T00:00:00Z"
 	dpUtilityDocsEnv  = "PGSHAPE_DP_UTILITY_DOCS"
+	dpUtilityRunsEnv  = "PGSHAPE_DP_UTILITY_RUNS" // releases to draw instead of dpUtilityRuns
 )
 
 // dpUtilityExtraUsers adds users dpUtilityMessages/50+1 … dpUtilityUsers: accounts with
@@ -168,15 +170,23 @@ func dpUtilityDocs(b *testing.B) (*shape.Document, []*shape.Document) {
 			b.Fatal(err)
 		}
 	}
-	// the budget: the 100 releases' ρ, with room for rounding
+	runs := dpUtilityRuns
+	if e := os.Getenv(dpUtilityRunsEnv); e != "" {
+		n, err := strconv.Atoi(e)
+		if err != nil || n < 1 {
+			b.Fatalf("%s = %q: want a whole number of releases ≥ 1, e.g. 30", dpUtilityRunsEnv, e)
+		}
+		runs = n
+	}
+	// the budget: the releases' ρ, with room for rounding
 	if _, err := db.ExecContext(ctx, `UPDATE shape.policy SET dp_delta = $2::float8,
-		dp_epsilon = shape.dp_epsilon(1.01 * $1::float8 * shape.dp_rho($3::float8, $2::float8), $2::float8)`, dpUtilityRuns, dpUtilityDelta, dpUtilityEpsilon); err != nil {
+		dp_epsilon = shape.dp_epsilon(1.01 * $1::float8 * shape.dp_rho($3::float8, $2::float8), $2::float8)`, runs, dpUtilityDelta, dpUtilityEpsilon); err != nil {
 		b.Fatalf("raising the budget: %v", err)
 	}
 	write("exact.json", rawExact)
 	var dps []*shape.Document
 	var took time.Duration
-	for i := 1; i <= dpUtilityRuns; i++ {
+	for i := 1; i <= runs; i++ {
 		if _, err := db.ExecContext(ctx, `DELETE FROM shape.dp_ledger`); err != nil {
 			b.Fatal(err)
 		}
@@ -193,7 +203,7 @@ func dpUtilityDocs(b *testing.B) (*shape.Document, []*shape.Document) {
 		dps = append(dps, d)
 		write(fmt.Sprintf("dp-%03d.json", i), raw)
 	}
-	b.Logf("%d releases, %s each on average", dpUtilityRuns, (took / dpUtilityRuns).Round(time.Millisecond))
+	b.Logf("%d releases, %s each on average", runs, (took / time.Duration(runs)).Round(time.Millisecond))
 	return exact, dps
 }
 
