@@ -1,10 +1,15 @@
 package migrations_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +203,22 @@ func BenchmarkExport(b *testing.B) {
 				for _, fam := range benchFamilies {
 					b.ReportMetric(bestOfTwo(b, ctx, conn, `SELECT length(shape.`+fam+`_v1(30, 10, '2025-10-22Z')::text)`).Seconds(), fam+"-s")
 				}
+				// the server's CPU, serial, so that a loaded machine does not move it:
+				// the whole export, and shape_version 2's families (people_v2) alone;
+				// the export without them is the difference (shape.export merges the
+				// version-1 document with people_v2's)
+				if all, ok := serialCPU(b, ctx, conn, `SELECT length(shape.export(30, 10, '2025-10-22Z')::text)`); ok {
+					people, _ := serialCPU(b, ctx, conn, `SELECT length(shape.people_v2(30, 10, '2025-10-22Z')::text)`)
+					var window int64
+					if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM public.messages
+						WHERE created_at >= timestamptz '2025-10-22Z' - interval '30 days'`).Scan(&window); err != nil {
+						b.Fatal(err)
+					}
+					perM := 1e6 / float64(window)
+					b.ReportMetric(all*perM, "export-cpu-s/Mwin")
+					b.ReportMetric((all-people)*perM, "v1-cpu-s/Mwin")
+					b.ReportMetric(all/(all-people), "v2/v1-cpu")
+				}
 				// the shape_version-2 families (shape.people_v2) alone
 				b.ReportMetric(bestOfTwo(b, ctx, conn, `SELECT length(shape.people_v2(30, 10, '2025-10-22Z')::text)`).Seconds(), "people-s")
 			}
@@ -206,6 +227,48 @@ func BenchmarkExport(b *testing.B) {
 }
 
 // bestOfTwo runs query (one row, one integer) twice and returns the faster time.
+// serialCPU runs query twice on conn with parallel workers off and returns the least
+// CPU time (user + system, s) the backend spent on it, read from /proc/<pid>/stat;
+// false when the server's process is not readable (another machine).
+func serialCPU(b *testing.B, ctx context.Context, conn *sql.Conn, query string) (float64, bool) {
+	b.Helper()
+	var pid int
+	if err := conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		b.Fatal(err)
+	}
+	ticks := func() (float64, bool) {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, false
+		}
+		// fields after the command's closing parenthesis: state is the first, utime
+		// the 12th, stime the 13th (proc(5)); USER_HZ is 100 on Linux
+		f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(f) < 13 {
+			return 0, false
+		}
+		u, err1 := strconv.ParseFloat(f[11], 64)
+		s, err2 := strconv.ParseFloat(f[12], 64)
+		return (u + s) / 100, err1 == nil && err2 == nil
+	}
+	mustExec(b, conn, `SET max_parallel_workers_per_gather = 0`)
+	defer mustExec(b, conn, `RESET max_parallel_workers_per_gather`)
+	best := math.Inf(1)
+	for range 2 {
+		t0, ok := ticks()
+		if !ok {
+			return 0, false
+		}
+		var l int
+		if err := conn.QueryRowContext(ctx, query).Scan(&l); err != nil {
+			b.Fatal(err)
+		}
+		t1, _ := ticks()
+		best = math.Min(best, t1-t0)
+	}
+	return best, true
+}
+
 func bestOfTwo(b *testing.B, ctx context.Context, conn *sql.Conn, query string) time.Duration {
 	b.Helper()
 	var best time.Duration
