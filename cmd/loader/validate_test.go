@@ -53,8 +53,8 @@ func TestValidateDatasetGO(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 0 and nothing", code, stderr)
 	}
 	for _, want := range []string{"[Validation] Comparing against production baseline...\n",
-		"[Distribution] Conversation type mix:\n", "=== VALIDATION SUMMARY ===\n", "Total checks: 23\n",
-		"Passed: 23\n", "Decision: GO (within tolerance)\n"} {
+		"[Distribution] Conversation type mix:\n", "=== VALIDATION SUMMARY ===\n", "Total checks: 33\n",
+		"Passed: 33\n", "Decision: GO (within tolerance)\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
