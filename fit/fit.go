@@ -141,6 +141,14 @@ type HeavyRoomsReport struct {
 	Multiplier float64 `json:"multiplier"`
 	// Quantile is the count above which the multiplier applies.
 	Quantile float64 `json:"quantile"`
+	// SolvedMultiplier is the multiplier that would make the model's share equal
+	// TrafficShare exactly (NaN-free: 0 when none exists or the share is suppressed);
+	// Multiplier is 1 instead when TrafficShare lies within SampledShare's band.
+	SolvedMultiplier float64 `json:"solved_multiplier"`
+	// SampledShare is the sampling distribution of the top share under the fitted law
+	// (multiplier 1) at the export's number of active conversations; nil when the
+	// share is suppressed or active_count is missing.
+	SampledShare *TopShareBand `json:"sampled_share,omitempty"`
 }
 
 // MessagesPerConversation: both candidate models, the winner, and its checks.
@@ -298,6 +306,11 @@ type fitter struct {
 	count     dist.Discrete
 	heavy     dist.HeavyShare
 	heavyMult float64
+	// exportMult is the multiplier that describes the export's own rooms: the solved
+	// one, also when the generator keeps 1 because the export's share is within the
+	// model's sampling band (the gap and lifetime histograms the start models are
+	// fitted to came from those rooms; docs/fit.md, "Heavy rooms").
+	exportMult float64
 }
 
 // warn records a warning in the report and the spec.
@@ -499,6 +512,19 @@ func (f *fitter) counts() {
 		*hr = spec.HeavyRooms{Percentage: pct, TrafficShare: model, Multiplier: 1}
 	default:
 		m := hs.Multiplier(*exported)
+		if !math.IsNaN(m) {
+			r.HeavyRooms.SolvedMultiplier = m
+		}
+		if t, ok := f.count.(tabulated); ok && c.ActiveCount > 0 && !math.IsNaN(m) {
+			// The export's share is one draw of the top ceil(pct·n) of n rooms: a share
+			// inside the fitted law's own central 99% at that n is noise, not a tail the
+			// law lacks (docs/fit.md, "Heavy rooms").
+			band := sampledTopShare(t, int(min(c.ActiveCount, math.MaxInt32)), pct)
+			r.HeavyRooms.SampledShare = &band
+			if band.Contains(*exported) {
+				m = 1
+			}
+		}
 		if math.IsNaN(m) {
 			f.warn("heavy rooms: no multiplier makes the top %g%% carry %.3f of the messages (model share %.3f); using 1", pct*100, *exported, model)
 			m = 1
@@ -510,9 +536,12 @@ func (f *fitter) counts() {
 	if hr.Percentage != pct {
 		hs = dist.NewHeavyShare(f.count, hr.Percentage)
 	}
-	f.heavy, f.heavyMult = hs, hr.Multiplier
-	r.HeavyRooms = HeavyRoomsReport{Percentage: hr.Percentage, TrafficShare: hr.TrafficShare, ModelShare: hs.Share(1),
-		Multiplier: hr.Multiplier, Quantile: hs.Q}
+	f.heavy, f.heavyMult, f.exportMult = hs, hr.Multiplier, hr.Multiplier
+	if sm := r.HeavyRooms.SolvedMultiplier; sm > 0 && hr.Multiplier == 1 && r.HeavyRooms.SampledShare != nil {
+		f.exportMult = sm
+	}
+	r.HeavyRooms.Percentage, r.HeavyRooms.TrafficShare, r.HeavyRooms.ModelShare = hr.Percentage, hr.TrafficShare, hs.Share(1)
+	r.HeavyRooms.Multiplier, r.HeavyRooms.Quantile = hr.Multiplier, hs.Q
 	r.ModelMean = hs.Mean(hr.Multiplier)
 	if r.ObservedMean > 0 && relOff(r.ModelMean, r.ObservedMean) > 0.2 {
 		f.warn("messages_per_conversation: the model's mean %.1f is %.0f%% off the export's %.1f messages per active conversation; generated conversation counts will be off by as much",

@@ -181,6 +181,14 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	fmt.Fprintf(w, "Heavy rooms: top %g%% carry %.1f%% of messages (model alone %.1f%%), multiplier %.3f\n",
 		mc.HeavyRooms.Percentage*100, mc.HeavyRooms.TrafficShare*100, mc.HeavyRooms.ModelShare*100, mc.HeavyRooms.Multiplier)
+	if b := mc.HeavyRooms.SampledShare; b != nil {
+		verdict := "outside it: the multiplier stands"
+		if b.Contains(mc.HeavyRooms.TrafficShare) {
+			verdict = "within it: sampling noise, multiplier 1"
+		}
+		fmt.Fprintf(w, "  the model's top %g%% share among %d conversations: %.1f%% (central 99%%: %.1f%%–%.1f%%, %d draws); the export's %.1f%% is %s (it alone would need %.3f)\n",
+			mc.HeavyRooms.Percentage*100, b.N, b.Median*100, b.Low*100, b.High*100, b.Reps, mc.HeavyRooms.TrafficShare*100, verdict, mc.HeavyRooms.SolvedMultiplier)
+	}
 	fmt.Fprintf(w, "Size × activity: polychoric ρ=%.3f (Gaussian copula of member count and window activity)\n",
 		r.FittedDistributions.ConversationSizes.SizeActivityCorrelation)
 	mean, median := "null", "null"

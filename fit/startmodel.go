@@ -522,7 +522,7 @@ func (f *fitter) startByLikelihood(bf BurstFit, window float64) bool {
 	r := &f.rep.FittedDistributions.InterArrival
 	b := &f.sp.Messages.InterArrival.Burst
 	gaps, life := newBinned(m.InterArrivalHistogramSeconds), newBinned(t.LifetimeHistogramSeconds)
-	sim, err := newChainSim(f.count, f.heavy, f.heavyMult, window, gaps, life)
+	sim, err := newChainSim(f.count, f.heavy, f.exportMult, window, gaps, life)
 	if err != nil {
 		f.warn("inter_arrival: the start models cannot be judged on the gap distribution (%v); chosen on the burst coefficient", err)
 		return false
