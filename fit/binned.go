@@ -199,6 +199,15 @@ var errNoConvergence = errors.New("the optimiser did not converge")
 // Nelder–Mead needs no gradients (the binned likelihoods are differences of special
 // functions) and is deterministic, so the same document always gives the same fit.
 func maximise(f func(x []float64) float64, starts ...[]float64) ([]float64, float64, error) {
+	return maximiseWith(optimize.Settings{
+		Converger:       &optimize.FunctionConverge{Absolute: 1e-9, Relative: 1e-11, Iterations: 60},
+		FuncEvaluations: 20000,
+	}, false, f, starts...)
+}
+
+// maximiseWith is maximise under the given convergence settings; with evalLimitOK a run
+// stopped by its evaluation limit still counts (its best point so far).
+func maximiseWith(settings optimize.Settings, evalLimitOK bool, f func(x []float64) float64, starts ...[]float64) ([]float64, float64, error) {
 	var best []float64
 	bestF := math.Inf(-1)
 	var lastErr error
@@ -210,20 +219,19 @@ func maximise(f func(x []float64) float64, starts ...[]float64) ([]float64, floa
 			}
 			return -v
 		}}
-		settings := &optimize.Settings{
-			Converger:       &optimize.FunctionConverge{Absolute: 1e-9, Relative: 1e-11, Iterations: 60},
-			FuncEvaluations: 20000,
-		}
-		res, err := optimize.Minimize(prob, x0, settings, &optimize.NelderMead{SimplexSize: 0.5})
+		st := settings
+		res, err := optimize.Minimize(prob, x0, &st, &optimize.NelderMead{SimplexSize: 0.5})
 		if err != nil || res == nil {
 			lastErr = err
 			continue
 		}
-		if res.Status != optimize.FunctionConvergence && res.Status != optimize.Success {
+		ok := res.Status == optimize.FunctionConvergence || res.Status == optimize.Success ||
+			(evalLimitOK && res.Status == optimize.FunctionEvaluationLimit)
+		if !ok {
 			lastErr = fmt.Errorf("%w (status %v)", errNoConvergence, res.Status)
 			continue
 		}
-		if v := -res.F; v > bestF && v > math.Inf(-1) && res.F < math.MaxFloat64/8 {
+		if v := -res.F; v > bestF && res.F < math.MaxFloat64/8 {
 			best, bestF = res.X, v
 		}
 	}

@@ -742,32 +742,14 @@ func (s *SenderSim) FitActivity(observed [3]float64) (sigma float64, fig SenderF
 		}
 		return l
 	}
-	const step = 0.25
-	bestI, bestL := -1, math.Inf(1)
-	for i := 0; i <= 16; i++ {
-		if l := loss(float64(i) * step); l < bestL {
-			bestI, bestL = i, l
-		}
+	published := false
+	for _, o := range observed {
+		published = published || o > 0
 	}
-	if bestI < 0 {
+	if !published {
 		return 0, SenderFigures{}, errors.New("no busiest-sender share is published")
 	}
-	a, b := max(0, float64(bestI-1)*step), min(4, float64(bestI+1)*step)
-	g := (math.Sqrt(5) - 1) / 2
-	x1, x2 := b-g*(b-a), a+g*(b-a)
-	l1, l2 := loss(x1), loss(x2)
-	for b-a > 1e-3 {
-		if l1 <= l2 {
-			b, x2, l2 = x2, x1, l1
-			x1 = b - g*(b-a)
-			l1 = loss(x1)
-		} else {
-			a, x1, l1 = x1, x2, l2
-			x2 = a + g*(b-a)
-			l2 = loss(x2)
-		}
-	}
-	sigma = (a + b) / 2
+	sigma = goldenMin(loss, 0, 4, 0.25)
 	return sigma, s.Figures(sigma), nil
 }
 

@@ -887,39 +887,8 @@ func (s *chainSim) fitLifetime(eta0, gap0, mu0, lifeP50 float64) (StartModelFit,
 // log-likelihood (a difference of 0.01 moves no AIC decision and no parameter beyond its
 // standard error), where maximise asks 60 iterations within 10⁻¹¹ of it.
 func maximiseLoose(f func(x []float64) float64, starts ...[]float64) ([]float64, float64, error) {
-	var best []float64
-	bestF := math.Inf(-1)
-	var lastErr error
-	for _, x0 := range starts {
-		prob := optimize.Problem{Func: func(x []float64) float64 {
-			v := f(x)
-			if math.IsNaN(v) || math.IsInf(v, -1) {
-				return math.MaxFloat64 / 4
-			}
-			return -v
-		}}
-		settings := &optimize.Settings{
-			Converger:       &optimize.FunctionConverge{Absolute: 0.01, Iterations: 20},
-			FuncEvaluations: 5000,
-		}
-		res, err := optimize.Minimize(prob, x0, settings, &optimize.NelderMead{SimplexSize: 0.5})
-		if err != nil || res == nil {
-			lastErr = err
-			continue
-		}
-		if res.Status != optimize.FunctionConvergence && res.Status != optimize.Success && res.Status != optimize.FunctionEvaluationLimit {
-			lastErr = fmt.Errorf("%w (status %v)", errNoConvergence, res.Status)
-			continue
-		}
-		if v := -res.F; v > bestF && res.F < math.MaxFloat64/8 {
-			best, bestF = res.X, v
-		}
-	}
-	if best == nil {
-		if lastErr == nil {
-			lastErr = errNoConvergence
-		}
-		return nil, 0, lastErr
-	}
-	return best, bestF, nil
+	return maximiseWith(optimize.Settings{
+		Converger:       &optimize.FunctionConverge{Absolute: 0.01, Iterations: 20},
+		FuncEvaluations: 5000,
+	}, true, f, starts...)
 }
