@@ -123,7 +123,7 @@ type renewalParams struct{ eta, gap, mu, sigma float64 }
 //
 // Gaps: a stratum's chain of k = min(n, cap) messages over w = W·k/n is summed from
 // its draws (gap i between bursts when u_i ≥ η, log-normal e^(μ+σz_i), else in-burst
-// g·e_i) to find how the generator compresses it (compressionOf: factors a between
+// g·e_i) to find how the generator compresses it (spec.CompressChain: factors a between
 // bursts, b inside them); its gaps are then, Rao–Blackwellised over their kinds and
 // sizes, η·Exp(b·g) + (1−η)·LogNormal(μ + ln a, σ), whose bucket masses are exact.
 //
@@ -148,7 +148,7 @@ func (s *chainSim) renewalPredict(p renewalParams) (gapMass, lifeMass []float64)
 					in += p.gap * x.e
 				}
 			}
-			a, b := compressionOf(in, between, w)
+			a, b := spec.CompressChain(in, between, w)
 			comp[j] = ab{a, b}
 		}
 	})
@@ -650,20 +650,6 @@ const likLifeZ = 8
 // lifetime law ln L = mu + beta·ln(n − 1) + sigmaL·Z.
 type lifetimeParams struct{ eta, gap, sigma, mu, beta, sigmaL float64 }
 
-// stretchOf returns the factors the generator applies to make a chain whose bursts
-// last inb in all, with gaps between them summing to between, span exactly l
-// (loader/generate stretchTo): a for the gaps between bursts, b for the bursts.
-func stretchOf(inb, between, l float64) (a, b float64) {
-	switch span := inb + between; {
-	case !(span > 0):
-		return 1, 1
-	case between > 0 && inb < l/2:
-		return (l - inb) / between, 1
-	default:
-		return l / span, l / span
-	}
-}
-
 // lifetimeZ returns the stratified normal quantiles of each gap stratum's lifetimes.
 func (s *chainSim) lifetimeZ() [][]float64 {
 	out := make([][]float64, len(s.gapD))
@@ -690,7 +676,7 @@ func (s *chainSim) lifetimeZ() [][]float64 {
 //
 // Gaps: each gap stratum's chain of k = min(n, cap) messages (its draws: in-burst gaps
 // g·e_i, weights w_i = e^(σz_i) between bursts) is stretched to each of its likLifeZ
-// lifetimes (times (k − 1)/(n − 1) when truncated) as the generator does (stretchOf).
+// lifetimes (times (k − 1)/(n − 1) when truncated) as the generator does (spec.StretchChain).
 // Its in-burst gaps are then, Rao–Blackwellised, Exp(b·g); its gaps between bursts
 // share L_r = a·Σw: the only one is L_r itself, and with m ≥ 2 of them one is
 // L_r·w/(w + R) with w ~ LogNormal(0, σ) and R = Σw·(m − 1)/m the others' typical sum,
@@ -741,7 +727,7 @@ func (s *chainSim) lifetimePredict(p lifetimeParams, zs [][]float64) (gapMass, l
 			lastB := math.NaN()
 			for _, z := range zs[j] {
 				l := math.Min(math.Exp(p.mu+p.beta*math.Log(n-1)+p.sigmaL*z), s.window) * scale
-				a, b := stretchOf(inb, wS, l)
+				a, b := spec.StretchChain(inb, wS, l)
 				m1[j] += (b*inb + a*wS) * wt
 				m2[j] += (b*b*p.gap*p.gap*sumE2 + a*a*wS2) * wt
 				if nIn > 0 {

@@ -159,7 +159,7 @@ func startDoc(t *testing.T, convs int, times func(r *rand.Rand, n int, w float64
 }
 
 // renewalTimes simulates the renewal model as the generator runs it (η, g, μ, σ over
-// seconds, compressed to the window w by compressionOf's rule), independently of
+// seconds, compressed to the window w by spec.CompressChain's rule), independently of
 // renewalPredict: its own draws, each message's gap kind drawn, no integration.
 func renewalTimes(eta, g, mu, sigma float64) func(r *rand.Rand, n int, w float64) []float64 {
 	return func(r *rand.Rand, n int, w float64) []float64 {
@@ -177,7 +177,7 @@ func renewalTimes(eta, g, mu, sigma float64) func(r *rand.Rand, n int, w float64
 				ts, kind = append(ts, x), append(kind, false)
 			}
 		}
-		a, b := compressionOf(in, between, w)
+		a, b := spec.CompressChain(in, between, w)
 		var t float64
 		for i := 1; i < n; i++ {
 			if kind[i] {
@@ -194,7 +194,7 @@ func renewalTimes(eta, g, mu, sigma float64) func(r *rand.Rand, n int, w float64
 // lifetimeTimes simulates the renewal model with a lifetime law as the generator runs
 // it: the chain (η, g; weights e^(σZ) between bursts), a lifetime ln L = mu +
 // beta·ln(n − 1) + sigmaL·Z (at most w), and the chain stretched to span it
-// (stretchOf's rule), with its own draws and no integration.
+// (spec.StretchChain's rule), with its own draws and no integration.
 func lifetimeTimes(eta, g, sigma, mu, beta, sigmaL float64) func(r *rand.Rand, n int, w float64) []float64 {
 	return func(r *rand.Rand, n int, w float64) []float64 {
 		ts := []float64{0}

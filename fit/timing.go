@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgshape/pgshape/dist"
 	"github.com/pgshape/pgshape/shape"
+	"github.com/pgshape/pgshape/spec"
 )
 
 // exposure returns how many hours of each ISO weekday × UTC hour cell the window
@@ -335,7 +336,7 @@ const (
 // model (spec.StartModelRenewal): in-burst gaps are exponential with mean g after each
 // message with probability η, each next burst starts a LogNormal(μ, σ) gap after the
 // previous burst's last message, and a chain longer than the window W is compressed to
-// it (compressionOf; the profile is ignored as in ChainCV). It is a small
+// it (spec.CompressChain; the profile is ignored as in ChainCV). It is a small
 // deterministic Monte Carlo with fixed seeds. The pooled moments are
 // E[X^k] = E_q[Σ gaps^k / (n−1)] under the gap-weighted law q(n) ∝ P(n)·(n−1) of the
 // count model (heavy rooms scaled as in ChainCV), so the busy rooms that hold most
@@ -416,7 +417,7 @@ func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, s
 // fits the window keeps its gaps (its shift within the window changes none); a longer
 // one is compressed to the window: its gaps between bursts scaled by the one factor
 // that makes it span the window, or, when its bursts alone take half the window or
-// more, every gap by window/span (compressionOf). ts is unused scratch space, kept for
+// more, every gap by window/span (spec.CompressChain). ts is unused scratch space, kept for
 // the callers' symmetry.
 func renewalChain(_ []float64, j int, n float64, maxN int, eta, gap, mu, sigma, window float64) (a1, a2 float64) {
 	r := rand.New(rand.NewPCG(0x72656e6577616c, uint64(j)))
@@ -436,25 +437,8 @@ func renewalChain(_ []float64, j int, n float64, maxN int, eta, gap, mu, sigma, 
 		in1 += d
 		in2 += d * d
 	}
-	a, b := compressionOf(in1, b1, w)
+	a, b := spec.CompressChain(in1, b1, w)
 	return (b*in1 + a*b1) / float64(k-1), (b*b*in2 + a*a*b2) / float64(k-1)
-}
-
-// compressionOf returns the factors the generator's renewal placement applies to a
-// chain whose bursts last inb in all, with gaps between them summing to between, on an
-// interval of length w: a for the gaps between bursts and b for the bursts themselves.
-// A chain that fits (inb + between < w) keeps both (1, 1); a longer one has its gaps
-// between bursts scaled so that it spans w (a = (w − inb)/between, b = 1), unless its
-// bursts alone take half of w or more, when everything is scaled by w/span.
-func compressionOf(inb, between, w float64) (a, b float64) {
-	switch span := inb + between; {
-	case span < w:
-		return 1, 1
-	case inb < w/2:
-		return (w - inb) / between, 1
-	default:
-		return w / span, w / span
-	}
 }
 
 // eachShare runs fn(first, step) once per CPU (at most n times), concurrently, with

@@ -263,6 +263,34 @@ type BurstLifetime struct {
 	CountSlope float64 `json:"count_slope"`
 }
 
+// StretchChain returns the factors that make a renewal chain whose bursts last inb in
+// all, with gaps between them summing to between, span exactly l: a for the gaps
+// between bursts and b for the bursts (and their messages' offsets). The gaps between
+// bursts share what the bursts leave of l (a = (l − inb)/between, b = 1) while the
+// bursts take less than half of l; otherwise, or with a single burst, everything is
+// scaled by l/span. A chain of simultaneous messages stays as it is. The generator
+// applies it and fit predicts with it, so both read the rule from here.
+func StretchChain(inb, between, l float64) (a, b float64) {
+	switch span := inb + between; {
+	case !(span > 0):
+		return 1, 1
+	case between > 0 && inb < l/2:
+		return (l - inb) / between, 1
+	default:
+		return l / span, l / span
+	}
+}
+
+// CompressChain returns the factors that fit the same chain into an interval of
+// length w: (1, 1) when it already fits (inb + between < w), else StretchChain's to
+// span w.
+func CompressChain(inb, between, w float64) (a, b float64) {
+	if inb+between < w {
+		return 1, 1
+	}
+	return StretchChain(inb, between, w)
+}
+
 // Burst start models (Burst.StartModel).
 const (
 	StartModelWindowSpacing = "window_spacing"

@@ -289,7 +289,7 @@ func (g *gen) place(lo int64, wLo float64, confine bool, start func() int64) {
 // Messages within a burst follow its start by the chain's exponential gaps in real
 // time; place(confine) moves a conversation that so runs past the window end back as a
 // whole. With a lifetime law (spec.BurstLifetime) a chain of n ≥ 2 messages is instead
-// stretched or compressed to span a lifetime drawn from it (stretchTo; one more normal
+// stretched or compressed to span a lifetime drawn from it (spec.StretchChain; one more normal
 // draw per conversation). g.spacing holds each burst's operational sum of gaps between bursts before it,
 // g.burstIn the bursts' durations before it, g.ts −1 for a burst's first message and
 // the offset from its start otherwise. p is the continue probability, gap the in-burst
@@ -327,15 +327,9 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 	if lt := m.s.Messages.InterArrival.Burst.Lifetime; lt != nil && n >= 2 {
 		// The lifetime law: one more draw per conversation, and the chain spans it.
 		l := math.Exp(lt.Mu+lt.CountSlope*math.Log(float64(n-1))+lt.Sigma*g.r.NormFloat64()) * usPerSecond * du
-		a, b = stretchTo(inb, between, min(l, room))
+		a, b = spec.StretchChain(inb, between, min(l, room))
 	} else {
-		switch span := inb + between; {
-		case span < room:
-		case inb < room/2:
-			a = (room - inb) / between
-		default:
-			a, b = room/span, room/span
-		}
+		a, b = spec.CompressChain(inb, between, room)
 	}
 	shift := g.r.Float64() * max(0, room-a*between-b*inb)
 	if b != 1 {
@@ -351,23 +345,6 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 		k++
 		return m.slots.operational(min(u, math.Nextafter(1, 0)), lo, wLo)
 	})
-}
-
-// stretchTo returns the factors that make a chain whose bursts last inb in all, with
-// gaps between them summing to between, span exactly l (the lifetime law,
-// spec.BurstLifetime): a for the gaps between bursts and b for the bursts. The gaps
-// between bursts share what the bursts leave of l (a = (l − inb)/between, b = 1) while
-// the bursts take less than half of l; otherwise, or with a single burst, everything
-// is scaled by l/span. A chain of simultaneous messages stays as it is.
-func stretchTo(inb, between, l float64) (a, b float64) {
-	switch span := inb + between; {
-	case !(span > 0):
-		return 1, 1
-	case between > 0 && inb < l/2:
-		return (l - inb) / between, 1
-	default:
-		return l / span, l / span
-	}
 }
 
 // senders fills g.snd and g.elig from the sorted g.ts: each message's sender drawn
