@@ -45,28 +45,14 @@ var mixNodes, mixWeights = func() ([]float64, []float64) {
 	return xs, ws
 }()
 
-// SurvivalFunc returns S(x) = P(D ≥ ⌈x⌉).
+// SurvivalFunc returns S(x) = P(D ≥ ⌈x⌉): the log-normal weight law on the quadrature
+// nodes is a PoissonMixture with one class per node.
 func (m MixedPoisson) SurvivalFunc() func(float64) float64 {
 	lam := make([]float64, len(mixNodes))
 	for i, x := range mixNodes {
 		lam[i] = m.Mean * math.Exp(m.Sigma*x-m.Sigma*m.Sigma/2)
 	}
-	return func(x float64) float64 {
-		d := math.Ceil(x)
-		if d <= 0 {
-			return 1
-		}
-		if math.IsInf(d, 1) {
-			return 0
-		}
-		s := 0.0
-		for i, l := range lam {
-			if l > 0 {
-				s += mixWeights[i] * mathext.GammaIncReg(d, l)
-			}
-		}
-		return (1 - m.ZeroShare) * s
-	}
+	return PoissonMixture{ZeroShare: m.ZeroShare, Lambda: lam, Share: mixWeights}.SurvivalFunc()
 }
 
 // Mass returns P(lo ≤ D < hi).
