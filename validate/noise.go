@@ -540,31 +540,12 @@ func (o Options) widenForNoise(b, c *shape.Document, checks []Check) {
 		if !ok || ch.Delta == nil {
 			continue
 		}
-		var w2 float64
-		var vecs []NoiseVector
-		side := ""
-		for _, s := range []struct {
-			dp   bool
-			d    *shape.Document
-			name string
-		}{{bDP, b, "baseline"}, {cDP, c, "candidate"}} {
-			if !s.dp {
-				continue
+		w2, vecs, side := bothSides(bDP, cDP, func(baseline bool) (float64, []NoiseVector, bool) {
+			if baseline {
+				return widening(b, m)
 			}
-			w, v, ok := widening(s.d, m)
-			if !ok {
-				continue
-			}
-			w2 += w * w
-			if vecs == nil {
-				vecs = v
-			}
-			if side == "" {
-				side = s.name
-			} else {
-				side = "both"
-			}
-		}
+			return widening(c, m)
+		})
 		if side == "" {
 			continue
 		}
@@ -576,6 +557,35 @@ func (o Options) widenForNoise(b, c *shape.Document, checks []Check) {
 			o.noisyTest(ch, b, c, bDP, cDP)
 		}
 	}
+}
+
+// bothSides combines the widenings of the noisy sides (baseline when bDP, candidate
+// when cDP; widen(true) is the baseline's): the sum of their squares, the first noisy
+// side's vectors, and which side was noisy ("baseline", "candidate", "both"; "" when
+// neither gave a widening).
+func bothSides(bDP, cDP bool, widen func(baseline bool) (float64, []NoiseVector, bool)) (w2 float64, vecs []NoiseVector, side string) {
+	for _, s := range []struct {
+		dp, baseline bool
+		name         string
+	}{{bDP, true, "baseline"}, {cDP, false, "candidate"}} {
+		if !s.dp {
+			continue
+		}
+		w, v, ok := widen(s.baseline)
+		if !ok {
+			continue
+		}
+		w2 += w * w
+		if vecs == nil {
+			vecs = v
+		}
+		if side == "" {
+			side = s.name
+		} else {
+			side = "both"
+		}
+	}
+	return w2, vecs, side
 }
 
 // unjudged strips what judge added to a check, so that it can be judged again.
@@ -858,28 +868,12 @@ func (o Options) widenByMembers(ch *Check, b, c *shape.Document, bDP, cDP bool) 
 		if bv == nil || cv == nil {
 			continue
 		}
-		var w2 float64
-		var vecs []NoiseVector
-		side := ""
-		for _, s := range []struct {
-			dp   bool
-			d    *shape.Document
-			m    map[string]float64
-			name string
-		}{{bDP, b, bm, "baseline"}, {cDP, c, cm, "candidate"}} {
-			if !s.dp {
-				continue
+		w2, vecs, side := bothSides(bDP, cDP, func(baseline bool) (float64, []NoiseVector, bool) {
+			if baseline {
+				return byMemberWidening(b, k, rate, bm)
 			}
-			if w, v, ok := byMemberWidening(s.d, k, rate, s.m); ok {
-				w2 += w * w
-				vecs = v
-				if side == "" {
-					side = s.name
-				} else {
-					side = "both"
-				}
-			}
-		}
+			return byMemberWidening(c, k, rate, cm)
+		})
 		d := stats.RelativeError(*cv, *bv)
 		tol := base + math.Sqrt(w2)
 		if score := math.Abs(d) / tol; score > worst || math.IsNaN(d) {
