@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pgshape/pgshape/option"
 	"github.com/pgshape/pgshape/shape"
@@ -91,6 +95,9 @@ var exportFunctions = []string{
 	"shape.messages_v1(integer, integer, timestamp with time zone)",
 	"shape.read_receipts_v1(integer, integer, timestamp with time zone)",
 	"shape.attachments_v1(integer, integer, timestamp with time zone)",
+	"shape.export_base_v2(integer, integer, timestamp with time zone)",
+	"shape.people_as_caller_v2(integer, integer, timestamp with time zone)",
+	"shape.merge_v2(jsonb, jsonb)",
 	"shape.version()",
 }
 
@@ -181,4 +188,119 @@ func explainShapeError(doing string, err error) error {
 		return fmt.Errorf("error %s: %s (SQLSTATE %s)", doing, pgErr.Message, pgErr.Code)
 	}
 	return fmt.Errorf("error %s: %w", doing, err)
+}
+
+// snapshotID is the form of a pg_export_snapshot() identifier (hex words and a
+// counter, e.g. 00000003-0000001B-1): checked before it is put in SET TRANSACTION
+// SNAPSHOT, which takes no parameter.
+var snapshotID = regexp.MustCompile(`^[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+$`)
+
+// ExportSnapshot is Export in tx, a repeatable-read transaction begun on pool, with a
+// k-anonymous document computed on two connections: the version-1 half
+// (shape.export_base_v2) in tx, the version-2 families (shape.people_as_caller_v2) in
+// a second transaction from pool that imports tx's snapshot (pg_export_snapshot, as
+// pg_dump --jobs does) with tx's access mode and statement timeout, then
+// shape.merge_v2 joins them in tx. The halves share no pass, so the database runs them
+// on two cores at once; the document is shape.export's, byte for byte
+// (TestExportSplitIsExport). Without a second connection (the pool exhausted, the
+// server refusing one) it runs one shape.export in tx; a differential-privacy
+// release is one statement in tx (its ledger).
+func ExportSnapshot(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, opts ExportOptions) (*shape.Document, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkShapeSchema(ctx, tx, opts.DP()); err != nil {
+		return nil, err
+	}
+	return exportSplit(ctx, tx, pool, opts.WithDefaults())
+}
+
+// exportSplit is ExportSnapshot after the checks, with the defaults filled.
+func exportSplit(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, opts ExportOptions) (*shape.Document, error) {
+	if opts.DP() {
+		return export(ctx, tx, opts)
+	}
+	if opts.AsOf.IsZero() { // both halves must read one as_of, not two now()s
+		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&opts.AsOf); err != nil {
+			return nil, fmt.Errorf("error reading the as-of time: %w", err)
+		}
+	}
+	raw, err := exportSplitRaw(ctx, tx, pool, opts)
+	if errors.Is(err, errNoSecondConn) {
+		return export(ctx, tx, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc, err := shape.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("error reading the document shape.export returned: %w", err)
+	}
+	return doc, nil
+}
+
+var errNoSecondConn = errors.New("no second connection")
+
+// exportSplitRaw is exportSplit's merged document as the database prints it
+// (errNoSecondConn when no second connection could be had). opts.AsOf must be set.
+func exportSplitRaw(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, opts ExportOptions) ([]byte, error) {
+	var snap, timeout string
+	var readOnly bool
+	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot(), current_setting('statement_timeout'),
+		current_setting('transaction_read_only')::boolean`).Scan(&snap, &timeout, &readOnly); err != nil {
+		return nil, explainShapeError("exporting the sampling snapshot", err)
+	}
+	if !snapshotID.MatchString(snap) {
+		return nil, fmt.Errorf("error exporting the sampling snapshot: the server returned an identifier of an unknown form (%d characters)", len(snap))
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted while opening the second sampling connection: %w", ctx.Err())
+		}
+		return nil, errNoSecondConn
+	}
+	defer conn.Release()
+	mode := pgx.ReadWrite
+	if readOnly {
+		mode = pgx.ReadOnly
+	}
+	tx2, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: mode})
+	if err != nil {
+		return nil, fmt.Errorf("error starting the second sampling transaction: %w", err)
+	}
+	defer tx2.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx2.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+snap+`'`); err != nil {
+		return nil, explainShapeError("importing the sampling snapshot", err)
+	}
+	if _, err := tx2.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, timeout); err != nil {
+		return nil, fmt.Errorf("error setting the statement timeout: %w", err)
+	}
+	// the first half to fail cancels the other, and its error is the one returned
+	g, gctx := errgroup.WithContext(ctx)
+	var base, people []byte
+	g.Go(func() error {
+		err := tx2.QueryRow(gctx, `SELECT shape.people_as_caller_v2($1::integer, $2::integer, $3::timestamptz)::text`,
+			opts.WindowDays, opts.K, opts.AsOf).Scan(&people)
+		if err != nil {
+			return explainShapeError("running shape.export (its version-2 families)", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		err := tx.QueryRow(gctx, `SELECT shape.export_base_v2($1::integer, $2::integer, $3::timestamptz)::text`,
+			opts.WindowDays, opts.K, opts.AsOf).Scan(&base)
+		if err != nil {
+			return explainShapeError("running shape.export", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT shape.merge_v2($1::jsonb, $2::jsonb)::text`, base, people).Scan(&raw); err != nil {
+		return nil, explainShapeError("merging the shape document's halves", err)
+	}
+	return raw, nil
 }

@@ -1,6 +1,7 @@
 package loader_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
+	"github.com/pgshape/pgshape/shape"
 )
 
 // fixtureAsOf and fixtureWindow are the window testdata/pii/fixture.sql is built for.
@@ -120,5 +124,59 @@ func checkRatio(t *testing.T, name string, got *float64, want float64) {
 	t.Helper()
 	if got == nil || *got < want-1e-12 || *got > want+1e-12 {
 		t.Errorf("%s = %v, want %g", name, got, want)
+	}
+}
+
+// TestExportSplitIsExport: the document `loader sample` computes on two connections
+// (the version-1 half here, the version-2 families on a second connection in this
+// transaction's exported snapshot) is shape.export's in the same transaction, byte for
+// byte, although 500 window messages by 50 new senders commit after the snapshot was
+// taken: a second connection that did not import it would count them (its active
+// senders would read 350, not 300).
+func TestExportSplitIsExport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := fixtureURL(t)
+	pool, err := loader.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	var want []byte
+	if err := tx.QueryRow(ctx, `SELECT shape.export($1, 10, $2)::text`, fixtureWindow, fixtureAsOf).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	testdb.Exec(t, url, `INSERT INTO public.users (id, username, email, created_at)
+		SELECT 1000 + i, 'late_' || i, 'late' || i || '@example.com', timestamptz '2025-01-01Z' FROM generate_series(0, 49) AS i;
+		INSERT INTO public.messages (id, conversation_id, sender_id, created_at, media_kind, content)
+		SELECT 100000 + i, (i % 60) + 1, 1000 + (i % 50), timestamptz '2025-10-01Z' + i * interval '1 minute', NULL, 'x'
+		  FROM generate_series(1, 500) AS i`)
+	got, err := loader.ExportSplitRaw(ctx, tx, pool, loader.ExportOptions{WindowDays: fixtureWindow, K: 10, AsOf: fixtureAsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the split export differs from shape.export:\n%s\n%s", got, want)
+	}
+	doc, err := shape.Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := doc.Users.Senders; s == nil || s.ActiveSenders != 300 {
+		t.Errorf("active senders %+v, want 300 (the snapshot's)", s)
+	}
+	// Outside the snapshot the new senders count: the test can tell.
+	var now int64
+	if err := pool.QueryRow(ctx, `SELECT (shape.export($1, 10, $2) -> 'users' -> 'senders' ->> 'active_senders')::bigint`,
+		fixtureWindow, fixtureAsOf).Scan(&now); err != nil {
+		t.Fatal(err)
+	}
+	if now != 350 {
+		t.Errorf("active senders after the insert %d, want 350", now)
 	}
 }

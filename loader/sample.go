@@ -262,7 +262,10 @@ func sampleSnapshot(ctx context.Context, pool *pgxpool.Pool, opts SampleOptions,
 		}
 		return fmt.Sprintf("[ShapeSampler] exporting the shape (one statement): still running after %s", el.Round(time.Second))
 	})
-	doc, err := export(ctx, tx, eo) // Sample validated opts, sampleSnapshot checked the layer
+	// Sample validated opts, sampleSnapshot checked the layer. A k-anonymous export
+	// runs its two halves on two connections in this snapshot (ExportSnapshot); a
+	// differential-privacy release is one statement, for its ledger.
+	doc, err := exportSplit(ctx, tx, pool, eo.WithDefaults())
 	line.Stop(false)
 	if err != nil {
 		return nil, err

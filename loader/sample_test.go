@@ -312,7 +312,9 @@ func sha256Hex(b []byte) string {
 // The families run in a read-only, repeatable-read transaction with the statement
 // timeout set: shape_source.messages is re-pointed so that content_length is 7 only
 // when all three hold inside the export (and 70 otherwise), so every window message's
-// length, hence the median and the mean, must be 7.
+// length, hence the median and the mean, must be 7. sender_id is NULL unless they hold,
+// and the version-2 families run on a second connection (exportSplit): its 300
+// senders say that its transaction has them too.
 func TestSampleTransactionSettings(t *testing.T) {
 	t.Parallel()
 	url := fixtureURL(t)
@@ -322,7 +324,10 @@ func TestSampleTransactionSettings(t *testing.T) {
 		       CASE WHEN current_setting('transaction_isolation') = 'repeatable read'
 		             AND current_setting('transaction_read_only') = 'on'
 		             AND current_setting('statement_timeout') = '2min' THEN 7 ELSE 70 END AS content_length,
-		       m.sender_id
+		       -- read by the second connection (the version-2 families): the same settings
+		       CASE WHEN current_setting('transaction_isolation') = 'repeatable read'
+		             AND current_setting('transaction_read_only') = 'on'
+		             AND current_setting('statement_timeout') = '2min' THEN m.sender_id END AS sender_id
 		FROM public.messages m`)
 	dir := t.TempDir()
 	var out bytes.Buffer
@@ -339,6 +344,9 @@ func TestSampleTransactionSettings(t *testing.T) {
 	}
 	checkRatio(t, "content_length_median", doc.Messages.ContentLengthMedian, 7)
 	checkRatio(t, "content_length_mean", doc.Messages.ContentLengthMean, 7)
+	if s := doc.Users.Senders; s == nil || s.ActiveSenders != 300 {
+		t.Errorf("senders %+v, want 300 active (the second connection's settings)", s)
+	}
 }
 
 // A statement over the timeout is cancelled, the error says what to do, and nothing

@@ -399,17 +399,30 @@ $fn$;
 COMMENT ON FUNCTION shape.people_as_caller_v2(int, int, timestamptz) IS
     'internal: the owner computes the version-2 families unrestricted, anyone else through shape.people_reader_v2 (the policy)';
 
+-- shape.export_base_v2: the version-1 half of the document (the header and the five
+-- version-1 families), which shape.export merges with shape.people_as_caller_v2's
+-- half. The halves read the same snapshot and share no pass, so `loader sample` runs
+-- them on two connections (the second in the first's snapshot, pg_export_snapshot)
+-- and merges them with shape.merge_v2: the same document, on two of the replica's
+-- cores (docs/sample.md).
+CREATE OR REPLACE FUNCTION shape.export_base_v2(window_days int, k int, as_of timestamptz) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.jsonb_build_object(
+               'extracted_at', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'sample_window_days', window_days,
+               'privacy_level', 'ANONYMIZED_SHAPE_ONLY')
+           || shape.compute_as_caller_v1(window_days, k, as_of,
+                                         ARRAY['users', 'conversations', 'messages', 'read_receipts', 'attachments'])
+$$;
+COMMENT ON FUNCTION shape.export_base_v2(int, int, timestamptz) IS
+    'the version-1 half of shape.export (header and the five version-1 families; shape_reader: within shape.policy); shape.merge_v2 joins it with shape.people_as_caller_v2';
+
 CREATE OR REPLACE FUNCTION shape.export(window_days int, k int, as_of timestamptz) RETURNS jsonb
     LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT shape.merge_v2(
-               pg_catalog.jsonb_build_object(
-                   'extracted_at', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   'sample_window_days', window_days,
-                   'privacy_level', 'ANONYMIZED_SHAPE_ONLY')
-               || shape.compute_as_caller_v1(window_days, k, as_of,
-                                             ARRAY['users', 'conversations', 'messages', 'read_receipts', 'attachments']),
-               shape.people_as_caller_v2(window_days, k, as_of))
+    SELECT shape.merge_v2(shape.export_base_v2(window_days, k, as_of),
+                          shape.people_as_caller_v2(window_days, k, as_of))
 $$;
 COMMENT ON FUNCTION shape.export(int, int, timestamptz) IS
     'the whole shape document (shape_version 2) for the window [as_of - window_days days, as_of) with k-anonymity threshold k (shape_reader: within shape.policy)';
@@ -435,6 +448,7 @@ AS $$
            || shape.compute_as_caller_v1(window_days, k, as_of,
                                ARRAY['users', 'conversations', 'messages', 'read_receipts', 'attachments'])
 $$;
+DROP FUNCTION IF EXISTS shape.export_base_v2(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.people_as_caller_v2(int, int, timestamptz);
 DROP FUNCTION IF EXISTS shape.people_reader_v2(int, int, timestamptz);
 CREATE OR REPLACE FUNCTION shape.version() RETURNS text

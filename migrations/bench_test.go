@@ -13,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/pgshape/pgshape/internal/testdb"
+	"github.com/pgshape/pgshape/loader"
 )
 
 // benchFillSQL fills the reference schema with n messages spread evenly over the days
@@ -86,13 +90,29 @@ var benchFamilies = []string{"users", "conversations", "messages", "read_receipt
 //	export-dp-s     shape.export_dp over the same window (a new request each time:
 //	                bounded counts, noise, the stored release)
 //	dp/export       export-dp-s ÷ export-s (issue 13: at most 1.5)
+//	sample-s        loader sample's export (loader.ExportSnapshot): its two halves
+//	                (shape.export_base_v2 and the version-2 families) on two
+//	                connections in one snapshot, wall time
+//	v1-export-s     the version-1 half alone, i.e. v0.1.0's export
+//	sample/v1-export  what shape_version 2 costs a DBA who runs loader sample (issue
+//	                12: at most 1.5)
 func BenchmarkExport(b *testing.B) {
 	for _, sh := range []struct{ n, days int }{{1_000_000, 35}, {2_000_000, 360}} {
 		n := sh.n
 		b.Run(fmt.Sprintf("messages=%d/history=%dd", n, sh.days), func(b *testing.B) {
 			b.ReportAllocs()
 			ctx := context.Background()
-			db := testdb.Open(b, testdb.Production)
+			url := testdb.New(b, testdb.Production)
+			db, err := sql.Open("pgx", url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			pool, err := loader.Connect(ctx, url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
 			start := time.Now()
 			if _, err := db.ExecContext(ctx, benchFillSQL(n, sh.days)); err != nil {
 				b.Fatalf("filling the benchmark database: %v", err)
@@ -221,8 +241,45 @@ func BenchmarkExport(b *testing.B) {
 				}
 				// the shape_version-2 families (shape.people_v2) alone
 				b.ReportMetric(bestOfTwo(b, ctx, conn, `SELECT length(shape.people_v2(30, 10, '2025-10-22Z')::text)`).Seconds(), "people-s")
+				// loader sample's wall time (its two halves on two connections in one
+				// snapshot), against the version-1 half alone, which is the export of
+				// v0.1.0: what the new families cost a DBA who runs loader sample
+				base := bestOfTwo(b, ctx, conn, `SELECT length(shape.export_base_v2(30, 10, '2025-10-22Z')::text)`)
+				smp := bestOfTwo2(func() { exportSnapshot(b, pool) })
+				b.ReportMetric(smp.Seconds(), "sample-s")
+				b.ReportMetric(base.Seconds(), "v1-export-s")
+				b.ReportMetric(float64(smp)/float64(base), "sample/v1-export")
 			}
 		})
+	}
+}
+
+// bestOfTwo2 runs f twice and returns the faster time.
+func bestOfTwo2(f func()) time.Duration {
+	var best time.Duration
+	for i := range 2 {
+		t0 := time.Now()
+		f()
+		if d := time.Since(t0); i == 0 || d < best {
+			best = d
+		}
+	}
+	return best
+}
+
+// exportSnapshot runs loader sample's export (loader.ExportSnapshot: a 30-day window to
+// 2025-10-22, k = 10) in a read-only, repeatable-read transaction on pool.
+func exportSnapshot(b *testing.B, pool *pgxpool.Pool) {
+	b.Helper()
+	ctx := context.Background()
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := loader.ExportSnapshot(ctx, tx, pool, loader.ExportOptions{WindowDays: 30, K: 10,
+		AsOf: time.Date(2025, 10, 22, 0, 0, 0, 0, time.UTC)}); err != nil {
+		b.Fatal(err)
 	}
 }
 

@@ -237,7 +237,7 @@ func exportTarget(ctx context.Context, url string, baseline *shape.Document, k i
 		fmt.Fprintf(out, "[Validation] Exporting the shape of that database (%s)...\n", span)
 	}
 	what := fmt.Sprintf("%s %s, %s", kind, where, span)
-	doc, err := loader.Export(ctx, tx, opts)
+	doc, err := loader.ExportSnapshot(ctx, tx, pool, opts)
 	if err != nil {
 		if errors.Is(err, loader.ErrNoShapeSchema) {
 			return nil, "", fmt.Errorf("error exporting the target: %w (`loader migrate --target` on a synthetic target)", err)

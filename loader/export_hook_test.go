@@ -1,0 +1,4 @@
+package loader
+
+// ExportSplitRaw is exportSplitRaw for the external tests.
+var ExportSplitRaw = exportSplitRaw
