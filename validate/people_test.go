@@ -47,7 +47,7 @@ func people(r *Result) map[string]*Check {
 }
 
 // Identical documents: every check of the shape of people and of time passes with
-// Δ = 0; reported, they leave the 23 gated checks alone; gated, they are 10 more.
+// Δ = 0; reported, they leave the 23 gated checks alone; gated, they are 11 more.
 func TestPeopleIdentical(t *testing.T) {
 	t.Parallel()
 	b := peopleDoc()
@@ -68,6 +68,35 @@ func TestPeopleIdentical(t *testing.T) {
 	}
 	if Compare(b, b, Options{}).Options.PeopleChecks != DefaultPeopleChecks {
 		t.Error("the zero PeopleChecks is not DefaultPeopleChecks")
+	}
+}
+
+// Who sends: 1000 of the baseline's 2000 users send (0.5). A candidate where 300 of
+// 2000 send (0.15) is Δ = 0.15/0.5 − 1 = −0.7, far outside ±20% and its 99% sampling
+// error 2.5758293·√(0.5·0.5/2000)/0.5 = 0.057601: a critical failure, NO-GO, although
+// its busiest senders' shares and messages per sender are the baseline's. 900 of 2000
+// (Δ = −0.1) passes.
+func TestPeopleActiveShare(t *testing.T) {
+	t.Parallel()
+	b := peopleDoc()
+	c := clone(t, b)
+	c.Users.Senders.ActiveSenders = 300
+	r := Compare(b, c, Options{PeopleChecks: PeopleGated})
+	ch := r.Check("senders.active_share")
+	near(t, "Δ", *ch.Delta, -0.7, 1e-12)
+	near(t, "sampling error", ch.Sampling.Error, 2.5758293035489004*math.Sqrt(0.25/2000)/0.5, 1e-12)
+	if ch.Status != Fail || !ch.Critical || r.GO() || r.Reason != "failed: users who send" {
+		t.Errorf("300 of 2000: %s critical %v, %s (%s); want a critical failure, NO-GO (failed: users who send)",
+			ch.Status, ch.Critical, r.Decision, r.Reason)
+	}
+	for _, id := range []string{"senders.ks", "senders.top_10", "senders.top_pct"} {
+		if st := r.Check(id).Status; st != Pass {
+			t.Errorf("%s: %s, want pass (only who sends differs)", id, st)
+		}
+	}
+	c.Users.Senders.ActiveSenders = 900
+	if ch := Compare(b, c, Options{PeopleChecks: PeopleGated}).Check("senders.active_share"); ch.Status != Pass || math.Abs(*ch.Delta+0.1) > 1e-12 {
+		t.Errorf("900 of 2000: %s Δ=%v, want a pass at −0.1", ch.Status, *ch.Delta)
 	}
 }
 
@@ -255,7 +284,7 @@ func TestPeopleGate(t *testing.T) {
 		"[People] The shape of people and of time, reported and not gated (Options.PeopleChecks = \"report\";",
 		"[People] Senders:\n",
 		"  Busiest 10 senders' share: 2.8% (baseline: 44.0%, Δ=-94%, ✗ outside ±20%)\n",
-		"Not gated: 10 (busiest 10 senders' share fail: 2.8% vs 44.0%, Δ=-94%; busiest senders' shares (1%, 5%, 10%) warning: 30.0% vs 50.0%, Δ=-40%)\n",
+		"Not gated: 11 (busiest 10 senders' share fail: 2.8% vs 44.0%, Δ=-94%; busiest senders' shares (1%, 5%, 10%) warning: 30.0% vs 50.0%, Δ=-40%)\n",
 		"Decision: GO (within tolerance)\n",
 	} {
 		if !strings.Contains(text.String(), want) {
@@ -281,7 +310,7 @@ func TestPeopleVersion1(t *testing.T) {
 	if len(r.Notices) != 1 || r.Notices[0] != wantNotice {
 		t.Errorf("notices %q, want [%q]", r.Notices, wantNotice)
 	}
-	skipped := map[string]string{"senders.ks": "users.senders", "senders.top_10": "users.senders", "senders.top_pct": "users.senders",
+	skipped := map[string]string{"senders.active_share": "users.senders", "senders.ks": "users.senders", "senders.top_10": "users.senders", "senders.top_pct": "users.senders",
 		"memberships.ks": "users.memberships", "senders_per_conversation.ks": "conversations.threads",
 		"single_sender_share": "conversations.threads", "lifetimes.ks": "conversations.threads"}
 	for _, id := range PeopleCheckIDs {

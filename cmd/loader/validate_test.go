@@ -53,10 +53,10 @@ func TestValidateDatasetGO(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 0 and nothing", code, stderr)
 	}
 	for _, want := range []string{"[Validation] Comparing against production baseline...\n",
-		"[Distribution] Conversation type mix:\n", "=== VALIDATION SUMMARY ===\n", "Total checks: 33\n",
+		"[Distribution] Conversation type mix:\n", "=== VALIDATION SUMMARY ===\n", "Total checks: 34\n",
 		// the example is shape_version 1: the eight people checks without their families
 		// are skipped (gated, they are counted: validate.DefaultPeopleChecks)
-		"Passed: 25\n", "Skipped: 8 (", "Decision: GO (within tolerance)\n"} {
+		"Passed: 25\n", "Skipped: 9 (", "Decision: GO (within tolerance)\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
@@ -69,8 +69,8 @@ func TestValidateDatasetGO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(data, &res); err != nil || res.Decision != "GO" || len(res.Checks) != 33 {
-		t.Errorf("validation.json: decision %q, %d checks, %v; want GO with 33", res.Decision, len(res.Checks), err)
+	if err := json.Unmarshal(data, &res); err != nil || res.Decision != "GO" || len(res.Checks) != 34 {
+		t.Errorf("validation.json: decision %q, %d checks, %v; want GO with 34", res.Decision, len(res.Checks), err)
 	}
 }
 

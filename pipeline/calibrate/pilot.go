@@ -68,6 +68,8 @@ func PilotMessages(baseline *shape.Document, opts validate.Options) (messages in
 		add("heavy_rooms.top_5pct", c.HeavyRoomShare.Top5Pct, opts.Tolerance, true, 1)
 		if s := baseline.Users.Senders; s != nil {
 			add("senders.top_10", s.TopShare.Top10, opts.Tolerance, true, 1)
+			add("senders.active_share", validate.ActiveShare(baseline), opts.Tolerance, true,
+				float64(baseline.Users.TotalCount)/msgs)
 		}
 		if t := c.Threads; t != nil {
 			add("single_sender_share", t.SingleSenderShare, opts.Tolerance, true, float64(t.ActiveConversations)/msgs)
