@@ -460,17 +460,38 @@ type SenderSim struct {
 }
 
 // NewSenderSim draws the simulation: conversations conversations among users users
-// (membership ZeroShare and Sigma), sizes and counts from t, Gamma(θ) shares. Seed 1:
-// the same inputs give the same simulation.
-func NewSenderSim(t ThreadLaws, mb MixedPoisson, theta float64, users, conversations int) *SenderSim {
+// (membership ZeroShare and Sigma, or, when classes is not empty, the weight classes
+// of spec.Membership.Weights with ZeroShare, as the generator draws by them), sizes
+// and counts from t, Gamma(θ) shares. Seed 1: the same inputs give the same
+// simulation.
+func NewSenderSim(t ThreadLaws, mb MixedPoisson, classes []spec.WeightClass, theta float64, users, conversations int) *SenderSim {
 	r := rand.New(rand.NewPCG(1, 1))
 	s := &SenderSim{users: users, theta: theta, z: make([]float64, users), counts: make([]float64, users), seen: make([]int32, users)}
-	// Membership weights by rank (the quantiles the generator uses), cumulative; a
-	// weighted user's activity score is their weight score (as in the generator), the
-	// others' an independent normal.
+	// Membership weights by rank (the quantiles or the class runs the generator uses),
+	// cumulative; a weighted user's activity score is their weight score (as in the
+	// generator), the others' an independent normal.
 	nz := max(1, int(math.Round(float64(users)*(1-mb.ZeroShare))))
+	var lo []int64
+	var cls []float64
+	if len(classes) > 0 {
+		// the class runs, and their draw weights saturated for these conversations'
+		// sizes as the generator saturates them for its own
+		lo, cls = spec.ClassRuns(int64(nz), classes)
+		n := make([]float64, len(cls))
+		for k := range n {
+			n[k] = float64(lo[k+1] - lo[k])
+		}
+		sizes, probs := make([]int, len(t.Sizes)), make([]float64, len(t.Sizes))
+		for i, w := range t.Sizes {
+			sizes[i], probs[i] = min(w.X, users), w.P
+		}
+		if v := spec.SaturateWeights(cls, n, int64(conversations), sizes, probs); v != nil {
+			cls = v
+		}
+	}
 	cw := make([]float64, nz)
 	sum := 0.0
+	run := 0
 	for i := range users {
 		if i >= nz {
 			s.z[i] = r.NormFloat64()
@@ -478,7 +499,14 @@ func NewSenderSim(t ThreadLaws, mb MixedPoisson, theta float64, users, conversat
 		}
 		q := 1 - (float64(i)+0.5)/float64(nz)
 		s.z[i] = math.Sqrt2 * math.Erfinv(2*q-1)
-		sum += math.Exp(mb.Sigma * s.z[i])
+		if cls != nil {
+			for int64(i) >= lo[run+1] {
+				run++
+			}
+			sum += cls[run]
+		} else {
+			sum += math.Exp(mb.Sigma * s.z[i])
+		}
 		cw[i] = sum
 	}
 	sizeCum, countCum := cumOf(t.Sizes), cumOf(t.Counts)
@@ -591,6 +619,8 @@ type SenderFigures struct {
 	// (Senders[0] = 0); PerSender the messages of each active sender, unordered.
 	Senders   []float64
 	PerSender []float64
+	// ActiveShare is the share of the simulation's users with a message.
+	ActiveShare float64
 }
 
 // TopPercents are the busiest-sender percentages of SenderFigures.TopShares.
@@ -678,6 +708,7 @@ func (s *SenderSim) FiguresReply(sigmaA, reply float64) SenderFigures {
 	if convs > 0 {
 		f.SingleSenderShare = float64(single) / float64(convs)
 	}
+	f.ActiveShare = float64(len(f.PerSender)) / float64(max(s.users, 1))
 	return f
 }
 
@@ -741,13 +772,14 @@ func (s *SenderSim) FitActivity(observed [3]float64) (sigma float64, fig SenderF
 
 // SenderTargets are the exported sender figures FitSenders matches: the busiest
 // senders' shares (NaN where not published), the senders-per-conversation histogram
-// (1 included) or, without it, the single-sender share, and the messages-per-sender
-// histogram (nil when absent).
+// (1 included) or, without it, the single-sender share, the messages-per-sender
+// histogram (nil when absent) and the share of users who send (0 when unknown).
 type SenderTargets struct {
-	TopShares [3]float64
-	Senders   shape.Histogram
-	Single    float64
-	PerSender shape.Histogram
+	TopShares   [3]float64
+	Senders     shape.Histogram
+	Single      float64
+	PerSender   shape.Histogram
+	ActiveShare float64
 }
 
 // SenderFit is the fitted sender model with the simulation's figures at it.
@@ -817,8 +849,8 @@ func binnedKS(h shape.Histogram, xs []float64) float64 {
 // 0: θ and the reply share on the grids fitThetas × fitReplies (the second round
 // refines the reply share to 0.025) by the binned log-likelihood of the
 // senders-per-conversation histogram, then σ_a in [0, 4] by the loss
-// Σ ln²(simulated / exported busiest-sender share) + (4·D)², D the binned KS distance of
-// messages per sender, on a grid of step 0.25 refined by golden-section search. Without
+// Σ ln²(simulated / exported busiest-sender share) + (4·D)² + ln²(simulated / exported
+// share of users who send), D the binned KS distance of messages per sender, on a grid of step 0.25 refined by golden-section search. Without
 // the histogram one share cannot tell θ from replies: the reply share is 0, θ the
 // simulation's own (the closed form's), and only σ_a is fitted. The same targets give
 // the same fit. It leaves the simulation at the fitted θ.
@@ -844,6 +876,10 @@ func (s *SenderSim) FitSenders(o SenderTargets) (SenderFit, error) {
 		}
 		if d := binnedKS(o.PerSender, f.PerSender); !math.IsNaN(d) {
 			l += 16 * d * d
+		}
+		if o.ActiveShare > 0 && f.ActiveShare > 0 {
+			d := math.Log(f.ActiveShare / o.ActiveShare)
+			l += d * d
 		}
 		return l
 	}
@@ -976,6 +1012,9 @@ type ActivityReport struct {
 	// ObservedTopShares and SimulatedTopShares: busiest 1 %, 5 %, 10 % of senders.
 	ObservedTopShares  [3]*float64 `json:"observed_top_shares"`
 	SimulatedTopShares [3]float64  `json:"simulated_top_shares"`
+	// ObservedActiveShare and SimulatedActiveShare: the share of users who send.
+	ObservedActiveShare  float64 `json:"observed_active_share,omitempty"`
+	SimulatedActiveShare float64 `json:"simulated_active_share"`
 	// SimulatedConversations and SimulatedUsers are the simulation's size.
 	SimulatedConversations int `json:"simulated_conversations"`
 	SimulatedUsers         int `json:"simulated_users"`
@@ -1000,8 +1039,8 @@ func (f *fitter) people() {
 	} else if fit, err := FitMembership(u.Memberships.ConversationsPerUserHistogram); err != nil {
 		f.warn("%s: not fitted from $.users.memberships.conversations_histogram (%v); members are drawn uniformly", FamilyMemberships, err)
 	} else {
-		// The log-normal (weight_sigma) summarises the degrees and drives the sender
-		// simulation; the weight classes, when they fit, are what the generator draws by.
+		// The log-normal (weight_sigma) summarises the degrees; the weight classes, when
+		// they fit, are what the generator draws by and the sender simulation too.
 		mb = fit.MixedPoisson
 		h := u.Memberships.ConversationsPerUserHistogram
 		sm := &spec.Membership{WeightSigma: mb.Sigma, ZeroShare: mb.ZeroShare}
@@ -1081,8 +1120,18 @@ func (f *fitter) people() {
 	ar.SimulatedConversations, ar.SimulatedUsers = convs, users
 	// Without the histogram θ solves the single-sender share in closed form (no replies).
 	theta0, _ := laws.SolveTheta(share)
-	sim := NewSenderSim(laws, mb, theta0, users, convs)
-	sf, err := sim.FitSenders(SenderTargets{TopShares: observed, Senders: sendersHist, Single: share, PerSender: perSender})
+	var classes []spec.WeightClass
+	if m := f.sp.Users.Membership; m != nil {
+		classes = m.Weights
+		mb.ZeroShare = m.ZeroShare
+	}
+	sim := NewSenderSim(laws, mb, classes, theta0, users, convs)
+	activeShare := 0.0
+	if s := u.Senders; s != nil && u.TotalCount > 0 {
+		activeShare = float64(s.ActiveSenders) / float64(u.TotalCount)
+	}
+	sf, err := sim.FitSenders(SenderTargets{TopShares: observed, Senders: sendersHist, Single: share, PerSender: perSender,
+		ActiveShare: activeShare})
 	if err != nil {
 		f.warn("%s: no sender model from $.conversations.threads (%v); senders are drawn uniformly among the members", FamilySenders, err)
 		return
@@ -1096,6 +1145,7 @@ func (f *fitter) people() {
 	}
 	ar.ModelSingleSenderShare = laws.SingleSenderShareReply(sf.Theta, sf.Reply)
 	ar.SimulatedTopShares, ar.SimulatedSingleSenderShare = fig.TopShares, fig.SingleSenderShare
+	ar.ObservedActiveShare, ar.SimulatedActiveShare = activeShare, fig.ActiveShare
 	if sendersHist.Total() > 0 {
 		ar.SendersLogLik = shape.Float(sf.SendersLogLik)
 	}

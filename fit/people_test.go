@@ -147,21 +147,52 @@ func TestFitPeopleVersion1(t *testing.T) {
 	}
 }
 
+// peopleV2Doc is the example document at shape_version 2 with people families: a
+// membership law drawn for 20,000 users, a single-sender share of 0.25, busiest-sender
+// shares 0.2, 0.45, 0.6 and active senders of its 142,350 users (88,870: 0.6243, the
+// simulation's own share at σ_a = 0).
+func peopleV2Doc(t *testing.T, active int64) (d *shape.Document, want MixedPoisson, share float64, top [3]float64) {
+	t.Helper()
+	d = example(t)
+	d.ShapeVersion = "2"
+	want = MixedPoisson{ZeroShare: 0.15, Sigma: 1.3, Mean: 20}
+	r := rand.New(rand.NewPCG(7, 8))
+	d.Users.Memberships = &shape.Memberships{Users: 20_000,
+		ConversationsPerUserHistogram: shape.Bin(shape.GridSmallCount(), drawDegrees(want, 20_000, r))}
+	share = 0.25
+	top = [3]float64{0.2, 0.45, 0.6}
+	d.Users.Senders = &shape.Senders{ActiveSenders: active, TopShare: shape.TopShare{Top1Pct: &top[0], Top5Pct: &top[1], Top10Pct: &top[2]}}
+	d.Conversations.Threads = &shape.Threads{ActiveConversations: d.Conversations.ActiveCount, SingleSenderShare: &share}
+	return d, want, share, top
+}
+
+// Who sends: the same document with 30 % of the users sending (against the 0.6243
+// that σ_a = 0 gives) and no busiest-sender share published raises σ_a (more of each
+// conversation's messages go to its most active members, fewer users ever send) until
+// the simulated share is within 5 % of 0.3. (With this document's busiest shares, which
+// σ_a = 0 exceeds already, the two pull apart and σ_a stays near 0.)
+func TestFitActiveShare(t *testing.T) {
+	t.Parallel()
+	d, _, _, _ := peopleV2Doc(t, 42_705)
+	d.Users.Senders.TopShare = shape.TopShare{}
+	rep, sp, err := Fit(d, Options{Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar := rep.FittedDistributions.People.Activity
+	if sp.Users.Activity == nil || !(sp.Users.Activity.Sigma > 0.5) || math.Abs(ar.ObservedActiveShare-0.3) > 1e-4 ||
+		math.Abs(ar.SimulatedActiveShare/0.3-1) > 0.05 {
+		t.Errorf("σ_a %v, active share simulated %.4f against %.4f; want σ_a > 0.5 and within 5 %% of 0.3",
+			sp.Users.Activity, ar.SimulatedActiveShare, ar.ObservedActiveShare)
+	}
+}
+
 // A version-2 document: the membership law is recovered from its histogram, θ meets
 // the single-sender share in closed form, σ_a is fitted, and a busiest-sender share
 // that the simulation misses by more than 20 % has a warning (and only then).
 func TestFitPeopleVersion2(t *testing.T) {
 	t.Parallel()
-	d := example(t)
-	d.ShapeVersion = "2"
-	want := MixedPoisson{ZeroShare: 0.15, Sigma: 1.3, Mean: 20}
-	r := rand.New(rand.NewPCG(7, 8))
-	d.Users.Memberships = &shape.Memberships{Users: 20_000,
-		ConversationsPerUserHistogram: shape.Bin(shape.GridSmallCount(), drawDegrees(want, 20_000, r))}
-	share := 0.25
-	top := [3]float64{0.2, 0.45, 0.6}
-	d.Users.Senders = &shape.Senders{ActiveSenders: 5000, TopShare: shape.TopShare{Top1Pct: &top[0], Top5Pct: &top[1], Top10Pct: &top[2]}}
-	d.Conversations.Threads = &shape.Threads{ActiveConversations: d.Conversations.ActiveCount, SingleSenderShare: &share}
+	d, want, share, top := peopleV2Doc(t, 88_870)
 	rep, sp, err := Fit(d, Options{Now: time.Unix(0, 0)})
 	if err != nil {
 		t.Fatal(err)

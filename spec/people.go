@@ -1,8 +1,10 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Who takes part: the optional people model of the users object. Both parts are
@@ -127,4 +129,167 @@ func (v *validator) weightClasses(w []WeightClass) {
 	if finite(sum) && math.Abs(sum-1) > 1e-6 {
 		v.fail(path, "has shares summing to %.6g, want 1 (the weighted users' classes)", sum)
 	}
+}
+
+// ClassRuns cuts ranks 0…nz−1 for a discrete weight law (Membership.Weights): the
+// classes, heaviest first, take consecutive runs of ranks, class j the ranks from
+// round(nz·C_j) to round(nz·C_(j+1)) with C_j the shares of the heavier classes (a
+// class too small to hold a rank at this nz gets none). It returns the runs' first
+// ranks (nz appended) and each run's per-user weight. The generator draws members by
+// these runs; fit's sender simulation gives its users the same weights.
+func ClassRuns(nz int64, classes []WeightClass) (lo []int64, w []float64) {
+	cs := slices.Clone(classes)
+	slices.SortStableFunc(cs, func(a, b WeightClass) int { return cmp.Compare(b.Weight, a.Weight) })
+	total := 0.0
+	for _, c := range cs {
+		total += c.Share
+	}
+	lo = []int64{0}
+	cum := 0.0
+	for _, c := range cs {
+		cum += c.Share
+		if next := min(nz, int64(math.Round(float64(nz)*cum/total))); next > lo[len(lo)-1] {
+			w = append(w, c.Weight)
+			lo = append(lo, next)
+		}
+	}
+	lo[len(lo)-1] = nz // rounding: the lightest class takes the rest
+	return lo, w
+}
+
+// Saturation: the steps of saturate's fixed point and of its Newton solve.
+const (
+	saturateIters = 60
+	newtonIters   = 50
+	// saturateCap is the largest target degree, as a share of the conversations.
+	saturateCap = 0.95
+)
+
+// SaturateWeights turns weight classes' per-user weights classW (the target mean
+// degrees, up to scale; n[k] users in class k) into draw weights that give those degrees when conversations of the given
+// sizes draw their members ∝ weight without replacement. Drawn naively, a user whose
+// weight would put them in more than one member slot of a conversation takes only
+// one: the heaviest users fall short of their degree (most where conversations are
+// large beside the users, as in a small band) and the slots they leave go to everyone
+// else. The inclusion probability of weight v in a conversation of size s is taken as
+// 1 − e^(−θ_s·v), θ_s solving Σ_k n_k·(1 − e^(−θ_s·v_k)) = s (the Poisson
+// approximation of successive sampling, Rosén 1972); the draw weights v_k are then
+// rescaled by target/expected degree until they agree. The targets share the
+// generator's member slots (convs × the mean size) in proportion to the class
+// weights, capped at saturateCap of the conversations. Strata-many numbers: its cost
+// does not grow with the rows. nil when no class needs it (the weights stand). The
+// generator draws members by these weights (convs: the load's conversations and their
+// realized sizes), and fit's sender simulation by the same (its own conversations).
+func SaturateWeights(classW, n []float64, convs int64, sizes []int, probs []float64) []float64 {
+	if len(classW) == 0 || convs <= 0 {
+		return nil
+	}
+	sizes, probs = groupSizes(sizes, probs)
+	weighted := 0.0
+	for _, x := range n {
+		weighted += x
+	}
+	slots := 0.0
+	for i, s := range sizes {
+		slots += probs[i] * min(float64(s), weighted)
+	}
+	slots *= float64(convs)
+	limit := saturateCap * float64(convs)
+	if slots >= limit*weighted {
+		return nil
+	}
+	// Targets: T_k = min(f·w_k, limit) with f such that Σ n_k T_k = slots (bisection).
+	target := make([]float64, len(n))
+	fill := func(f float64) float64 {
+		sum := 0.0
+		for k, w := range classW {
+			target[k] = min(f*w, limit)
+			sum += n[k] * target[k]
+		}
+		return sum
+	}
+	lo, hi := 0.0, 1.0
+	for fill(hi) < slots {
+		hi *= 2
+	}
+	for range 100 {
+		if mid := (lo + hi) / 2; fill(mid) < slots {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	fill(hi)
+	v := slices.Clone(target)
+	theta := make([]float64, len(sizes))
+	for range saturateIters {
+		for i, s := range sizes {
+			if float64(s) >= weighted { // every weighted user is in it (the rest is filled)
+				theta[i] = math.Inf(1)
+				continue
+			}
+			// Newton from below on the concave Σ n_k(1 − e^(−θ v_k)) − s.
+			th := theta[i]
+			for range newtonIters {
+				f, df := -float64(s), 0.0
+				for k, vk := range v {
+					e := math.Exp(-th * vk)
+					f += n[k] * (1 - e)
+					df += n[k] * vk * e
+				}
+				if df <= 0 {
+					break
+				}
+				step := -f / df
+				th += step
+				if step <= 1e-12*th {
+					break
+				}
+			}
+			theta[i] = th
+		}
+		worst := 0.0
+		for k, vk := range v {
+			e := 0.0
+			for i, th := range theta {
+				e += probs[i] * -math.Expm1(-th*vk)
+			}
+			e *= float64(convs)
+			if e > 0 {
+				v[k] = vk * target[k] / e
+				worst = max(worst, math.Abs(e/target[k]-1))
+			}
+		}
+		if worst < 1e-4 {
+			break
+		}
+	}
+	return v
+}
+
+// Size groups of saturate: sizes up to exactSizes are kept apart, larger ones grouped
+// while the largest is within sizeGroupRatio of the smallest (about 160 groups from 64
+// to a million), each at its mean size.
+const (
+	exactSizes     = 64
+	sizeGroupRatio = 1.05
+)
+
+// groupSizes merges an ascending size law into the groups above.
+func groupSizes(sizes []int, probs []float64) ([]int, []float64) {
+	var gs []int
+	var gp []float64
+	for i := 0; i < len(sizes); {
+		j, mass, sum := i, 0.0, 0.0
+		for j < len(sizes) && (j == i || (sizes[i] > exactSizes && float64(sizes[j]) <= sizeGroupRatio*float64(sizes[i]))) {
+			mass += probs[j]
+			sum += probs[j] * float64(sizes[j])
+			j++
+		}
+		if mass > 0 {
+			gs, gp = append(gs, int(math.Round(sum/mass))), append(gp, mass)
+		}
+		i = j
+	}
+	return gs, gp
 }

@@ -1,0 +1,26 @@
+package spec
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+// groupSizes by hand: sizes 2 and 3 stay apart (at most exactSizes); 100, 103 and 105
+// are within 5 % of 100 and become one group at their mean size 0.2·100 + 0.2·103 +
+// 0.1·105 over 0.5 = 102.2 → 102; 200 starts a group of its own.
+func TestGroupSizes(t *testing.T) {
+	t.Parallel()
+	gs, gp := groupSizes([]int{2, 3, 100, 103, 105, 200}, []float64{0.3, 0.1, 0.2, 0.2, 0.1, 0.1})
+	if !slices.Equal(gs, []int{2, 3, 102, 200}) || len(gp) != 4 || math.Abs(gp[2]-0.5) > 1e-12 {
+		t.Errorf("groups %v with %v, want [2 3 102 200] with 0.3 0.1 0.5 0.1", gs, gp)
+	}
+	// A million sizes give about 160 groups above exactSizes.
+	sizes, probs := make([]int, 0, 1_000_000), make([]float64, 0, 1_000_000)
+	for s := 2; s <= 1_000_000; s++ {
+		sizes, probs = append(sizes, s), append(probs, 1)
+	}
+	if gs, _ := groupSizes(sizes, probs); len(gs) > exactSizes+200 {
+		t.Errorf("%d groups from a million sizes, want at most %d", len(gs), exactSizes+200)
+	}
+}
