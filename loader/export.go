@@ -241,6 +241,10 @@ func exportSplit(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, opts Export
 
 var errNoSecondConn = errors.New("no second connection")
 
+// secondConnWait bounds the wait for exportSplit's second connection; past it the
+// export runs as one statement.
+const secondConnWait = 30 * time.Second
+
 // exportSplitRaw is exportSplit's merged document as the database prints it
 // (errNoSecondConn when no second connection could be had). opts.AsOf must be set.
 func exportSplitRaw(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, opts ExportOptions) ([]byte, error) {
@@ -253,7 +257,14 @@ func exportSplitRaw(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, opts Exp
 	if !snapshotID.MatchString(snap) {
 		return nil, fmt.Errorf("error exporting the sampling snapshot: the server returned an identifier of an unknown form (%d characters)", len(snap))
 	}
-	conn, err := pool.Acquire(ctx)
+	// tx holds one of the pool's connections: a pool of one (pool_max_conns=1) would
+	// wait for it forever, and a busy one is not worth waiting long for.
+	if pool.Stat().MaxConns() < 2 {
+		return nil, errNoSecondConn
+	}
+	actx, cancel := context.WithTimeout(ctx, secondConnWait)
+	conn, err := pool.Acquire(actx)
+	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("interrupted while opening the second sampling connection: %w", ctx.Err())

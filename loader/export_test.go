@@ -180,3 +180,38 @@ func TestExportSplitIsExport(t *testing.T) {
 		t.Errorf("active senders after the insert %d, want 350", now)
 	}
 }
+
+// A pool of one connection (pool_max_conns=1 in the URL) has no second connection for
+// the version-2 half while the sampling transaction holds the first: the export runs as
+// one shape.export instead of waiting for it forever, and the document is the same.
+func TestExportSnapshotPoolOfOne(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	url := fixtureURL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	docs := map[string]*shape.Document{}
+	for name, u := range map[string]string{"one": url + sep + "pool_max_conns=1", "default": url} {
+		pool, err := loader.Connect(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		doc, err := loader.ExportSnapshot(ctx, tx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		docs[name] = doc
+	}
+	if !reflect.DeepEqual(docs["one"], docs["default"]) {
+		t.Error("the pool of one's document differs from the split export's")
+	}
+}
