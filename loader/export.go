@@ -290,22 +290,18 @@ func exportSplitRaw(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, opts Exp
 	// the first half to fail cancels the other, and its error is the one returned
 	g, gctx := errgroup.WithContext(ctx)
 	var base, people []byte
-	g.Go(func() error {
-		err := tx2.QueryRow(gctx, `SELECT shape.people_as_caller_v2($1::integer, $2::integer, $3::timestamptz)::text`,
-			opts.WindowDays, opts.K, opts.AsOf).Scan(&people)
-		if err != nil {
-			return explainShapeError("running shape.export (its version-2 families)", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		err := tx.QueryRow(gctx, `SELECT shape.export_base_v2($1::integer, $2::integer, $3::timestamptz)::text`,
-			opts.WindowDays, opts.K, opts.AsOf).Scan(&base)
-		if err != nil {
-			return explainShapeError("running shape.export", err)
-		}
-		return nil
-	})
+	half := func(q pgx.Tx, fn, doing string, out *[]byte) {
+		g.Go(func() error {
+			err := q.QueryRow(gctx, `SELECT shape.`+fn+`($1::integer, $2::integer, $3::timestamptz)::text`,
+				opts.WindowDays, opts.K, opts.AsOf).Scan(out)
+			if err != nil {
+				return explainShapeError(doing, err)
+			}
+			return nil
+		})
+	}
+	half(tx2, "people_as_caller_v2", "running shape.export (its version-2 families)", &people)
+	half(tx, "export_base_v2", "running shape.export", &base)
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgshape/pgshape/internal/testdb"
 	"github.com/pgshape/pgshape/loader"
@@ -137,16 +138,7 @@ func TestExportSplitIsExport(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := fixtureURL(t)
-	pool, err := loader.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	pool, tx := snapshotTx(t, ctx, url)
 	var want []byte
 	if err := tx.QueryRow(ctx, `SELECT shape.export($1, 10, $2)::text`, fixtureWindow, fixtureAsOf).Scan(&want); err != nil {
 		t.Fatal(err)
@@ -195,16 +187,7 @@ func TestExportSnapshotPoolOfOne(t *testing.T) {
 	}
 	docs := map[string]*shape.Document{}
 	for name, u := range map[string]string{"one": url + sep + "pool_max_conns=1", "default": url} {
-		pool, err := loader.Connect(ctx, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pool.Close()
-		tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback(ctx)
+		pool, tx := snapshotTx(t, ctx, u)
 		doc, err := loader.ExportSnapshot(ctx, tx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -214,4 +197,21 @@ func TestExportSnapshotPoolOfOne(t *testing.T) {
 	if !reflect.DeepEqual(docs["one"], docs["default"]) {
 		t.Error("the pool of one's document differs from the split export's")
 	}
+}
+
+// snapshotTx connects to url and begins a read-only, repeatable-read transaction, as
+// loader sample does; both end with the test.
+func snapshotTx(t *testing.T, ctx context.Context, url string) (*pgxpool.Pool, pgx.Tx) {
+	t.Helper()
+	pool, err := loader.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	return pool, tx
 }
