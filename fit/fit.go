@@ -678,7 +678,7 @@ func (f *fitter) timing() {
 	if err == nil {
 		b.GapMu, b.GapSigma = bf.Mu, bf.Sigma
 		renewal = RenewalCV(f.count, f.heavy, f.heavyMult,
-			b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
+			b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, 0, window)
 		if !math.IsNaN(renewal) {
 			r.RenewalBurstCoefficient = &renewal
 		}
