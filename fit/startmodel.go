@@ -632,7 +632,7 @@ func (f *fitter) startByLikelihood(bf BurstFit, window float64) bool {
 	if best.Lifetime != nil {
 		b.GapMu, b.GapSigma = best.GapMu, best.GapSigma
 	}
-	r.ContinueProbability, r.MeanGapSeconds = b.ContinueProbability, b.MeanGapSeconds
+	r.ContinueProbability, r.MeanGapSeconds, r.InGapSigma = b.ContinueProbability, b.MeanGapSeconds, b.InGapSigma
 	r.SpacingShape, r.StartModel = b.SpacingShape, b.StartModel
 	r.SpacingShapeAtBound = ws.SpacingShape <= MinSpacingShape*(1+1e-6) || ws.SpacingShape >= MaxSpacingShape*(1-1e-6)
 	r.WindowSpacingBurstCoefficient = ChainCV(f.count, f.heavy, f.heavyMult, ws.ContinueProbability, ws.MeanGapSeconds, ws.SpacingShape, window)

@@ -496,7 +496,7 @@ func TestInGapSigmaRecovery(t *testing.T) {
 		}
 		var sum strings.Builder
 		rep.WriteSummary(&sum)
-		if !strings.Contains(sum.String(), "in-burst gaps σ_in=") {
+		if !strings.Contains(sum.String(), "in-burst gaps σ_in=") || !strings.Contains(sum.String(), "(log-normal σ_in=") || ia.InGapSigma != b.InGapSigma {
 			t.Errorf("%s data: the summary does not show σ_in:\n%s", c.name, sum.String())
 		}
 	}
