@@ -174,11 +174,11 @@ func TestRenewalCVByHand(t *testing.T) {
 	m1 := eta*g + (1-eta)*math.Exp(mu+sigma*sigma/2)
 	m2 := 2*eta*g*g + (1-eta)*math.Exp(2*mu+2*sigma*sigma)
 	want := math.Sqrt(m2/(m1*m1) - 1)
-	got := RenewalCV(fixed(400), dist.HeavyShare{Q: 1e9}, 1, eta, g, mu, sigma, 1e12)
+	got := RenewalCV(fixed(400), dist.HeavyShare{Q: 1e9}, 1, eta, g, mu, sigma, 0, 1e12)
 	t.Logf("fits the window: CV %.4f, mixture %.4f", got, want)
 	near(t, "renewal CV when the chain fits", got, want, 0.05*want)
 	for _, n := range []int{4000, 40000} {
-		got := RenewalCV(fixed(n), dist.HeavyShare{Q: 1e9}, 1, 0, g, 8, 1, 1e5)
+		got := RenewalCV(fixed(n), dist.HeavyShare{Q: 1e9}, 1, 0, g, 8, 1, 0, 1e5)
 		want := math.Sqrt(math.E - 1)
 		t.Logf("%d messages compressed: CV %.4f, log-normal %.4f", n, got, want)
 		near(t, fmt.Sprintf("renewal CV of %d compressed starts", n), got, want, 0.05*want)

@@ -208,6 +208,9 @@ type InterArrival struct {
 	// the mixture's exponential component.
 	ContinueProbability float64 `json:"continue_probability"`
 	MeanGapSeconds      float64 `json:"mean_gap_seconds"`
+	// InGapSigma is the chosen start model's σ of log-normal in-burst gaps (the spec's
+	// burst.in_gap_sigma; 0: exponential).
+	InGapSigma float64 `json:"in_gap_sigma"`
 	// BetweenBurstMu and BetweenBurstSigma are the mixture's log-normal component.
 	BetweenBurstMu    float64 `json:"between_burst_lognormal_mu"`
 	BetweenBurstSigma float64 `json:"between_burst_lognormal_sigma"`
@@ -678,7 +681,7 @@ func (f *fitter) timing() {
 	if err == nil {
 		b.GapMu, b.GapSigma = bf.Mu, bf.Sigma
 		renewal = RenewalCV(f.count, f.heavy, f.heavyMult,
-			b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
+			b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, 0, window)
 		if !math.IsNaN(renewal) {
 			r.RenewalBurstCoefficient = &renewal
 		}

@@ -217,8 +217,12 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if ia.RenewalBurstCoefficient != nil {
 		renewal = fmt.Sprintf("%.2f", *ia.RenewalBurstCoefficient)
 	}
-	fmt.Fprintf(w, "Bursts: continue probability η=%.3f, in-burst gap %.1f s; start model %s (window spacing κ=%.3g%s: gap CV %.2f; renewal log-normal μ=%.2f, σ=%.2f: gap CV %s); gap CV exported %.2f, mixture %.2f, generator chain %.2f\n",
-		ia.ContinueProbability, ia.MeanGapSeconds, ia.StartModel, ia.SpacingShape, atBound, ia.WindowSpacingBurstCoefficient,
+	inLaw := "exponential"
+	if ia.InGapSigma > 0 {
+		inLaw = fmt.Sprintf("log-normal σ_in=%.2f", ia.InGapSigma)
+	}
+	fmt.Fprintf(w, "Bursts: continue probability η=%.3f, in-burst gap %.1f s (%s); start model %s (window spacing κ=%.3g%s: gap CV %.2f; renewal log-normal μ=%.2f, σ=%.2f: gap CV %s); gap CV exported %.2f, mixture %.2f, generator chain %.2f\n",
+		ia.ContinueProbability, ia.MeanGapSeconds, inLaw, ia.StartModel, ia.SpacingShape, atBound, ia.WindowSpacingBurstCoefficient,
 		ia.BetweenBurstMu, ia.BetweenBurstSigma, renewal, ia.BurstCoefficient, ia.MixtureBurstCoefficient, ia.ChainBurstCoefficient)
 	writeStartModels(w, ia)
 	fmt.Fprintf(w, "Read timing: %.1f%% immediate (exponential mean %.1f s), %.1f%% near-term (mean %.0f s), %.1f%% delayed (log-normal μ=%.2f, σ=%.2f); read rate %.1f%%, extra-reader p=%.3f\n",

@@ -30,6 +30,10 @@ const (
 	// distribution, so that a bucket the simulation leaves empty costs ln(likFloor/m)
 	// per observation instead of −Inf.
 	likFloor = 1e-9
+	// inGapGain is the log-likelihood gain a free in-burst σ (burst.in_gap_sigma, one
+	// parameter more) must bring over exponential in-burst gaps (σ_in = 0, the nested
+	// model) to be kept: half the 1 % point of χ²₁, 6.63/2 (a likelihood-ratio test).
+	inGapGain = 3.32
 )
 
 // StartModelFit is one candidate burst start model judged on the exported
@@ -71,12 +75,49 @@ type StartModelFit struct {
 	// (seconds, interpolated the same way).
 	ModelGapP50 float64 `json:"model_gap_p50_seconds"`
 	ModelGapP90 float64 `json:"model_gap_p90_seconds"`
+	// InGapSigma is the σ of log-normal in-burst gaps in force (burst.in_gap_sigma; 0:
+	// exponential). InGapSigmaFitted is the σ the fit with it free found, and
+	// InGapLogLikGain that fit's log-likelihood gain over exponential in-burst gaps:
+	// InGapSigma is InGapSigmaFitted when the gain exceeds 3.32 (χ²₁ at 1 %), else 0.
+	// The renewal candidates only (window_spacing keeps exponential in-burst gaps).
+	InGapSigma       float64  `json:"in_gap_sigma,omitempty"`
+	InGapSigmaFitted *float64 `json:"in_gap_sigma_fitted,omitempty"`
+	InGapLogLikGain  *float64 `json:"in_gap_log_likelihood_gain,omitempty"`
 }
 
 // draw is one message's common random numbers: u decides whether it continues its
 // burst, e is its Exp(1) in-burst gap, z the N(0, 1) of its log-normal gap between
-// bursts, v the uniform of a redraw.
-type draw struct{ u, e, z, v float64 }
+// bursts, v the uniform of a redraw. zi is Φ⁻¹(1 − e^(−e)), the normal quantile of the
+// same e (no further draw: the exponential candidates see the draws they always saw),
+// behind a log-normal in-burst gap.
+type draw struct{ u, e, z, v, zi float64 }
+
+// withZi returns x with zi set from its e when sigma > 0 (the quantile costs: skipped
+// where in-burst gaps stay exponential).
+func (x draw) withZi(sigma float64) draw {
+	if sigma > 0 {
+		x.zi = distuv.UnitNormal.Quantile(-math.Expm1(-x.e))
+	}
+	return x
+}
+
+// inMul returns the draw's in-burst gap over its mean: e with sigma 0 (exponential),
+// else the log-normal e^(σ·zi − σ²/2) of mean 1 (spec.Burst.InGapSigma).
+func (x draw) inMul(sigma float64) float64 {
+	if sigma == 0 {
+		return x.e
+	}
+	return math.Exp(sigma*x.zi - sigma*sigma/2)
+}
+
+// inBurstSurv returns the survival function of an in-burst gap of mean m: exponential
+// with sigma 0, else log-normal with σ = sigma and the same mean.
+func inBurstSurv(m, sigma float64) func(float64) float64 {
+	if sigma == 0 {
+		return Exponential{Mean: m}.SurvivalFunc()
+	}
+	return LogNormal{Mu: spec.InGapMu(m, sigma), Sigma: sigma}.SurvivalFunc()
+}
 
 // chainSim holds the strata of a count law and their fixed random draws (common
 // random numbers: every parameter value is judged on the same draws, so the
@@ -103,7 +144,7 @@ func newChainSim(count dist.Discrete, heavy dist.HeavyShare, mult, window float6
 			r := rand.New(rand.NewPCG(tag, uint64(j)))
 			d := make([]draw, min(int(n), maxN))
 			for i := range d {
-				d[i] = draw{u: r.Float64(), e: r.ExpFloat64(), z: r.NormFloat64(), v: r.Float64()}
+				d[i] = draw{u: r.Float64(), e: r.ExpFloat64(), z: r.NormFloat64(), v: r.Float64()}.withZi(1)
 			}
 			out[j] = d
 		}
@@ -115,17 +156,20 @@ func newChainSim(count dist.Discrete, heavy dist.HeavyShare, mult, window float6
 }
 
 // renewalParams are the renewal model's parameters: continue probability, in-burst mean
-// gap, and the log-normal of the gaps between bursts (seconds).
-type renewalParams struct{ eta, gap, mu, sigma float64 }
+// gap, the log-normal of the gaps between bursts (seconds), and the σ of log-normal
+// in-burst gaps (0: exponential).
+type renewalParams struct{ eta, gap, mu, sigma, in float64 }
 
 // renewalPredict returns the renewal model's predicted masses over the gap buckets and
 // the lifetime buckets (nil without a lifetime histogram), unnormalised.
 //
 // Gaps: a stratum's chain of k = min(n, cap) messages over w = W·k/n is summed from
 // its draws (gap i between bursts when u_i ≥ η, log-normal e^(μ+σz_i), else in-burst
-// g·e_i) to find how the generator compresses it (spec.CompressChain: factors a between
-// bursts, b inside them); its gaps are then, Rao–Blackwellised over their kinds and
-// sizes, η·Exp(b·g) + (1−η)·LogNormal(μ + ln a, σ), whose bucket masses are exact.
+// g·e_i, or g·e^(σ_in·zi_i − σ_in²/2) with log-normal in-burst gaps) to find how the
+// generator compresses it (spec.CompressChain: factors a between bursts, b inside
+// them); its gaps are then, Rao–Blackwellised over their kinds and sizes, η·I(b·g) +
+// (1−η)·LogNormal(μ + ln a, σ), I(m) the in-burst law of mean m (Exp(m), or the
+// log-normal of σ_in and mean m), whose bucket masses are exact.
 //
 // Lifetimes: a conversation of n messages lives L = min(S, W), S the sum of its n − 1
 // gaps (a compressed chain spans its interval); 0 for one message. For n ≤ cap the
@@ -145,7 +189,7 @@ func (s *chainSim) renewalPredict(p renewalParams) (gapMass, lifeMass []float64)
 				if x.u >= p.eta {
 					between += math.Exp(p.mu + p.sigma*x.z)
 				} else {
-					in += p.gap * x.e
+					in += p.gap * x.inMul(p.in)
 				}
 			}
 			a, b := spec.CompressChain(in, between, w)
@@ -154,7 +198,7 @@ func (s *chainSim) renewalPredict(p renewalParams) (gapMass, lifeMass []float64)
 	})
 	gapMass = make([]float64, len(s.gaps.lo))
 	addMix := func(a, b, weight float64) {
-		e := Exponential{Mean: b * p.gap}.SurvivalFunc()
+		e := inBurstSurv(b*p.gap, p.in)
 		l := LogNormal{Mu: p.mu + math.Log(a), Sigma: p.sigma}.SurvivalFunc()
 		for i := range gapMass {
 			lo, hi := s.gaps.lo[i], s.gaps.hi[i]
@@ -178,7 +222,7 @@ func (s *chainSim) renewalPredict(p renewalParams) (gapMass, lifeMass []float64)
 
 	nb := len(s.life.lo)
 	rows := make([][]float64, len(s.lifeN))
-	e := Exponential{Mean: p.gap}.SurvivalFunc()
+	e := inBurstSurv(p.gap, p.in)
 	l := LogNormal{Mu: p.mu, Sigma: p.sigma}.SurvivalFunc()
 	mixS := func(x float64) float64 { return p.eta*e(x) + (1-p.eta)*l(x) }
 	atW := bucketOf(s.life, w0)
@@ -195,7 +239,7 @@ func (s *chainSim) renewalPredict(p renewalParams) (gapMass, lifeMass []float64)
 				if x.u >= p.eta {
 					return math.Exp(p.mu + p.sigma*x.z)
 				}
-				return p.gap * x.e
+				return p.gap * x.inMul(p.in)
 			}
 			var sum float64
 			if int(n) > len(d) {
@@ -414,13 +458,20 @@ func (s *chainSim) judge(fit *StartModelFit, gapMass, lifeMass []float64) {
 // under renewalPredict over (logit η, ln g, μ, ln σ) with Nelder–Mead (maximise), from
 // start (the inter-arrival mixture's fit, whose gap law is the renewal model's own when
 // no chain is compressed). g stays within spec.MaxMeanGapSeconds and σ within
-// spec.MaxSigma, so the spec the fit writes is valid.
+// spec.MaxSigma, so the spec the fit writes is valid. With start.in > 0 the σ of
+// log-normal in-burst gaps is fitted too (ln σ_in, from start.in, at most
+// spec.MaxInGapSigma; by maximiseLoose, as the start is the exponential optimum); with
+// 0 they stay exponential.
 func (s *chainSim) fitRenewal(start renewalParams) (StartModelFit, error) {
 	clampP := func(x []float64) renewalParams {
-		return renewalParams{
+		p := renewalParams{
 			eta: logistic(x[0]), gap: math.Min(math.Exp(x[1]), spec.MaxMeanGapSeconds),
 			mu: math.Min(math.Max(x[2], spec.MinLogMu), spec.MaxLogMu), sigma: math.Min(math.Exp(x[3]), spec.MaxSigma),
 		}
+		if len(x) > 4 {
+			p.in = math.Min(math.Exp(x[4]), spec.MaxInGapSigma)
+		}
+		return p
 	}
 	ll := func(x []float64) float64 {
 		g, l := s.renewalPredict(clampP(x))
@@ -431,13 +482,19 @@ func (s *chainSim) fitRenewal(start renewalParams) (StartModelFit, error) {
 		return v
 	}
 	eta0 := math.Min(math.Max(start.eta, 1e-4), 1-1e-4)
-	x, _, err := maximise(ll, []float64{logit(eta0), math.Log(start.gap), start.mu, math.Log(start.sigma)})
+	x0 := []float64{logit(eta0), math.Log(start.gap), start.mu, math.Log(start.sigma)}
+	run := maximise
+	if start.in > 0 {
+		// from the exponential optimum: loosely (a gain of 0.01 moves no test at 3.32)
+		x0, run = append(x0, math.Log(start.in)), maximiseLoose
+	}
+	x, _, err := run(ll, x0)
 	if err != nil {
 		return StartModelFit{}, err
 	}
 	p := clampP(x)
 	f := StartModelFit{StartModel: spec.StartModelRenewal, ContinueProbability: p.eta, MeanGapSeconds: p.gap,
-		GapMu: p.mu, GapSigma: p.sigma, Params: 4}
+		GapMu: p.mu, GapSigma: p.sigma, Params: len(x0), InGapSigma: p.in}
 	g, l := s.renewalPredict(p)
 	s.judge(&f, g, l)
 	return f, nil
@@ -538,6 +595,13 @@ func (f *fitter) startByLikelihood(bf BurstFit, window float64) bool {
 	if err != nil {
 		f.warn("inter_arrival: the renewal start model could not be fitted on the gap distribution (%v); window_spacing kept", err)
 	} else {
+		// σ_in free, from the exponential optimum with σ_in = 1
+		in, errIn := sim.fitRenewal(renewalParams{eta: ren.ContinueProbability, gap: ren.MeanGapSeconds,
+			mu: ren.GapMu, sigma: ren.GapSigma, in: 1})
+		if errIn != nil {
+			in = StartModelFit{}
+		}
+		ren, _ = nestInGap(ren, in)
 		cands = append(cands, ren)
 	}
 	lifeCV := math.NaN()
@@ -546,10 +610,15 @@ func (f *fitter) startByLikelihood(bf BurstFit, window float64) bool {
 		if r.ObservedLifetimeP50 != nil {
 			p50 = *r.ObservedLifetimeP50
 		}
-		lf, cv, lerr := sim.fitLifetime(bf.Eta, bf.Gap, bf.Mu, p50)
+		lf, cv, lfIn, cvIn, lerr := sim.fitLifetime(bf.Eta, bf.Gap, bf.Mu, p50)
 		if lerr != nil {
 			f.warn("inter_arrival: the renewal start model with a lifetime law could not be fitted (%v); left out", lerr)
 		} else {
+			if lf2, took := nestInGap(lf, lfIn); took {
+				lf, cv = lf2, cvIn
+			} else {
+				lf = lf2
+			}
 			cands, lifeCV = append(cands, lf), cv
 		}
 	}
@@ -562,18 +631,18 @@ func (f *fitter) startByLikelihood(bf BurstFit, window float64) bool {
 	if err == nil {
 		b.GapMu, b.GapSigma = ren.GapMu, ren.GapSigma
 	}
-	b.Lifetime = best.Lifetime
+	b.Lifetime, b.InGapSigma = best.Lifetime, best.InGapSigma
 	if best.Lifetime != nil {
 		b.GapMu, b.GapSigma = best.GapMu, best.GapSigma
 	}
-	r.ContinueProbability, r.MeanGapSeconds = b.ContinueProbability, b.MeanGapSeconds
+	r.ContinueProbability, r.MeanGapSeconds, r.InGapSigma = b.ContinueProbability, b.MeanGapSeconds, b.InGapSigma
 	r.SpacingShape, r.StartModel = b.SpacingShape, b.StartModel
 	r.SpacingShapeAtBound = ws.SpacingShape <= MinSpacingShape*(1+1e-6) || ws.SpacingShape >= MaxSpacingShape*(1-1e-6)
 	r.WindowSpacingBurstCoefficient = ChainCV(f.count, f.heavy, f.heavyMult, ws.ContinueProbability, ws.MeanGapSeconds, ws.SpacingShape, window)
 	r.RenewalBurstCoefficient = nil
 	r.ChainBurstCoefficient = r.WindowSpacingBurstCoefficient
 	if err == nil {
-		rc := RenewalCV(f.count, f.heavy, f.heavyMult, ren.ContinueProbability, ren.MeanGapSeconds, ren.GapMu, ren.GapSigma, window)
+		rc := RenewalCV(f.count, f.heavy, f.heavyMult, ren.ContinueProbability, ren.MeanGapSeconds, ren.GapMu, ren.GapSigma, ren.InGapSigma, window)
 		if !math.IsNaN(rc) {
 			r.RenewalBurstCoefficient = &rc
 			if best.StartModel == spec.StartModelRenewal {
@@ -633,6 +702,13 @@ func writeStartModels(w io.Writer, ia InterArrival) {
 		case c.StartModel == spec.StartModelRenewal:
 			p = fmt.Sprintf("η=%.3f, g=%.1f s, μ=%.2f, σ=%.2f", c.ContinueProbability, c.MeanGapSeconds, c.GapMu, c.GapSigma)
 		}
+		if c.InGapSigmaFitted != nil {
+			p += fmt.Sprintf("; in-burst gaps σ_in=%.2f (fitted %.2f, log-likelihood gain %.1f", c.InGapSigma, *c.InGapSigmaFitted, *c.InGapLogLikGain)
+			if c.InGapSigma == 0 {
+				p += " ≤ 3.32: exponential kept"
+			}
+			p += ")"
+		}
 		parts = append(parts, fmt.Sprintf("%s (%s) log-likelihood %.1f, AIC %.1f, lifetime p50 %.3g s, p90 %.3g s",
 			name, p, c.LogLik, c.AIC, c.ModelLifetimeP50, c.ModelLifetimeP90))
 	}
@@ -647,8 +723,9 @@ const likLifeZ = 8
 // lifetimeParams are the parameters of the renewal model with a lifetime law
 // (spec.BurstLifetime): continue probability, in-burst mean gap (seconds), the σ of
 // the log-normal weights that share a lifetime among the gaps between bursts, and the
-// lifetime law ln L = mu + beta·ln(n − 1) + sigmaL·Z.
-type lifetimeParams struct{ eta, gap, sigma, mu, beta, sigmaL float64 }
+// lifetime law ln L = mu + beta·ln(n − 1) + sigmaL·Z; in is the σ of log-normal
+// in-burst gaps (0: exponential).
+type lifetimeParams struct{ eta, gap, sigma, mu, beta, sigmaL, in float64 }
 
 // lifetimeZ returns the stratified normal quantiles of each gap stratum's lifetimes.
 func (s *chainSim) lifetimeZ() [][]float64 {
@@ -675,12 +752,14 @@ func (s *chainSim) lifetimeZ() [][]float64 {
 // N(μ_L + β ln(n − 1), σ_L²), one message lives 0.
 //
 // Gaps: each gap stratum's chain of k = min(n, cap) messages (its draws: in-burst gaps
-// g·e_i, weights w_i = e^(σz_i) between bursts) is stretched to each of its likLifeZ
-// lifetimes (times (k − 1)/(n − 1) when truncated) as the generator does (spec.StretchChain).
-// Its in-burst gaps are then, Rao–Blackwellised, Exp(b·g); its gaps between bursts
-// share L_r = a·Σw: the only one is L_r itself, and with m ≥ 2 of them one is
-// L_r·w/(w + R) with w ~ LogNormal(0, σ) and R = Σw·(m − 1)/m the others' typical sum,
-// whose bucket masses are exact. The CV pools the realised gaps (b·g·e_i and a·w_i).
+// g·e_i, or g·e^(σ_in·zi_i − σ_in²/2), weights w_i = e^(σz_i) between bursts) is
+// stretched to each of its likLifeZ lifetimes (times (k − 1)/(n − 1) when truncated)
+// as the generator does (spec.StretchChain). Its in-burst gaps are then,
+// Rao–Blackwellised, of the in-burst law of mean b·g (Exp, or log-normal); its gaps
+// between bursts share L_r = a·Σw: the only one is L_r itself, and with m ≥ 2 of them
+// one is L_r·w/(w + R) with w ~ LogNormal(0, σ) and R = Σw·(m − 1)/m the others'
+// typical sum, whose bucket masses are exact. The CV pools the realised gaps (b times
+// the in-burst gaps, and a·w_i).
 func (s *chainSim) lifetimePredict(p lifetimeParams, zs [][]float64) (gapMass, lifeMass []float64, cv float64) {
 	nb := len(s.gaps.lo)
 	rows := make([][]float64, len(s.gapN))
@@ -700,8 +779,9 @@ func (s *chainSim) lifetimePredict(p lifetimeParams, zs [][]float64) (gapMass, l
 			var nIn, nBr float64
 			for _, x := range d[1:] {
 				if x.u < p.eta {
-					sumE += x.e
-					sumE2 += x.e * x.e
+					e := x.inMul(p.in)
+					sumE += e
+					sumE2 += e * e
 					nIn++
 					continue
 				}
@@ -714,11 +794,11 @@ func (s *chainSim) lifetimePredict(p lifetimeParams, zs [][]float64) (gapMass, l
 			gaps := float64(k - 1)
 			scale := gaps / (n - 1)
 			wt := 1 / (gaps * likLifeZ)
-			// survival of Exp(b·g) at the bucket edges (lo[0], then each hi), kept
-			// while b stays 1
+			// survival of the in-burst law of mean b·g at the bucket edges (lo[0],
+			// then each hi), kept while b stays 1
 			edges := make([]float64, nb+1)
 			inBurst := func(b float64) {
-				sv := Exponential{Mean: b * p.gap}.SurvivalFunc()
+				sv := inBurstSurv(b*p.gap, p.in)
 				edges[0] = sv(s.gaps.lo[0])
 				for i := range nb {
 					edges[i+1] = sv(s.gaps.hi[i])
@@ -812,18 +892,25 @@ func (s *chainSim) lifetimePredict(p lifetimeParams, zs [][]float64) (gapMass, l
 // under lifetimePredict over (logit η, ln g, ln σ, μ_L, β, ln σ_L) with Nelder–Mead
 // from two starts (β = 0.4 and 0.9, σ = 1.2, μ_L from the exported lifetime median
 // p50 at the conversations' mean ln(n − 1), σ_L = 2; then once more from the better
-// optimum: the surface has more than one local maximum). The result is a renewal candidate with its
-// Lifetime set; GapMu is mu0 (unused under the law).
-func (s *chainSim) fitLifetime(eta0, gap0, mu0, lifeP50 float64) (StartModelFit, float64, error) {
+// optimum: the surface has more than one local maximum). The result is a renewal
+// candidate with its Lifetime set and exponential in-burst gaps; GapMu is mu0 (unused
+// under the law). withIn is the same candidate with log-normal in-burst gaps of a free
+// σ_in (7 parameters, from that optimum with σ_in = 1, twice), and inCV its gap CV;
+// withIn.Params is 0 when that fit failed.
+func (s *chainSim) fitLifetime(eta0, gap0, mu0, lifeP50 float64) (f StartModelFit, cv float64, withIn StartModelFit, inCV float64, err error) {
 	zs := s.lifetimeZ()
 	clampP := func(x []float64) lifetimeParams {
-		return lifetimeParams{
+		p := lifetimeParams{
 			eta: logistic(x[0]), gap: math.Min(math.Exp(x[1]), spec.MaxMeanGapSeconds),
 			sigma:  math.Min(math.Exp(x[2]), spec.MaxSigma),
 			mu:     math.Min(math.Max(x[3], spec.MinLogMu), spec.MaxLogMu),
 			beta:   math.Min(math.Max(x[4], -spec.MaxLifetimeCountSlope), spec.MaxLifetimeCountSlope),
 			sigmaL: math.Min(math.Exp(x[5]), spec.MaxSigma),
 		}
+		if len(x) > 6 {
+			p.in = math.Min(math.Exp(x[6]), spec.MaxInGapSigma)
+		}
+		return p
 	}
 	ll := func(x []float64) float64 {
 		g, l, _ := s.lifetimePredict(clampP(x), zs)
@@ -853,19 +940,47 @@ func (s *chainSim) fitLifetime(eta0, gap0, mu0, lifeP50 float64) (StartModelFit,
 	}
 	x, _, err := maximiseLoose(ll, starts...)
 	if err != nil {
-		return StartModelFit{}, 0, err
+		return StartModelFit{}, 0, StartModelFit{}, 0, err
 	}
 	// once more from the best point: Nelder–Mead's simplex may have collapsed early
 	if x2, _, err2 := maximiseLoose(ll, x); err2 == nil {
 		x = x2
 	}
-	p := clampP(x)
-	f := StartModelFit{StartModel: spec.StartModelRenewal, ContinueProbability: p.eta, MeanGapSeconds: p.gap,
-		GapMu: mu0, GapSigma: p.sigma, Params: 6,
-		Lifetime: &spec.BurstLifetime{Mu: p.mu, Sigma: p.sigmaL, CountSlope: p.beta}}
-	g, l, cv := s.lifetimePredict(p, zs)
-	s.judge(&f, g, l)
-	return f, cv, nil
+	finish := func(x []float64) (StartModelFit, float64) {
+		p := clampP(x)
+		f := StartModelFit{StartModel: spec.StartModelRenewal, ContinueProbability: p.eta, MeanGapSeconds: p.gap,
+			GapMu: mu0, GapSigma: p.sigma, Params: len(x), InGapSigma: p.in,
+			Lifetime: &spec.BurstLifetime{Mu: p.mu, Sigma: p.sigmaL, CountSlope: p.beta}}
+		g, l, cv := s.lifetimePredict(p, zs)
+		s.judge(&f, g, l)
+		return f, cv
+	}
+	f, cv = finish(x)
+	xi, _, errIn := maximiseLoose(ll, append(slices.Clone(x), 0))
+	if errIn == nil {
+		if x2, _, err2 := maximiseLoose(ll, xi); err2 == nil {
+			xi = x2
+		}
+		withIn, inCV = finish(xi)
+	}
+	return f, cv, withIn, inCV, nil
+}
+
+// nestInGap returns the candidate with exponential in-burst gaps, exp, unless the
+// one with log-normal in-burst gaps of a fitted σ_in, in, gains more than inGapGain in
+// log-likelihood (a likelihood-ratio test at 1 %: σ_in = 0 is the nested model); either
+// way with in's σ_in and gain reported. in.Params 0 (its fit failed): exp as it is.
+func nestInGap(exp, in StartModelFit) (StartModelFit, bool) {
+	if in.Params == 0 {
+		return exp, false
+	}
+	sig, gain := in.InGapSigma, in.LogLik-exp.LogLik
+	best, took := exp, false
+	if gain > inGapGain {
+		best, took = in, true
+	}
+	best.InGapSigmaFitted, best.InGapLogLikGain = &sig, &gain
+	return best, took
 }
 
 // maximiseLoose is maximise for the lifetime-law candidate, whose predictions cost

@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -162,13 +163,28 @@ func startDoc(t *testing.T, convs int, times func(r *rand.Rand, n int, w float64
 // seconds, compressed to the window w by spec.CompressChain's rule), independently of
 // renewalPredict: its own draws, each message's gap kind drawn, no integration.
 func renewalTimes(eta, g, mu, sigma float64) func(r *rand.Rand, n int, w float64) []float64 {
+	return renewalTimesIn(eta, g, mu, sigma, 0)
+}
+
+// inGapDraw draws an in-burst gap of mean g as the generator does: Exp(g), or with
+// in > 0 log-normal(ln g − in²/2, in).
+func inGapDraw(r *rand.Rand, g, in float64) float64 {
+	if in == 0 {
+		return r.ExpFloat64() * g
+	}
+	return math.Exp(math.Log(g) - in*in/2 + in*r.NormFloat64())
+}
+
+// renewalTimesIn is renewalTimes with log-normal in-burst gaps of σ = inSigma (0:
+// exponential).
+func renewalTimesIn(eta, g, mu, sigma, inSigma float64) func(r *rand.Rand, n int, w float64) []float64 {
 	return func(r *rand.Rand, n int, w float64) []float64 {
 		ts := []float64{0}
 		kind := []bool{false}
 		var in, between float64
 		for i := 1; i < n; i++ {
 			if r.Float64() < eta {
-				x := r.ExpFloat64() * g
+				x := inGapDraw(r, g, inSigma)
 				in += x
 				ts, kind = append(ts, x), append(kind, true)
 			} else {
@@ -196,13 +212,19 @@ func renewalTimes(eta, g, mu, sigma float64) func(r *rand.Rand, n int, w float64
 // beta·ln(n − 1) + sigmaL·Z (at most w), and the chain stretched to span it
 // (spec.StretchChain's rule), with its own draws and no integration.
 func lifetimeTimes(eta, g, sigma, mu, beta, sigmaL float64) func(r *rand.Rand, n int, w float64) []float64 {
+	return lifetimeTimesIn(eta, g, sigma, mu, beta, sigmaL, 0)
+}
+
+// lifetimeTimesIn is lifetimeTimes with log-normal in-burst gaps of σ = inSigma (0:
+// exponential).
+func lifetimeTimesIn(eta, g, sigma, mu, beta, sigmaL, inSigma float64) func(r *rand.Rand, n int, w float64) []float64 {
 	return func(r *rand.Rand, n int, w float64) []float64 {
 		ts := []float64{0}
 		kind := []bool{false}
 		var in, between float64
 		for i := 1; i < n; i++ {
 			if r.Float64() < eta {
-				x := r.ExpFloat64() * g
+				x := inGapDraw(r, g, inSigma)
 				in += x
 				ts, kind = append(ts, x), append(kind, true)
 			} else {
@@ -265,6 +287,9 @@ func TestLifetimeLawRecovery(t *testing.T) {
 	near(t, "μ_L", b.Lifetime.Mu, mu, 0.2)
 	near(t, "β", b.Lifetime.CountSlope, beta, 0.1)
 	near(t, "σ_L", b.Lifetime.Sigma, sigmaL, 0.1)
+	if b.InGapSigma != 0 {
+		t.Errorf("exponential in-burst gaps fitted as log-normal, σ_in %g (gain %s), want 0", b.InGapSigma, ptrStr(ia.StartModels[2].InGapLogLikGain))
+	}
 	if anyContains(rep.Warnings, "inter_arrival") {
 		t.Errorf("inter-arrival warnings %q, want none (the chosen model meets the export)", rep.Warnings)
 	}
@@ -353,6 +378,12 @@ func TestStartModelRecovery(t *testing.T) {
 	near(t, "μ", b.GapMu, mu, 0.1)
 	near(t, "σ", b.GapSigma, sigma, 0.08)
 	ren := ia.StartModels[1]
+	// exponential in-burst gaps: the nested model is kept (σ_in = 0), a free σ_in
+	// gaining at most 3.32
+	t.Logf("renewal data: σ_in %.3f, fitted %s, gain %s", ren.InGapSigma, ptrStr(ren.InGapSigmaFitted), ptrStr(ren.InGapLogLikGain))
+	if ren.InGapSigma != 0 || b.InGapSigma != 0 || ren.InGapLogLikGain == nil || *ren.InGapLogLikGain > inGapGain {
+		t.Errorf("renewal data: σ_in %g in the candidate, %g in the spec (gain %s), want 0 with a gain at most 3.32", ren.InGapSigma, b.InGapSigma, ptrStr(ren.InGapLogLikGain))
+	}
 	for _, p := range []struct {
 		name       string
 		model, obs float64
@@ -419,4 +450,62 @@ func TestStartModelWithoutLifetimes(t *testing.T) {
 	if sp.Messages.InterArrival.Burst.StartModel != ia.StartModel {
 		t.Errorf("spec start model %q, report %q", sp.Messages.InterArrival.Burst.StartModel, ia.StartModel)
 	}
+}
+
+// TestInGapSigmaRecovery: gaps and lifetimes drawn with log-normal in-burst gaps of a
+// known σ_in = 1 (mean g = 40 s; the rest as TestStartModelRecovery's renewal data
+// and TestLifetimeLawRecovery's lifetime-law data) fit back to it: the chosen
+// candidate keeps σ_in within 0.1 and g within 10 %, its gain over exponential
+// in-burst gaps is far beyond 3.32, and the summary names σ_in. On exponential data
+// the same fit keeps σ_in = 0 (TestStartModelRecovery, TestLifetimeLawRecovery).
+func TestInGapSigmaRecovery(t *testing.T) {
+	t.Parallel()
+	const in = 1.0
+	for _, c := range []struct {
+		name     string
+		times    func(r *rand.Rand, n int, w float64) []float64
+		lifetime bool
+	}{
+		{"renewal", renewalTimesIn(0.7, 40, 9, 1.6, in), false},
+		{"lifetime law", lifetimeTimesIn(0.7, 40, 1.0, 9, 0.6, 1.5, in), true},
+	} {
+		d := startDoc(t, 4000, c.times)
+		rep, sp, err := Fit(d, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ia := rep.FittedDistributions.InterArrival
+		for _, m := range ia.StartModels {
+			t.Logf("%s data: %s (lifetime law %v): ll %.1f AIC %.1f, η %.3f g %.1f σ %.3f σ_in %.3f (fitted %s, gain %s)", c.name,
+				m.StartModel, m.Lifetime != nil, m.LogLik, m.AIC, m.ContinueProbability, m.MeanGapSeconds, m.GapSigma, m.InGapSigma,
+				ptrStr(m.InGapSigmaFitted), ptrStr(m.InGapLogLikGain))
+		}
+		b := sp.Messages.InterArrival.Burst
+		if b.StartModel != spec.StartModelRenewal || (b.Lifetime != nil) != c.lifetime {
+			t.Errorf("%s data: chose %q with lifetime law %v", c.name, b.StartModel, b.Lifetime)
+			continue
+		}
+		near(t, c.name+" σ_in", b.InGapSigma, in, 0.1)
+		near(t, c.name+" g", b.MeanGapSeconds, 40, 4)
+		best := ia.StartModels[1]
+		if c.lifetime {
+			best = ia.StartModels[len(ia.StartModels)-1]
+		}
+		if best.InGapLogLikGain == nil || *best.InGapLogLikGain < 50 {
+			t.Errorf("%s data: log-likelihood gain of σ_in %s, want far beyond 3.32", c.name, ptrStr(best.InGapLogLikGain))
+		}
+		var sum strings.Builder
+		rep.WriteSummary(&sum)
+		if !strings.Contains(sum.String(), "in-burst gaps σ_in=") || !strings.Contains(sum.String(), "(log-normal σ_in=") || ia.InGapSigma != b.InGapSigma {
+			t.Errorf("%s data: the summary does not show σ_in:\n%s", c.name, sum.String())
+		}
+	}
+}
+
+// ptrStr formats an optional number.
+func ptrStr(v *float64) string {
+	if v == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%.3f", *v)
 }

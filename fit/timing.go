@@ -333,8 +333,8 @@ const (
 )
 
 // RenewalCV returns the pooled gap CV of the generator's chain under the renewal start
-// model (spec.StartModelRenewal): in-burst gaps are exponential with mean g after each
-// message with probability η, each next burst starts a LogNormal(μ, σ) gap after the
+// model (spec.StartModelRenewal): in-burst gaps are exponential with mean g (log-normal
+// of that mean and σ = inSigma when inSigma > 0) after each message with probability η, each next burst starts a LogNormal(μ, σ) gap after the
 // previous burst's last message, and a chain longer than the window W is compressed to
 // it (spec.CompressChain; the profile is ignored as in ChainCV). It is a small
 // deterministic Monte Carlo with fixed seeds. The pooled moments are
@@ -345,8 +345,8 @@ const (
 // conversation of n > renewalCap messages is simulated as renewalCap messages over a
 // window of W·cap/n: bursts per second, and so how much the chain is compressed, stay
 // as they are. TestRenewalCVByHand checks both regimes' exact laws.
-func RenewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, window float64) float64 {
-	return renewalCV(count, heavy, mult, eta, gap, mu, sigma, window, renewalStrata, renewalCap)
+func RenewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, inSigma, window float64) float64 {
+	return renewalCV(count, heavy, mult, eta, gap, mu, sigma, inSigma, window, renewalStrata, renewalCap)
 }
 
 // countStrata cuts a weighted count law into strata of equal weight and returns each
@@ -387,7 +387,7 @@ func countStrata(count dist.Discrete, heavy dist.HeavyShare, mult float64, strat
 	return ns
 }
 
-func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, window float64, strata, maxN int) float64 {
+func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, sigma, inSigma, window float64, strata, maxN int) float64 {
 	ns := countStrata(count, heavy, mult, strata, 2, func(n, p float64) float64 { return p * (n - 1) })
 	if ns == nil {
 		return math.NaN()
@@ -399,7 +399,7 @@ func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, s
 	eachShare(len(ns), func(first, step int) {
 		ts := make([]float64, 0, maxN)
 		for j := first; j < len(ns); j += step {
-			e1[j], e2[j] = renewalChain(ts, j, ns[j], maxN, eta, gap, mu, sigma, window)
+			e1[j], e2[j] = renewalChain(ts, j, ns[j], maxN, eta, gap, mu, sigma, inSigma, window)
 		}
 	})
 	var m1, m2 float64
@@ -419,7 +419,7 @@ func renewalCV(count dist.Discrete, heavy dist.HeavyShare, mult, eta, gap, mu, s
 // that makes it span the window, or, when its bursts alone take half the window or
 // more, every gap by window/span (spec.CompressChain). ts is unused scratch space, kept for
 // the callers' symmetry.
-func renewalChain(_ []float64, j int, n float64, maxN int, eta, gap, mu, sigma, window float64) (a1, a2 float64) {
+func renewalChain(_ []float64, j int, n float64, maxN int, eta, gap, mu, sigma, inSigma, window float64) (a1, a2 float64) {
 	r := rand.New(rand.NewPCG(0x72656e6577616c, uint64(j)))
 	k, w := int(n), window
 	if k > maxN {
@@ -433,7 +433,7 @@ func renewalChain(_ []float64, j int, n float64, maxN int, eta, gap, mu, sigma, 
 			b2 += d * d
 			continue
 		}
-		d := r.ExpFloat64() * gap
+		d := gap * draw{e: r.ExpFloat64()}.withZi(inSigma).inMul(inSigma)
 		in1 += d
 		in2 += d * d
 	}

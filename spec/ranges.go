@@ -106,6 +106,10 @@ const (
 	// gaps already lives 10¹² times longer than one of a single gap.
 	MaxLifetimeCountSlope = 3.0
 
+	// MaxInGapSigma bounds burst.in_gap_sigma: at σ = 3 half the in-burst gaps are
+	// below e^(−4.5) ≈ 1 % of their mean, as clumped as a burst can sensibly be.
+	MaxInGapSigma = 3.0
+
 	// MinSpacingShape and MaxSpacingShape bound burst.spacing_shape κ (fit searches
 	// [0.05, 50]).
 	MinSpacingShape = 1e-3
@@ -217,6 +221,7 @@ func (v *validator) ranges(s *Spec) {
 	v.floatIn(iap+".mean_lambda_trough", ia.MeanLambdaTrough, 0, MaxLambda, false, "messages per second")
 	v.floatIn(iap+".burst_coefficient", ia.BurstCoefficient, 0, MaxBurstCoefficient, false, "a coefficient of variation")
 	v.floatIn(iap+".burst.mean_gap_seconds", ia.Burst.MeanGapSeconds, 0, MaxMeanGapSeconds, true, "seconds between messages of a burst")
+	v.floatIn(iap+".burst.in_gap_sigma", ia.Burst.InGapSigma, 0, MaxInGapSigma, false, "over ln seconds; 0 for exponential in-burst gaps")
 	v.floatIn(iap+".burst.spacing_shape", ia.Burst.SpacingShape, MinSpacingShape, MaxSpacingShape, false, "a Dirichlet shape")
 	if ia.Burst.Start() == StartModelRenewal {
 		v.floatIn(iap+".burst.gap_mu", ia.Burst.GapMu, MinLogMu, MaxLogMu, false, "ln seconds")

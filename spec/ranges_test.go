@@ -78,6 +78,9 @@ func TestValidateRanges(t *testing.T) {
 		{"$.messages.inter_arrival.mean_lambda_trough", "is 2e+09", func(s *Spec) { s.Messages.InterArrival.MeanLambdaTrough = 2e9 }},
 		{"$.messages.inter_arrival.burst_coefficient", "is 1001, want [0, 1000]", func(s *Spec) { s.Messages.InterArrival.BurstCoefficient = 1001 }},
 		{"$.messages.inter_arrival.burst.mean_gap_seconds", "is 1e+300, want (0, 86400]", func(s *Spec) { s.Messages.InterArrival.Burst.MeanGapSeconds = 1e300 }},
+		{"$.messages.inter_arrival.burst.in_gap_sigma", "is 3.5, want [0, 3]", func(s *Spec) { s.Messages.InterArrival.Burst.InGapSigma = 3.5 }},
+		{"$.messages.inter_arrival.burst.in_gap_sigma", "is -0.5, want [0, 3]", func(s *Spec) { s.Messages.InterArrival.Burst.InGapSigma = -0.5 }},
+		{"$.messages.inter_arrival.burst.in_gap_sigma", "is NaN, want [0, 3]", func(s *Spec) { s.Messages.InterArrival.Burst.InGapSigma = math.NaN() }},
 		{"$.messages.inter_arrival.burst.spacing_shape", "is 0.0001, want [0.001, 1000]", func(s *Spec) { s.Messages.InterArrival.Burst.SpacingShape = 1e-4 }},
 		{"$.messages.inter_arrival.burst.gap_mu", "is 41, want [-20, 40]", func(s *Spec) {
 			b := &s.Messages.InterArrival.Burst

@@ -218,6 +218,35 @@ func TestBurstStartModel(t *testing.T) {
 	}
 }
 
+// TestBurstInGapSigma: in_gap_sigma reads and validates; absent it is 0 (exponential
+// in-burst gaps) and is not written back; InGapMu keeps the mean: with g = 30 s and
+// σ = 1, μ = ln 30 − 0.5 = 2.9012.
+func TestBurstInGapSigma(t *testing.T) {
+	t.Parallel()
+	s := valid(t)
+	if b := s.Messages.InterArrival.Burst; b.InGapSigma != 0 {
+		t.Fatalf("in_gap_sigma absent read as %g, want 0", b.InGapSigma)
+	}
+	out, err := json.Marshal(s.Messages.InterArrival.Burst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "in_gap_sigma") {
+		t.Fatalf("in_gap_sigma 0 written: %s", out)
+	}
+	in := strings.Replace(validJSON, `"spacing_shape": 1}`, `"spacing_shape": 1, "in_gap_sigma": 1.25}`, 1)
+	r, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Messages.InterArrival.Burst.InGapSigma; got != 1.25 {
+		t.Fatalf("in_gap_sigma read as %g, want 1.25", got)
+	}
+	if got := InGapMu(30, 1); math.Abs(got-2.901198) > 1e-6 {
+		t.Fatalf("InGapMu(30, 1) = %.6f, want 2.901198", got)
+	}
+}
+
 // TestTextLengthMixture: a 2-component mixture reads and validates; its components'
 // weights must sum to 1, there must be 2 or 3 of them, and a plain log-normal carries
 // none. Each error names the JSON path.

@@ -6,6 +6,7 @@
 package spec
 
 import (
+	"math"
 	"time"
 
 	"github.com/pgshape/pgshape/dist"
@@ -200,7 +201,8 @@ type Content struct {
 
 // Burst is the self-exciting chain process of a conversation's messages: a message is
 // followed within its burst with probability ContinueProbability, after an
-// exponential gap of mean MeanGapSeconds; otherwise the next message opens a new
+// exponential gap of mean MeanGapSeconds (log-normal of that mean with InGapSigma > 0);
+// otherwise the next message opens a new
 // burst. Burst sizes are geometric with mean 1 / (1 − ContinueProbability).
 //
 // The B burst starts of a conversation are placed on its part of the window in
@@ -247,7 +249,16 @@ type Burst struct {
 	// without it (every spec written before it existed) the chain's own span is the
 	// lifetime.
 	Lifetime *BurstLifetime `json:"lifetime,omitempty"`
+	// InGapSigma is optional: σ of log-normal in-burst gaps of the same mean
+	// MeanGapSeconds g, ln gap ~ N(ln g − σ²/2, σ²) (people need seconds to type:
+	// fewer near-zero gaps than the exponential). 0 or absent (every spec written
+	// before it existed) keeps the exponential. At most MaxInGapSigma.
+	InGapSigma float64 `json:"in_gap_sigma,omitempty"`
 }
+
+// InGapMu returns μ of the log-normal in-burst gap of mean g and σ = sigma (the units
+// of g): ln g − σ²/2, so that e^(μ + σ²/2) = g.
+func InGapMu(g, sigma float64) float64 { return math.Log(g) - sigma*sigma/2 }
 
 // BurstLifetime is the log-normal law of a conversation's lifetime L (seconds) given
 // its message count n ≥ 2:

@@ -243,7 +243,7 @@ func TestGeneratedBurstCoefficient(t *testing.T) {
 		want := fit.ChainCV(count, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, tc.kappa, window)
 		name := fmt.Sprintf("window spacing κ = %g", tc.kappa)
 		if tc.start == spec.StartModelRenewal {
-			want = fit.RenewalCV(count, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, window)
+			want = fit.RenewalCV(count, heavy, hr.Multiplier, b.ContinueProbability, b.MeanGapSeconds, b.GapMu, b.GapSigma, b.InGapSigma, window)
 			name = "renewal"
 		}
 		url := testdb.New(t, testdb.Target)

@@ -93,6 +93,9 @@ type model struct {
 	// with log-normal gaps between bursts of gapMu, gapSigma over µs.
 	renewal         bool
 	gapMu, gapSigma float64
+	// inSigma > 0: in-burst gaps are log-normal of inMu, inSigma over µs (of mean
+	// burst.mean_gap_seconds); 0: exponential.
+	inMu, inSigma float64
 	// ppl is the optional people model (users.membership, users.activity).
 	ppl peopleModel
 }
@@ -151,6 +154,9 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	m.spacing = newGammaSampler(b.SpacingShape)
 	m.renewal = b.Start() == spec.StartModelRenewal
 	m.gapMu, m.gapSigma = b.GapMu+math.Log(usPerSecond), b.GapSigma
+	if b.InGapSigma > 0 {
+		m.inMu, m.inSigma = spec.InGapMu(b.MeanGapSeconds*usPerSecond, b.InGapSigma), b.InGapSigma
+	}
 	if m.usernameLen, err = newHistSampler(s.Users.UsernameLength); err != nil {
 		return nil, fmt.Errorf("error reading $.users.username_length: %w", err)
 	}

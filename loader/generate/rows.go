@@ -176,13 +176,14 @@ func (g *gen) pickMembers(out []int64, size int) []int64 {
 
 // messageTimes fills g.ts with the n sorted message times of the conversation: a
 // self-exciting chain in which each message is followed within its burst with the
-// continue probability after an exponential gap, and otherwise opens a new burst. The
-// B burst starts lie in [created, window end) in operational time (where the weekday ×
-// hour profile is flat): a uniform offset u, then u plus the cumulative Dirichlet(κ, …,
-// κ) spacings (normalised Gamma(κ, 1) draws), modulo 1, so each start alone follows
-// the profile. A gap running past the window end opens a burst at a time drawn from
-// the profile instead, and the burst goes on from there. That is the window-spacing
-// start model; under the renewal one renewalTimes places the starts. g.snd and g.elig get each
+// continue probability after an in-burst gap (inGap: exponential, or log-normal with
+// burst.in_gap_sigma), and otherwise opens a new burst. The B burst starts lie in
+// [created, window end) in operational time (where the weekday × hour profile is
+// flat): a uniform offset u, then u plus the cumulative Dirichlet(κ, …, κ) spacings
+// (normalised Gamma(κ, 1) draws), modulo 1, so each start alone follows the profile.
+// A gap running past the window end opens a burst at a time drawn from the profile
+// instead, and the burst goes on from there. That is the window-spacing start model;
+// under the renewal one renewalTimes places the starts. g.snd and g.elig get each
 // message's sender (drawn uniformly from the members joined by then) and the size of
 // that eligible prefix.
 func (g *gen) messageTimes(c *convState, n int64) {
@@ -211,7 +212,7 @@ func (g *gen) messageTimes(c *convState, n int64) {
 			off = 0
 			continue
 		}
-		off += int64(g.r.ExpFloat64() * gap)
+		off += g.inGap(gap)
 		g.ts = append(g.ts, off)
 	}
 	if !(sum > 0) || math.IsInf(sum, 0) { // all spacings underflowed: even ones
@@ -233,6 +234,20 @@ func (g *gen) messageTimes(c *convState, n int64) {
 		return base
 	})
 	g.senders(c)
+}
+
+// maxInGapUs caps a log-normal in-burst gap (µs, about 285 years) so that it stays an
+// int64 whatever its draw; the exponential's never reaches it (mean at most a day).
+const maxInGapUs = 1 << 53
+
+// inGap draws one in-burst gap (µs) of mean gap (µs): exponential (one ExpFloat64,
+// as before burst.in_gap_sigma existed, so old specs draw the same numbers), or
+// log-normal with σ = burst.in_gap_sigma (one NormFloat64).
+func (g *gen) inGap(gap float64) int64 {
+	if g.m.inSigma == 0 {
+		return int64(g.r.ExpFloat64() * gap)
+	}
+	return int64(math.Min(math.Exp(g.m.inMu+g.m.inSigma*g.r.NormFloat64()), maxInGapUs))
 }
 
 // place turns the chain in g.ts (−1 for a burst's first message, else its offset from
@@ -286,7 +301,7 @@ func (g *gen) place(lo int64, wLo float64, confine bool, start func() int64) {
 //     shape (a log-normal scaled is a log-normal with μ + ln factor); when the bursts
 //     alone take half the interval or more, everything is scaled by 1/span instead.
 //
-// Messages within a burst follow its start by the chain's exponential gaps in real
+// Messages within a burst follow its start by the chain's in-burst gaps (inGap) in real
 // time; place(confine) moves a conversation that so runs past the window end back as a
 // whole. With a lifetime law (spec.BurstLifetime) a chain of n ≥ 2 messages is instead
 // stretched or compressed to span a lifetime drawn from it (spec.StretchChain; one more normal
@@ -317,7 +332,7 @@ func (g *gen) renewalTimes(lo int64, wLo float64, n int64, p, gap float64) {
 			off = 0
 			continue
 		}
-		off += int64(g.r.ExpFloat64() * gap)
+		off += g.inGap(gap)
 		g.ts = append(g.ts, off)
 	}
 	inb += float64(off) * du
