@@ -142,17 +142,7 @@ func TestInBurstGapsLogNormal(t *testing.T) {
 	if math.Abs(under5-0.0982) > 0.01 {
 		t.Errorf("share of in-burst gaps under 5 s %.4f, want 0.0982 within 0.01", under5)
 	}
-	c := &convState{id: 7, created: m.start - usPerDay}
-	g.messageTimes(c, 50)
-	first := slices.Clone(g.ts)
-	g2 := newGen(m)
-	g2.messageTimes(c, 50)
-	if !slices.Equal(first, g2.ts) {
-		t.Errorf("conversation 7 gave different times on a second generator")
-	}
-	if a := testing.AllocsPerRun(100, func() { g.messageTimes(c, 50) }); a != 0 {
-		t.Errorf("messageTimes with log-normal in-burst gaps allocates %.0f times per conversation, want 0", a)
-	}
+	checkTimesStable(t, m, g, "log-normal in-burst gaps")
 }
 
 // sort5 is how many of the sorted xs are below 5.
