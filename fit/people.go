@@ -844,6 +844,32 @@ func binnedKS(h shape.Histogram, xs []float64) float64 {
 	return d
 }
 
+// binnedKSCounts is binnedKS for values given as counts: counts[d] values equal to d.
+func binnedKSCounts(h shape.Histogram, counts []float64) float64 {
+	if len(h) == 0 || h.Total() == 0 {
+		return math.NaN()
+	}
+	c := make([]float64, len(h))
+	nt := 0.0
+	for d, n := range counts {
+		if d > 0 && n > 0 {
+			c[binIndex(h, float64(d))] += n
+			nt += n
+		}
+	}
+	if nt == 0 {
+		return math.NaN()
+	}
+	dist, a, b := 0.0, 0.0, 0.0
+	ht := float64(h.Total())
+	for i, x := range h {
+		a += float64(x.Count) / ht
+		b += c[i] / nt
+		dist = max(dist, math.Abs(a-b))
+	}
+	return dist
+}
+
 // FitSenders fits the sender model jointly by the method of simulated moments
 // (McFadden 1989) on this simulation, in two rounds of coordinate descent from σ_a =
 // 0: θ and the reply share on the grids fitThetas × fitReplies (the second round
@@ -915,6 +941,30 @@ func (s *SenderSim) FitSenders(o SenderTargets) (SenderFit, error) {
 		}
 		fit.Sigma = goldenMin(func(sa float64) float64 { return actLoss(s.FiguresReply(sa, fit.Reply)) }, 0, 4, 0.25)
 	}
+	// Then θ once more, jointly: the likelihood above sees only the senders per
+	// conversation, so it cannot trade them against messages per sender, which θ moves
+	// as well (lower θ: a member busy in one conversation is quiet in another). At the
+	// reply share found, each θ of the grid gets its own σ_a, and the θ whose
+	// activity loss plus (4·D)², D the binned KS distance of the senders per
+	// conversation, is least is kept (the θ above among them).
+	jointLoss := func(f SenderFigures) float64 {
+		d := binnedKSCounts(o.Senders, f.Senders)
+		return actLoss(f) + 16*d*d
+	}
+	best := jointLoss(s.FiguresReply(fit.Sigma, fit.Reply))
+	theta, sigma := fit.Theta, fit.Sigma
+	for _, th := range fitThetas {
+		if th == fit.Theta {
+			continue
+		}
+		s.SetTheta(th)
+		sa := goldenMin(func(sa float64) float64 { return actLoss(s.FiguresReply(sa, fit.Reply)) }, 0, 4, 0.25)
+		if l := jointLoss(s.FiguresReply(sa, fit.Reply)); l < best {
+			best, theta, sigma = l, th, sa
+		}
+	}
+	fit.Theta, fit.Sigma = theta, sigma
+	s.SetTheta(fit.Theta)
 	fit.Figures = s.FiguresReply(fit.Sigma, fit.Reply)
 	if haveSenders {
 		fit.SendersLogLik = sendersLogLik(o.Senders, fit.Figures.Senders)

@@ -329,3 +329,18 @@ func TestFitMembershipClassesRecovers(t *testing.T) {
 		}
 	}
 }
+
+// binnedKSCounts by hand: the exported senders per conversation {1: 50, 2: 30, 3+: 20}
+// against simulated counts 40 with one sender, 40 with two, 10 with three and 10 with
+// four (binned 40, 40, 20): cumulative shares 0.5, 0.8, 1 against 0.4, 0.8, 1, so D =
+// 0.1; no simulated conversation gives NaN.
+func TestBinnedKSCounts(t *testing.T) {
+	t.Parallel()
+	h := shape.FromEdges([]float64{1, 2, 3}, []int64{50, 30, 20})
+	if d := binnedKSCounts(h, []float64{0, 40, 40, 10, 10}); math.Abs(d-0.1) > 1e-12 {
+		t.Errorf("D = %g, want 0.1", d)
+	}
+	if d := binnedKSCounts(h, []float64{0}); !math.IsNaN(d) {
+		t.Errorf("no simulated conversation: D = %g, want NaN", d)
+	}
+}
