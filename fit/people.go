@@ -805,18 +805,24 @@ func binIndex(h shape.Histogram, x float64) int {
 	return max(i, 0)
 }
 
+// binCounts bins values given as counts (counts[d] values equal to d, d ≥ 1) into h's
+// buckets, and returns the binned counts and their total.
+func binCounts(h shape.Histogram, counts []float64) (c []float64, total float64) {
+	c = make([]float64, len(h))
+	for d, n := range counts {
+		if d > 0 && n > 0 {
+			c[binIndex(h, float64(d))] += n
+			total += n
+		}
+	}
+	return c, total
+}
+
 // sendersLogLik is Σ n_b·ln p_b: the exported senders-per-conversation counts n_b
 // under the simulated proportions p_b (half a conversation added to every bucket so
 // that an empty one is not −∞).
 func sendersLogLik(h shape.Histogram, sim []float64) float64 {
-	p := make([]float64, len(h))
-	tot := 0.0
-	for d, n := range sim {
-		if d > 0 && n > 0 {
-			p[binIndex(h, float64(d))] += n
-			tot += n
-		}
-	}
+	p, tot := binCounts(h, sim)
 	ll := 0.0
 	for i, b := range h {
 		ll += float64(b.Count) * math.Log((p[i]+0.5)/(tot+0.5*float64(len(h))))
@@ -834,14 +840,7 @@ func binnedKS(h shape.Histogram, xs []float64) float64 {
 	for _, x := range xs {
 		c[binIndex(h, x)]++
 	}
-	d, a, b := 0.0, 0.0, 0.0
-	ht, nt := float64(h.Total()), float64(len(xs))
-	for i, x := range h {
-		a += float64(x.Count) / ht
-		b += c[i] / nt
-		d = max(d, math.Abs(a-b))
-	}
-	return d
+	return ksOfBins(h, c, float64(len(xs)))
 }
 
 // binnedKSCounts is binnedKS for values given as counts: counts[d] values equal to d.
@@ -849,25 +848,24 @@ func binnedKSCounts(h shape.Histogram, counts []float64) float64 {
 	if len(h) == 0 || h.Total() == 0 {
 		return math.NaN()
 	}
-	c := make([]float64, len(h))
-	nt := 0.0
-	for d, n := range counts {
-		if d > 0 && n > 0 {
-			c[binIndex(h, float64(d))] += n
-			nt += n
-		}
-	}
+	c, nt := binCounts(h, counts)
 	if nt == 0 {
 		return math.NaN()
 	}
-	dist, a, b := 0.0, 0.0, 0.0
+	return ksOfBins(h, c, nt)
+}
+
+// ksOfBins is the largest distance between the cumulative shares of h and of the
+// binned counts c (total nt) on h's buckets.
+func ksOfBins(h shape.Histogram, c []float64, nt float64) float64 {
+	d, a, b := 0.0, 0.0, 0.0
 	ht := float64(h.Total())
 	for i, x := range h {
 		a += float64(x.Count) / ht
 		b += c[i] / nt
-		dist = max(dist, math.Abs(a-b))
+		d = max(d, math.Abs(a-b))
 	}
-	return dist
+	return d
 }
 
 // FitSenders fits the sender model jointly by the method of simulated moments
