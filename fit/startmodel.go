@@ -502,8 +502,8 @@ func (s *chainSim) fitRenewal(start renewalParams) (StartModelFit, error) {
 
 // fitSpacing maximises the binned log-likelihood of the gap and lifetime histograms
 // under spacingPredict over κ ∈ [MinSpacingShape, MaxSpacingShape] (η and g fixed: the
-// mixture's in-burst component): a grid of 25 points even in ln κ, then 16 golden-section
-// steps between the best point's neighbours. The simulated likelihood is not smooth in κ
+// mixture's in-burst component): a grid of 25 points even in ln κ, then golden-section
+// search between the best point's neighbours (goldenMin). The simulated likelihood is not smooth in κ
 // (the Gamma draws move with it), so the grid guards against a local search stuck in
 // its noise.
 func (s *chainSim) fitSpacing(eta, gap float64) StartModelFit {
@@ -517,36 +517,7 @@ func (s *chainSim) fitSpacing(eta, gap float64) StartModelFit {
 	}
 	lo, hi := math.Log(MinSpacingShape), math.Log(MaxSpacingShape)
 	const grid = 25
-	best, bestV := 0, math.Inf(-1)
-	xs := make([]float64, grid)
-	for i := range xs {
-		xs[i] = lo + (hi-lo)*float64(i)/(grid-1)
-		if v := ll(xs[i]); v > bestV {
-			best, bestV = i, v
-		}
-	}
-	a, b := xs[max(best-1, 0)], xs[min(best+1, grid-1)]
-	bx := xs[best]
-	const phi = 0.6180339887498949
-	c, d := b-phi*(b-a), a+phi*(b-a)
-	fc, fd := ll(c), ll(d)
-	for range 16 {
-		if fc > fd {
-			b, d, fd = d, c, fc
-			c = b - phi*(b-a)
-			fc = ll(c)
-		} else {
-			a, c, fc = c, d, fd
-			d = a + phi*(b-a)
-			fd = ll(d)
-		}
-	}
-	if fc > bestV {
-		bx, bestV = c, fc
-	}
-	if fd > bestV {
-		bx = d
-	}
+	bx := goldenMin(func(lk float64) float64 { return -ll(lk) }, lo, hi, (hi-lo)/(grid-1))
 	f := StartModelFit{StartModel: spec.StartModelWindowSpacing, ContinueProbability: eta, MeanGapSeconds: gap,
 		SpacingShape: math.Exp(bx), Params: 3}
 	g, l := s.spacingPredict(eta, gap, f.SpacingShape)

@@ -179,31 +179,44 @@ func inGapDraw(r *rand.Rand, g, in float64) float64 {
 // exponential).
 func renewalTimesIn(eta, g, mu, sigma, inSigma float64) func(r *rand.Rand, n int, w float64) []float64 {
 	return func(r *rand.Rand, n int, w float64) []float64 {
-		ts := []float64{0}
-		kind := []bool{false}
-		var in, between float64
-		for i := 1; i < n; i++ {
-			if r.Float64() < eta {
-				x := inGapDraw(r, g, inSigma)
-				in += x
-				ts, kind = append(ts, x), append(kind, true)
-			} else {
-				x := math.Exp(mu + sigma*r.NormFloat64())
-				between += x
-				ts, kind = append(ts, x), append(kind, false)
-			}
-		}
+		ts, kind, in, between := drawChain(r, n, eta, g, inSigma, mu, sigma)
 		a, b := spec.CompressChain(in, between, w)
-		var t float64
-		for i := 1; i < n; i++ {
-			if kind[i] {
-				t += b * ts[i]
-			} else {
-				t += a * ts[i]
-			}
-			ts[i] = t
-		}
+		placeChain(ts, kind, a, b)
 		return ts
+	}
+}
+
+// drawChain draws a renewal chain of n messages: each gap after the first is, with
+// probability eta, in a burst (inGapDraw: mean g, σ inSigma) and otherwise between
+// bursts, log-normal (mu, sigma). It returns the gaps (ts[0] = 0), which of them are
+// in a burst, and the sums of both kinds.
+func drawChain(r *rand.Rand, n int, eta, g, inSigma, mu, sigma float64) (ts []float64, kind []bool, in, between float64) {
+	ts, kind = []float64{0}, []bool{false}
+	for i := 1; i < n; i++ {
+		if r.Float64() < eta {
+			x := inGapDraw(r, g, inSigma)
+			in += x
+			ts, kind = append(ts, x), append(kind, true)
+		} else {
+			x := math.Exp(mu + sigma*r.NormFloat64())
+			between += x
+			ts, kind = append(ts, x), append(kind, false)
+		}
+	}
+	return ts, kind, in, between
+}
+
+// placeChain turns drawChain's gaps into times in place, the in-burst gaps scaled by b
+// and the others by a.
+func placeChain(ts []float64, kind []bool, a, b float64) {
+	var t float64
+	for i := 1; i < len(ts); i++ {
+		if kind[i] {
+			t += b * ts[i]
+		} else {
+			t += a * ts[i]
+		}
+		ts[i] = t
 	}
 }
 
@@ -219,20 +232,7 @@ func lifetimeTimes(eta, g, sigma, mu, beta, sigmaL float64) func(r *rand.Rand, n
 // exponential).
 func lifetimeTimesIn(eta, g, sigma, mu, beta, sigmaL, inSigma float64) func(r *rand.Rand, n int, w float64) []float64 {
 	return func(r *rand.Rand, n int, w float64) []float64 {
-		ts := []float64{0}
-		kind := []bool{false}
-		var in, between float64
-		for i := 1; i < n; i++ {
-			if r.Float64() < eta {
-				x := inGapDraw(r, g, inSigma)
-				in += x
-				ts, kind = append(ts, x), append(kind, true)
-			} else {
-				x := math.Exp(sigma * r.NormFloat64())
-				between += x
-				ts, kind = append(ts, x), append(kind, false)
-			}
-		}
+		ts, kind, in, between := drawChain(r, n, eta, g, inSigma, 0, sigma)
 		if n < 2 {
 			return ts
 		}
@@ -244,15 +244,7 @@ func lifetimeTimesIn(eta, g, sigma, mu, beta, sigmaL, inSigma float64) func(r *r
 		default:
 			a, b = l/(in+between), l/(in+between)
 		}
-		var t float64
-		for i := 1; i < n; i++ {
-			if kind[i] {
-				t += b * ts[i]
-			} else {
-				t += a * ts[i]
-			}
-			ts[i] = t
-		}
+		placeChain(ts, kind, a, b)
 		return ts
 	}
 }
