@@ -650,17 +650,10 @@ func (s *SenderSim) FiguresReply(sigmaA, reply float64) SenderFigures {
 	single, convs := 0, 0
 	for c, mem := range s.members {
 		s.cum = s.cum[:0]
-		top := math.Inf(-1)
 		for j, i := range mem {
-			lw := sigmaA*s.z[i] + s.logG[c][j]
-			s.cum = append(s.cum, lw)
-			top = max(top, lw)
+			s.cum = append(s.cum, sigmaA*s.z[i]+s.logG[c][j])
 		}
-		sum := 0.0
-		for j, lw := range s.cum {
-			sum += math.Exp(lw - top)
-			s.cum[j] = sum
-		}
+		sum := spec.CumExp(s.cum)
 		prev, distinct := -1, 0
 		for m, u := range s.u[c] {
 			var j int

@@ -293,3 +293,20 @@ func groupSizes(sizes []int, probs []float64) ([]int, []float64) {
 	}
 	return gs, gp
 }
+
+// CumExp turns log weights into the cumulative sums of e^(lw − max lw), in place, and
+// returns the total: weights that would underflow or overflow as e^lw keep their
+// ratios. The generator's sender draw (in logs at small θ) and fit's sender
+// simulation both use it.
+func CumExp(lw []float64) float64 {
+	top := math.Inf(-1)
+	for _, x := range lw {
+		top = max(top, x)
+	}
+	sum := 0.0
+	for j, x := range lw {
+		sum += math.Exp(x - top)
+		lw[j] = sum
+	}
+	return sum
+}

@@ -24,3 +24,25 @@ func TestGroupSizes(t *testing.T) {
 		t.Errorf("%d groups from a million sizes, want at most %d", len(gs), exactSizes+200)
 	}
 }
+
+// CumExp by hand: log weights ln 2, 0, ln 3 are e^(lw − ln 3) = 2/3, 1/3, 1, cumulated
+// 2/3, 1, 2; at 1000 and 1000 + ln 3, where e^lw overflows, 1/3 and 4/3.
+func TestCumExp(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ lw, want []float64 }{
+		{[]float64{math.Log(2), 0, math.Log(3)}, []float64{2.0 / 3, 1, 2}},
+		{[]float64{1000, 1000 + math.Log(3)}, []float64{1.0 / 3, 4.0 / 3}},
+	} {
+		lw := slices.Clone(c.lw)
+		total := CumExp(lw)
+		for i := range lw {
+			if math.Abs(lw[i]-c.want[i]) > 1e-12 {
+				t.Errorf("CumExp(%v) = %v, want %v", c.lw, lw, c.want)
+				break
+			}
+		}
+		if math.Abs(total-c.want[len(c.want)-1]) > 1e-12 {
+			t.Errorf("CumExp(%v) total %g, want %g", c.lw, total, c.want[len(c.want)-1])
+		}
+	}
+}

@@ -308,17 +308,10 @@ func (g *gen) weightedSenders(c *convState) {
 			g.cum = append(g.cum, sum)
 		}
 	} else {
-		top := math.Inf(-1)
 		for j := range e {
-			lw := g.m.activity(c.members[c.byJoin[j]]) + math.Log(p.gamma.draw(g.r)) - g.r.ExpFloat64()/p.theta
-			g.cum = append(g.cum, lw)
-			top = max(top, lw)
+			g.cum = append(g.cum, g.m.activity(c.members[c.byJoin[j]])+math.Log(p.gamma.draw(g.r))-g.r.ExpFloat64()/p.theta)
 		}
-		sum := 0.0
-		for j, lw := range g.cum {
-			sum += math.Exp(lw - top)
-			g.cum[j] = sum
-		}
+		spec.CumExp(g.cum)
 	}
 	e = 0
 	prev := -1
