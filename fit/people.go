@@ -443,13 +443,18 @@ func (t ThreadLaws) SolveTheta(share float64) (theta float64, atBound bool) {
 // membership weights among Users users, each message's sender ∝ a_u·G_cu, a_u =
 // exp(σ_a·Z_u) with Z_u the weighted user's weight score (spec.Activity). It leaves
 // out members joining after the first message, so its busiest-sender shares run a
-// little below the generator's at the same σ_a. Everything
-// but σ_a is drawn once (common random numbers), so TopShares is a smooth function
-// of σ_a that a one-dimensional search can minimise.
+// little below the generator's at the same σ_a. A member is silent (spec.Activity.Lurk)
+// when its own uniform q is below λ/(λ + r_u), r_u the user's weight over the weighted
+// users' mean, as the generator decides it by a hash. Everything but σ_a is drawn once
+// (common random numbers), so TopShares is a smooth function of σ_a that a
+// one-dimensional search can minimise.
 type SenderSim struct {
 	users   int
-	theta   float64   // the Gamma shape of logG
-	z       []float64 // Z_u of each user
+	theta   float64     // the Gamma shape of logG
+	lurk    float64     // spec.Activity.Lurk
+	z       []float64   // Z_u of each user
+	rel     []float64   // r_u: each user's weight over the weighted users' mean
+	q       [][]float64 // each member's silence uniform (drawn on first use)
 	members [][]int32
 	logG    [][]float64 // ln G_cu, as members
 	u       [][]float64 // each message's uniform
@@ -466,17 +471,19 @@ type SenderSim struct {
 // simulation.
 func NewSenderSim(t ThreadLaws, mb MixedPoisson, classes []spec.WeightClass, theta float64, users, conversations int) *SenderSim {
 	r := rand.New(rand.NewPCG(1, 1))
-	s := &SenderSim{users: users, theta: theta, z: make([]float64, users), counts: make([]float64, users), seen: make([]int32, users)}
+	s := &SenderSim{users: users, theta: theta, z: make([]float64, users), rel: make([]float64, users),
+		counts: make([]float64, users), seen: make([]int32, users)}
 	// Membership weights by rank (the quantiles or the class runs the generator uses),
 	// cumulative; a weighted user's activity score is their weight score (as in the
 	// generator), the others' an independent normal.
 	nz := max(1, int(math.Round(float64(users)*(1-mb.ZeroShare))))
 	var lo []int64
-	var cls []float64
+	var cls, relCls []float64
 	if len(classes) > 0 {
 		// the class runs, and their draw weights saturated for these conversations'
 		// sizes as the generator saturates them for its own
 		lo, cls = spec.ClassRuns(int64(nz), classes)
+		relCls = spec.RelativeWeights(lo, cls)
 		n := make([]float64, len(cls))
 		for k := range n {
 			n[k] = float64(lo[k+1] - lo[k])
@@ -504,8 +511,10 @@ func NewSenderSim(t ThreadLaws, mb MixedPoisson, classes []spec.WeightClass, the
 				run++
 			}
 			sum += cls[run]
+			s.rel[i] = relCls[run]
 		} else {
 			sum += math.Exp(mb.Sigma * s.z[i])
+			s.rel[i] = math.Exp(mb.Sigma*s.z[i] - mb.Sigma*mb.Sigma/2)
 		}
 		cw[i] = sum
 	}
@@ -590,6 +599,22 @@ func (s *SenderSim) SetTheta(theta float64) {
 	}
 }
 
+// SetLurk sets the lurkers' weight λ (spec.Activity.Lurk); the members' silence
+// uniforms are drawn once, from a stream of their own (seed 4), on the first λ > 0.
+func (s *SenderSim) SetLurk(lurk float64) {
+	s.lurk = lurk
+	if lurk > 0 && s.q == nil {
+		r := rand.New(rand.NewPCG(4, 4))
+		s.q = make([][]float64, len(s.members))
+		for c, mem := range s.members {
+			s.q[c] = make([]float64, len(mem))
+			for j := range mem {
+				s.q[c][j] = r.Float64()
+			}
+		}
+	}
+}
+
 func cumOf(w []Weighted) []float64 {
 	out := make([]float64, len(w))
 	s := 0.0
@@ -651,16 +676,23 @@ func (s *SenderSim) FiguresReply(sigmaA, reply float64) SenderFigures {
 	for c, mem := range s.members {
 		s.cum = s.cum[:0]
 		for j, i := range mem {
-			s.cum = append(s.cum, sigmaA*s.z[i]+s.logG[c][j])
+			lw := sigmaA*s.z[i] + s.logG[c][j]
+			if s.lurk > 0 && s.q[c][j]*(s.lurk+s.rel[i]) < s.lurk {
+				lw = math.Inf(-1) // silent
+			}
+			s.cum = append(s.cum, lw)
 		}
 		sum := spec.CumExp(s.cum)
 		prev, distinct := -1, 0
 		for m, u := range s.u[c] {
 			var j int
-			if reply > 0 && prev >= 0 && len(mem) > 1 && s.v[c][m] < reply {
+			switch {
+			case reply > 0 && prev >= 0 && len(mem) > 1 && s.v[c][m] < reply:
 				j = replyPick(s.cum, prev, u)
-			} else {
+			case sum > 0:
 				j = pickCum(s.cum, u*sum)
+			default: // every member silent: one of them, uniformly
+				j = min(int(u*float64(len(mem))), len(mem)-1)
 			}
 			prev = j
 			i := mem[j]
@@ -777,8 +809,8 @@ type SenderTargets struct {
 
 // SenderFit is the fitted sender model with the simulation's figures at it.
 type SenderFit struct {
-	Sigma, Theta, Reply float64
-	Figures             SenderFigures
+	Sigma, Theta, Reply, Lurk float64
+	Figures                   SenderFigures
 	// SendersLogLik is the binned log-likelihood of the senders-per-conversation
 	// histogram under the simulated proportions; PerSenderKS the binned KS distance of
 	// messages per sender, simulated against exported.
@@ -789,6 +821,7 @@ type SenderFit struct {
 var (
 	fitThetas  = []float64{0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 20, 100}
 	fitReplies = []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}
+	fitLurks   = []float64{0, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2}
 )
 
 // binIndex is the bucket of h holding x: the last whose lower bound is at most x (the
@@ -942,20 +975,55 @@ func (s *SenderSim) FitSenders(o SenderTargets) (SenderFit, error) {
 		d := binnedKSCounts(o.Senders, f.Senders)
 		return actLoss(f) + 16*d*d
 	}
+	sigmaAt := func() float64 {
+		return goldenMin(func(sa float64) float64 { return actLoss(s.FiguresReply(sa, fit.Reply)) }, 0, 4, 0.25)
+	}
 	best := jointLoss(s.FiguresReply(fit.Sigma, fit.Reply))
-	theta, sigma := fit.Theta, fit.Sigma
-	for _, th := range fitThetas {
-		if th == fit.Theta {
-			continue
+	jointTheta := func() {
+		theta, sigma := fit.Theta, fit.Sigma
+		for _, th := range fitThetas {
+			if th == fit.Theta {
+				continue
+			}
+			s.SetTheta(th)
+			sa := sigmaAt()
+			if l := jointLoss(s.FiguresReply(sa, fit.Reply)); l < best {
+				best, theta, sigma = l, th, sa
+			}
 		}
-		s.SetTheta(th)
-		sa := goldenMin(func(sa float64) float64 { return actLoss(s.FiguresReply(sa, fit.Reply)) }, 0, 4, 0.25)
+		fit.Theta, fit.Sigma = theta, sigma
+		s.SetTheta(fit.Theta)
+	}
+	jointTheta()
+	// Then the lurkers (spec.Activity.Lurk), by the same joint loss: each λ of the grid
+	// with its own σ_a, then λ halfway to each neighbour of the best, and θ once more at
+	// the λ kept when it is not 0. Silent members are what leaves most users of few
+	// conversations without a message while the busy ones speak in nearly all of
+	// theirs; θ and σ_a alone can only make the busy louder.
+	lurk := 0.0
+	tryLurk := func(lk float64) {
+		s.SetLurk(lk)
+		sa := sigmaAt()
 		if l := jointLoss(s.FiguresReply(sa, fit.Reply)); l < best {
-			best, theta, sigma = l, th, sa
+			best, lurk, fit.Sigma = l, lk, sa
 		}
 	}
-	fit.Theta, fit.Sigma = theta, sigma
-	s.SetTheta(fit.Theta)
+	for _, lk := range fitLurks[1:] {
+		tryLurk(lk)
+	}
+	if i := slices.Index(fitLurks, lurk); i >= 0 {
+		if i > 0 {
+			tryLurk((fitLurks[i-1] + fitLurks[i]) / 2)
+		}
+		if i+1 < len(fitLurks) {
+			tryLurk((fitLurks[i] + fitLurks[i+1]) / 2)
+		}
+	}
+	s.SetLurk(lurk)
+	fit.Lurk = lurk
+	if lurk > 0 {
+		jointTheta()
+	}
 	fit.Figures = s.FiguresReply(fit.Sigma, fit.Reply)
 	if haveSenders {
 		fit.SendersLogLik = sendersLogLik(o.Senders, fit.Figures.Senders)
@@ -1033,8 +1101,9 @@ type MembershipReport struct {
 }
 
 // ActivityReport: the sender model, fitted jointly on the simulation
-// (SenderSim.FitSenders): Theta and Reply from the senders per conversation, Sigma from
-// the busiest senders' shares and messages per sender.
+// (SenderSim.FitSenders): Theta and Reply from the senders per conversation, Sigma and
+// Lurk from the busiest senders' shares, messages per sender and the share of users who
+// send.
 type ActivityReport struct {
 	Theta        float64 `json:"theta"`
 	ThetaAtBound bool    `json:"theta_at_bound"`
@@ -1050,6 +1119,8 @@ type ActivityReport struct {
 	ModelSingleSenderShare     float64 `json:"model_single_sender_share"`
 	SimulatedSingleSenderShare float64 `json:"simulated_single_sender_share"`
 	Sigma                      float64 `json:"sigma"`
+	// Lurk is the lurkers' weight λ (spec.Activity.Lurk), 0 when no lurker helps.
+	Lurk float64 `json:"lurk"`
 	// ObservedTopShares and SimulatedTopShares: busiest 1 %, 5 %, 10 % of senders.
 	ObservedTopShares  [3]*float64 `json:"observed_top_shares"`
 	SimulatedTopShares [3]float64  `json:"simulated_top_shares"`
@@ -1179,7 +1250,7 @@ func (f *fitter) people() {
 	}
 	fig := sf.Figures
 	sigma := sf.Sigma
-	ar.Theta, ar.Reply, ar.Sigma = sf.Theta, sf.Reply, sf.Sigma
+	ar.Theta, ar.Reply, ar.Sigma, ar.Lurk = sf.Theta, sf.Reply, sf.Sigma, sf.Lurk
 	ar.ThetaAtBound = sf.Theta == fitThetas[0] || sf.Theta == fitThetas[len(fitThetas)-1]
 	if sendersHist.Total() == 0 {
 		_, ar.ThetaAtBound = laws.SolveTheta(share)
@@ -1204,6 +1275,6 @@ func (f *fitter) people() {
 	if relOff(fig.SingleSenderShare, share) > 0.2 {
 		f.warn("%s: the simulation gives %.3g single-sender conversations, the document %.3g", FamilySenders, fig.SingleSenderShare, share)
 	}
-	f.sp.Users.Activity = &spec.Activity{Sigma: sigma, Theta: ar.Theta, Reply: ar.Reply}
+	f.sp.Users.Activity = &spec.Activity{Sigma: sigma, Theta: ar.Theta, Reply: ar.Reply, Lurk: ar.Lurk}
 	r.Activity = ar
 }

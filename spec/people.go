@@ -61,10 +61,25 @@ type WeightClass struct {
 // members has one sender with probability 1/k; with replies (1 − Reply)/k, and an
 // n-message thread's single-sender probability is (1 − Reply)^(n−1) times the iid
 // one. 0 (or absent, as in specs written before it) is iid senders.
+//
+// Lurk is the lurkers' share of the memberships: a membership of a user whose
+// membership weight is r times the weighted users' mean weight (r = 1 for everyone
+// without the membership model, 0 for a zero-weight user) is silent with probability
+// Lurk/(Lurk + r), decided once per (conversation, user) by a hash of the seed. A silent
+// member sends only when no other joined member can (every one of them silent, or a
+// reply with only silent others), so every message still has a sender. A user in
+// m̄·r conversations on average (m̄ the weighted users' mean degree) is then silent in
+// m̄·r·Lurk/(Lurk + r) of them: about m̄·Lurk for a heavy user, nearly all for a light
+// one (the many who read and rarely write; the busy, silent in a few rooms). Real chats
+// grow their rosters from who talks (a thread's members are mostly its senders): on
+// the real-looking fixture 85 % of memberships send, and without lurkers the
+// generator's weighted senders leave 42 % silent on the wrong users. 0 (or absent, as
+// in specs written before it) is no lurker.
 type Activity struct {
 	Sigma float64 `json:"sigma"`
 	Theta float64 `json:"theta"`
 	Reply float64 `json:"reply,omitempty"`
+	Lurk  float64 `json:"lurk,omitempty"`
 }
 
 // Bounds of the people model (docs/generate.md has the same table).
@@ -79,6 +94,9 @@ const (
 	// underflows even in logs' precision, above 10³ the shares are equal already.
 	MinTheta = 1e-3
 	MaxTheta = 1e3
+	// MaxLurk bounds users.activity.lurk: at 10³ all but the 0.1 % heaviest users'
+	// memberships are silent in most conversations already.
+	MaxLurk = 1e3
 	// MaxWeightClasses bounds users.membership.weights: the generator keeps one stratum
 	// per class; the fit's grid has about 100.
 	MaxWeightClasses = 1000
@@ -98,6 +116,7 @@ func (v *validator) people(u Users) {
 		v.floatIn("$.users.activity.sigma", a.Sigma, 0, MaxPeopleSigma, false, "over ln activity")
 		v.floatIn("$.users.activity.theta", a.Theta, MinTheta, MaxTheta, false, "a Gamma shape")
 		v.floatIn("$.users.activity.reply", a.Reply, 0, 1, false, "a probability")
+		v.floatIn("$.users.activity.lurk", a.Lurk, 0, MaxLurk, false, "the lurkers' weight, in mean membership weights")
 	}
 }
 
@@ -155,6 +174,23 @@ func ClassRuns(nz int64, classes []WeightClass) (lo []int64, w []float64) {
 	}
 	lo[len(lo)-1] = nz // rounding: the lightest class takes the rest
 	return lo, w
+}
+
+// RelativeWeights returns each class run's per-user weight w[k] over the mean weight
+// of the ranks lo[0]…lo[len(w)] − 1 (ClassRuns' runs and weights, before
+// SaturateWeights: the degrees the fit wants, not the draw weights that give them):
+// the r of Activity.Lurk. The generator and fit's sender simulation both use it.
+func RelativeWeights(lo []int64, w []float64) []float64 {
+	sum := 0.0
+	for k := range w {
+		sum += w[k] * float64(lo[k+1]-lo[k])
+	}
+	mean := sum / float64(lo[len(w)]-lo[0])
+	out := make([]float64, len(w))
+	for k := range w {
+		out[k] = w[k] / mean
+	}
+	return out
 }
 
 // Saturation: the steps of saturate's fixed point and of its Newton solve.
@@ -298,10 +334,17 @@ func groupSizes(sizes []int, probs []float64) ([]int, []float64) {
 // returns the total: weights that would underflow or overflow as e^lw keep their
 // ratios. The generator's sender draw (in logs at small θ) and fit's sender
 // simulation both use it.
+//
+// Log weights that are all −∞ (every member silent: Activity.Lurk) give cumulative
+// sums and a total of 0, which the callers read as "draw uniformly".
 func CumExp(lw []float64) float64 {
 	top := math.Inf(-1)
 	for _, x := range lw {
 		top = max(top, x)
+	}
+	if math.IsInf(top, -1) {
+		clear(lw)
+		return 0
 	}
 	sum := 0.0
 	for j, x := range lw {

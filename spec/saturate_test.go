@@ -32,6 +32,9 @@ func TestCumExp(t *testing.T) {
 	for _, c := range []struct{ lw, want []float64 }{
 		{[]float64{math.Log(2), 0, math.Log(3)}, []float64{2.0 / 3, 1, 2}},
 		{[]float64{1000, 1000 + math.Log(3)}, []float64{1.0 / 3, 4.0 / 3}},
+		// a silent member (−∞) adds nothing; all silent: zeros, total 0
+		{[]float64{math.Inf(-1), 0, math.Inf(-1)}, []float64{0, 1, 1}},
+		{[]float64{math.Inf(-1), math.Inf(-1)}, []float64{0, 0}},
 	} {
 		lw := slices.Clone(c.lw)
 		total := CumExp(lw)
@@ -43,6 +46,18 @@ func TestCumExp(t *testing.T) {
 		}
 		if math.Abs(total-c.want[len(c.want)-1]) > 1e-12 {
 			t.Errorf("CumExp(%v) total %g, want %g", c.lw, total, c.want[len(c.want)-1])
+		}
+	}
+}
+
+// RelativeWeights by hand: runs of 2, 3 and 5 ranks with weights 8, 3, 1 have the mean
+// weight (16 + 9 + 5)/10 = 3, so the relative weights are 8/3, 1 and 1/3.
+func TestRelativeWeights(t *testing.T) {
+	t.Parallel()
+	got := RelativeWeights([]int64{0, 2, 5, 10}, []float64{8, 3, 1})
+	for i, want := range []float64{8.0 / 3, 1, 1.0 / 3} {
+		if math.Abs(got[i]-want) > 1e-12 {
+			t.Fatalf("RelativeWeights = %v, want [8/3 1 1/3]", got)
 		}
 	}
 }

@@ -261,20 +261,27 @@ func BenchmarkGeneratePgbenchInit(b *testing.B) {
 // costs, per row. dev-renewal is dev with the renewal burst start model (gaps between
 // bursts log-normal μ = 8, σ = 1 over seconds, as fit gives on
 // testdata/shape-example.json) in place of the default's window spacing. dev-people
-// is dev with the people model (membership σ 1.5, zero share 0.2; activity σ 1, θ 0.3).
+// is dev with the people model (membership σ 1.5, zero share 0.2; activity σ 1, θ 0.3),
+// dev-lurk the same with lurkers (users.activity.lurk 0.15, as fit gives on the
+// real-looking fixture).
 func BenchmarkGenerateCPU(b *testing.B) {
-	for _, name := range []string{"dev", "staging", "dev-renewal", "dev-people"} {
+	for _, name := range []string{"dev", "staging", "dev-renewal", "dev-people", "dev-lurk"} {
 		b.Run(name, func(b *testing.B) {
 			band, renewal := strings.CutSuffix(name, "-renewal")
 			band, people := strings.CutSuffix(band, "-people")
+			band, lurk := strings.CutSuffix(band, "-lurk")
 			t0 := time.Now()
 			m, p, hi, rows := slice2M(b, band)
 			if renewal {
 				m.renewal, m.gapMu, m.gapSigma = true, 8+math.Log(usPerSecond), 1
 			}
-			if people {
+			if people || lurk {
+				a := &spec.Activity{Sigma: 1, Theta: 0.3}
+				if lurk {
+					a.Lurk = 0.15
+				}
 				m.ppl = newPeopleModel(spec.Users{Membership: &spec.Membership{WeightSigma: 1.5, ZeroShare: 0.2},
-					Activity: &spec.Activity{Sigma: 1, Theta: 0.3}}, m.users, m.seed)
+					Activity: a}, m.users, m.seed)
 			}
 			planNs := float64(time.Since(t0).Nanoseconds()) / float64(p.messages)
 			b.ReportAllocs()

@@ -14,6 +14,7 @@ import (
 const (
 	tagUserPerm uint64 = 0x7a3f1c9e5b2d4e61 // rank → user id permutation
 	tagActivity uint64 = 0x3c6ef372fe94f82b // a user's activity a_u
+	tagLurk     uint64 = 0x6a09e667bb67ae85 // a membership's silence (users.activity.lurk)
 )
 
 // peopleModel is the spec's optional people model (spec.Membership, spec.Activity),
@@ -38,6 +39,9 @@ type peopleModel struct {
 	sigmaA   float64      // σ of the log-normal activity a_u
 	theta    float64      // Gamma shape of a member's share of one conversation
 	reply    float64      // probability that a message excludes the previous sender
+	lurk     float64      // users.activity.lurk (0: no silent member)
+	relW     []float64    // each weight class's weight over the weighted users' mean (lurk)
+	sigmaW   float64      // the log-normal weight law's σ, without classes (lurk)
 	gamma    gammaSampler // Gamma(max(θ, θ+1 when θ < 1))
 }
 
@@ -50,16 +54,18 @@ func newPeopleModel(u spec.Users, users int64, seed uint64) peopleModel {
 		p.weighted = true
 		p.nz = max(1, int64(math.Round(float64(users)*(1-mb.ZeroShare))))
 		p.perm = newFeistel(uint64(users), seed^tagUserPerm)
+		p.sigmaW = mb.WeightSigma
 		if len(mb.Weights) > 0 {
 			p.lo, p.classW = classStrata(p.nz, mb.Weights)
 			p.strata = strataAlias(p.lo, p.classW)
+			p.relW = spec.RelativeWeights(p.lo, p.classW)
 		} else {
 			p.lo, p.strata = weightStrata(p.nz, mb.WeightSigma)
 		}
 	}
 	if a := u.Activity; a != nil {
 		p.active = true
-		p.sigmaA, p.theta, p.reply = a.Sigma, a.Theta, a.Reply
+		p.sigmaA, p.theta, p.reply, p.lurk = a.Sigma, a.Theta, a.Reply, a.Lurk
 		k := a.Theta
 		if k < 1 {
 			k++
@@ -221,16 +227,30 @@ func (g *gen) weightedMembers(out []int64, size int) []int64 {
 // membership model, or a zero-weight user) Z_u is standard normal from a hash of
 // (seed, uid). Either way it is the same in every conversation and on every worker.
 func (m *model) activity(uid int64) float64 {
+	la, _ := m.person(uid, false)
+	return la
+}
+
+// person returns user uid's log activity (activity) and, when rel is set, their
+// relWeight, from one inversion of the Feistel permutation.
+func (m *model) person(uid int64, rel bool) (logA, relW float64) {
 	p := &m.ppl
+	relW = 1
 	if p.weighted {
-		if r := int64(p.perm.invert(uint64(uid - 1))); r < p.nz {
+		r := int64(p.perm.invert(uint64(uid - 1)))
+		if r < p.nz {
 			q := 1 - (float64(r)+0.5)/float64(p.nz)
-			return p.sigmaA * math.Sqrt2 * math.Erfinv(2*q-1)
+			z := math.Sqrt2 * math.Erfinv(2*q-1)
+			if rel {
+				relW = p.rankWeight(r, z)
+			}
+			return p.sigmaA * z, relW
 		}
+		relW = 0
 	}
 	h := mix64(m.seed ^ tagActivity ^ mix64(uint64(uid)))
 	u := (float64(h>>11) + 0.5) / (1 << 53)
-	return p.sigmaA * math.Sqrt2 * math.Erfinv(2*u-1)
+	return p.sigmaA * math.Sqrt2 * math.Erfinv(2*u-1), relW
 }
 
 // invert is apply's inverse: the rounds backwards, cycle-walked the same way.
@@ -258,6 +278,7 @@ const actCacheSize = 4096
 type actCache struct {
 	uid [actCacheSize]int64 // 0: empty (ids start at 1)
 	a   [actCacheSize]float64
+	rel [actCacheSize]float64 // relWeight, when users.activity.lurk is positive
 }
 
 // act returns a_u = exp(activity(uid)) through the cache.
@@ -267,9 +288,43 @@ func (g *gen) act(uid int64) float64 {
 	}
 	i := mix64(uint64(uid)) & (actCacheSize - 1)
 	if g.acts.uid[i] != uid {
-		g.acts.uid[i], g.acts.a[i] = uid, math.Exp(g.m.activity(uid))
+		la, rel := g.m.person(uid, g.m.ppl.lurk > 0)
+		g.acts.uid[i], g.acts.a[i], g.acts.rel[i] = uid, math.Exp(la), rel
 	}
 	return g.acts.a[i]
+}
+
+// silent reports whether member uid of conversation cid is silent under
+// users.activity.lurk λ: with probability λ/(λ + r), r the user's relWeight, from a
+// hash of (seed, cid, uid), so it is the same on every worker and costs no draw of the
+// conversation's stream. Call it after g.act(uid), which caches r.
+func (g *gen) silent(cid, uid int64) bool {
+	lk := g.m.ppl.lurk
+	if lk <= 0 {
+		return false
+	}
+	r := g.acts.rel[mix64(uint64(uid))&(actCacheSize-1)]
+	h := mix64(g.m.seed ^ tagLurk ^ mix64(uint64(cid)^mix64(uint64(uid))))
+	u := (float64(h>>11) + 0.5) / (1 << 53)
+	return u*(lk+r) < lk
+}
+
+// relWeight is user uid's membership weight over the weighted users' mean: their
+// class's relativeWeights under weight classes, e^(σ·Z − σ²/2) under the log-normal
+// weight law (Z their weight score, as in activity), 0 for a zero-weight user, 1 for
+// everyone without the membership model.
+func (m *model) relWeight(uid int64) float64 {
+	_, rel := m.person(uid, true)
+	return rel
+}
+
+// rankWeight is relWeight of weighted rank r, whose weight score is z.
+func (p *peopleModel) rankWeight(r int64, z float64) float64 {
+	if len(p.relW) > 0 {
+		k, _ := slices.BinarySearch(p.lo, r+1) // the run holding r: lo[k−1] ≤ r < lo[k]
+		return p.relW[k-1]
+	}
+	return math.Exp(p.sigmaW*z - p.sigmaW*p.sigmaW/2)
 }
 
 // thetaLogs is the θ below which sender weights are computed in logs: Gamma(θ)
@@ -278,7 +333,9 @@ func (g *gen) act(uid int64) float64 {
 const thetaLogs = 0.05
 
 // weightedSenders fills g.snd and g.elig as senders does, each message's sender
-// drawn with probability ∝ a_u·G_cu among the members joined by its time. The
+// drawn with probability ∝ a_u·G_cu among the members joined by its time, a silent
+// member's weight 0 (users.activity.lurk: it sends only when every joined member is
+// silent, drawn uniformly then). The
 // weights of the members joined by the last message (in join order, the only ones
 // that can send) are computed once (in logs when θ < thetaLogs, where a Gamma(θ) draw
 // underflows) and kept as cumulative sums: O(members) per conversation, O(log
@@ -300,16 +357,27 @@ func (g *gen) weightedSenders(c *convState) {
 	if p.theta >= thetaLogs {
 		sum := 0.0
 		for j := range e {
-			w := g.act(c.members[c.byJoin[j]]) * p.gamma.draw(g.r)
+			uid := c.members[c.byJoin[j]]
+			w := g.act(uid) * p.gamma.draw(g.r)
 			if p.theta < 1 { // Gamma(θ) = Gamma(θ+1)·U^(1/θ)
 				w *= math.Exp(-g.r.ExpFloat64() / p.theta)
+			}
+			if g.silent(c.id, uid) {
+				w = 0
 			}
 			sum += w
 			g.cum = append(g.cum, sum)
 		}
 	} else {
 		for j := range e {
-			g.cum = append(g.cum, g.m.activity(c.members[c.byJoin[j]])+math.Log(p.gamma.draw(g.r))-g.r.ExpFloat64()/p.theta)
+			uid := c.members[c.byJoin[j]]
+			lw := g.m.activity(uid) + math.Log(p.gamma.draw(g.r)) - g.r.ExpFloat64()/p.theta
+			if p.lurk > 0 {
+				if g.act(uid); g.silent(c.id, uid) {
+					lw = math.Inf(-1)
+				}
+			}
+			g.cum = append(g.cum, lw)
 		}
 		spec.CumExp(g.cum)
 	}
@@ -328,7 +396,7 @@ func (g *gen) weightedSenders(c *convState) {
 			j = g.replySender(e, prev)
 		} else if tot := g.cum[e-1]; tot > 0 {
 			j = firstAbove(g.cum[:e], g.r.Float64()*tot)
-		} else { // the joined members' weights underflowed beside a later one's
+		} else { // every joined member silent, or their weights underflowed beside a later one's
 			j = g.r.IntN(e)
 		}
 		j = min(j, e-1)

@@ -480,3 +480,112 @@ func TestRealizedSizes(t *testing.T) {
 		}
 	}
 }
+
+// Lurkers (users.activity.lurk λ): a membership of a user of relative weight r is
+// silent with probability λ/(λ + r). By hand for classes {weight 20, share 0.1} and
+// {2, 0.9}: the mean weight is 20·0.1 + 2·0.9 = 3.8, so r = 20/3.8 and 2/3.8, and at
+// λ = 0.5 the heavy class is silent in 0.5/(0.5 + 5.263) = 0.0868 of its memberships,
+// the light one in 0.5/(0.5 + 0.526) = 0.487; a zero-weight user in all of them.
+func TestLurkSilentShare(t *testing.T) {
+	t.Parallel()
+	mb := &spec.Membership{WeightSigma: 1, ZeroShare: 0.2, Weights: []spec.WeightClass{{Weight: 20, Share: 0.1}, {Weight: 2, Share: 0.9}}}
+	m, err := newModel(peopleSpec(mb, &spec.Activity{Sigma: 0.5, Theta: 1, Lurk: 0.5}), "lurk", 300_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGen(m)
+	want := map[float64]float64{20 / 3.8: 0.5 / (0.5 + 20/3.8), 2 / 3.8: 0.5 / (0.5 + 2/3.8), 0: 1}
+	silent, n := map[float64]float64{}, map[float64]float64{}
+	for uid := int64(1); uid <= m.users; uid++ {
+		r := m.relWeight(uid)
+		key := -1.0
+		for w := range want {
+			if math.Abs(r-w) < 1e-9 {
+				key = w
+			}
+		}
+		if key < 0 {
+			t.Fatalf("user %d has relative weight %g, want one of %v", uid, r, want)
+		}
+		for cid := int64(1); cid <= 50; cid++ {
+			g.act(uid)
+			if g.silent(cid, uid) {
+				silent[key]++
+			}
+			n[key]++
+		}
+	}
+	for r, p := range want {
+		se := math.Sqrt(p * (1 - p) / n[r])
+		if got := silent[r] / n[r]; n[r] < 1000 || math.Abs(got-p) > 4*se {
+			t.Errorf("relative weight %.3f: silent in %.4f of %.0f memberships, want %.4f ± %.4f", r, got, n[r], p, 4*se)
+		}
+	}
+	// λ = 0 silences nobody.
+	m.ppl.lurk = 0
+	if g.silent(1, 1) {
+		t.Error("λ = 0: a member is silent")
+	}
+}
+
+// Lurkers found: fit's joint search on the generator's own figures (senders per
+// conversation, busiest-sender shares, messages per sender, users who send) finds
+// lurkers in data drawn with λ = 1 and reproduces those figures, and finds fewer in
+// the same people drawn without them. λ is not recovered itself: σ_a trades against it
+// (both quieten the users of few conversations; on this data σ_a 1.4 with λ 0.2 gives
+// the figures as well as the truth, σ_a 0.3 with λ 1), so what is checked is what the
+// generator needs, the figures.
+func TestLurkersFound(t *testing.T) {
+	t.Parallel()
+	mb := &spec.Membership{WeightSigma: 1, ZeroShare: 0.1, Weights: []spec.WeightClass{
+		{Weight: 100, Share: 0.01}, {Weight: 20, Share: 0.05}, {Weight: 4, Share: 0.24}, {Weight: 1, Share: 0.7}}}
+	const theta, reply, sigmaA = 1, 0.2, 0.3
+	fitOn := func(lurk float64) (fit.SenderFit, fit.SenderTargets) {
+		s := peopleSpec(mb, &spec.Activity{Sigma: sigmaA, Theta: theta, Reply: reply, Lurk: lurk})
+		f := peopleRun(t, s, "lurkers", 300_000)
+		var o fit.SenderTargets
+		n := activeSenders(f.sent)
+		for i, p := range fit.TopPercents {
+			o.TopShares[i] = topShare(f.sent, int(math.Ceil(p*float64(n))))
+		}
+		var sent []float64
+		for _, x := range f.sent {
+			if x > 0 {
+				sent = append(sent, x)
+			}
+		}
+		o.Senders, o.PerSender = shape.Bin(shape.GridSmallCount(), f.distinct), shape.Bin(shape.GridActivity(), sent)
+		o.ActiveShare = float64(n) / float64(f.m.users)
+		c := s.Conversations
+		td := c.TypeDistribution
+		counts := s.Messages.PerConversationDistribution.Law()
+		laws := fit.NewThreadLaws(td.OneToOne, td.SmallGroup, td.LargeGroup, c.SmallGroup.Law(), c.LargeGroup.Law(), counts).
+			WithHeavyRooms(counts, c.HeavyRooms.Percentage, c.HeavyRooms.Multiplier)
+		sim := fit.NewSenderSim(laws, fit.MixedPoisson{ZeroShare: mb.ZeroShare, Sigma: mb.WeightSigma, Mean: 1}, mb.Weights, 1, int(f.m.users), int(f.active))
+		got, err := sim.FitSenders(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("drawn with λ %g: fitted λ %g, σ_a %.3f, θ %g, reply %.3f; users who send %.3f (generated %.3f), top shares %.3f (%.3f), messages per sender binned KS %.3f",
+			lurk, got.Lurk, got.Sigma, got.Theta, got.Reply, got.Figures.ActiveShare, o.ActiveShare, got.Figures.TopShares, o.TopShares, got.PerSenderKS)
+		return got, o
+	}
+	with, o := fitOn(1)
+	without, oq := fitOn(0)
+	if o.ActiveShare > oq.ActiveShare-0.05 {
+		t.Errorf("users who send: %.3f with lurkers, %.3f without; want at least 0.05 fewer", o.ActiveShare, oq.ActiveShare)
+	}
+	if !(with.Lurk > without.Lurk) {
+		t.Errorf("fitted λ %g on data drawn with λ = 1, %g without: want more with", with.Lurk, without.Lurk)
+	}
+	if math.Abs(with.Figures.ActiveShare/o.ActiveShare-1) > 0.05 || with.PerSenderKS > 0.03 {
+		t.Errorf("at the fit: users who send %.3f against %.3f (want within 5 %%), messages per sender KS %.3f (want ≤ 0.03)",
+			with.Figures.ActiveShare, o.ActiveShare, with.PerSenderKS)
+	}
+	for i := range o.TopShares {
+		if math.Abs(with.Figures.TopShares[i]/o.TopShares[i]-1) > 0.05 {
+			t.Errorf("at the fit: top shares %.3f against %.3f, want within 5 %%", with.Figures.TopShares, o.TopShares)
+			break
+		}
+	}
+}
