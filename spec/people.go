@@ -75,11 +75,21 @@ type WeightClass struct {
 // the real-looking fixture 85 % of memberships send, and without lurkers the
 // generator's weighted senders leave 42 % silent on the wrong users. 0 (or absent, as
 // in specs written before it) is no lurker.
+//
+// Breadth is the share of new voices: each message after a conversation's first goes,
+// with probability Breadth, to a joined member who has not sent in it yet, by the same
+// weights among them (uniformly when all of theirs underflowed; a silent member is
+// never one), else, or when every joined member has sent, as above (a reply, or by
+// the weights among all). Where a thread's
+// members are the people who wrote in it, as in an archive whose rosters are its
+// posters, every member speaks: the weights alone leave the light ones silent beside a
+// busy one. 0 (or absent) is no such draw: the rows of a spec without it.
 type Activity struct {
-	Sigma float64 `json:"sigma"`
-	Theta float64 `json:"theta"`
-	Reply float64 `json:"reply,omitempty"`
-	Lurk  float64 `json:"lurk,omitempty"`
+	Sigma   float64 `json:"sigma"`
+	Theta   float64 `json:"theta"`
+	Reply   float64 `json:"reply,omitempty"`
+	Lurk    float64 `json:"lurk,omitempty"`
+	Breadth float64 `json:"breadth,omitempty"`
 }
 
 // Bounds of the people model (docs/generate.md has the same table).
@@ -117,6 +127,7 @@ func (v *validator) people(u Users) {
 		v.floatIn("$.users.activity.theta", a.Theta, MinTheta, MaxTheta, false, "a Gamma shape")
 		v.floatIn("$.users.activity.reply", a.Reply, 0, 1, false, "a probability")
 		v.floatIn("$.users.activity.lurk", a.Lurk, 0, MaxLurk, false, "the lurkers' weight, in mean membership weights")
+		v.floatIn("$.users.activity.breadth", a.Breadth, 0, 1, false, "a probability")
 	}
 }
 
@@ -352,4 +363,138 @@ func CumExp(lw []float64) float64 {
 		lw[j] = sum
 	}
 	return sum
+}
+
+// VoiceWeights appends to dst the weights e^(lw − max lw) of log weights lw for
+// Unheard.Reset, −1 for a silent member (−∞): the weights themselves, which a
+// cumulative sum would absorb when far below another's.
+func VoiceWeights(dst, lw []float64) []float64 {
+	top := math.Inf(-1)
+	for _, x := range lw {
+		top = max(top, x)
+	}
+	for _, x := range lw {
+		if math.IsInf(x, -1) {
+			dst = append(dst, -1)
+		} else {
+			dst = append(dst, math.Exp(x-top))
+		}
+	}
+	return dst
+}
+
+// Unheard holds the members of a conversation, in join order, who have not sent in it
+// yet, for the new-voice draws of Activity.Breadth: two Fenwick trees (Fenwick 1994,
+// Software: Practice and Experience 24(3):327), one over their weights and one over 1
+// for each, so that a draw among the unheard of the first e joined is a descent of the
+// first (by weight) or, when their weights have all underflowed, of the second
+// (uniformly). A weight far below another's is absorbed in a node's floating-point
+// sum and would be lost once the other is heard, so the weight tree is rebuilt from
+// the members' own weights whenever a removal takes more than half of what was left:
+// the total at least halves between rebuilds, so there are at most a few dozen. Reset
+// is O(k) for k members, Draw and Remove O(log k) amortised, with no allocation once
+// the buffers have grown. The generator and fit's sender simulation both draw through
+// it.
+type Unheard struct {
+	w      []float64 // each member's weight while unheard (0 when heard or silent)
+	left   []bool    // unheard and not silent
+	wt, ct []float64 // the trees, 1-based: node i sums (i − lowbit(i), i]
+	total  float64   // the unheard weight at the last build, less what left since
+}
+
+// Reset loads k = len(w) members: w[j] ≥ 0 is member j's weight (0 when it
+// underflowed: they are still drawn, uniformly, once no weight is left), w[j] < 0
+// marks a silent member, never drawn.
+func (u *Unheard) Reset(w []float64) {
+	k := len(w)
+	u.w = slices.Grow(u.w[:0], k)[:k]
+	u.left = slices.Grow(u.left[:0], k)[:k]
+	u.wt = slices.Grow(u.wt[:0], k+1)[:k+1]
+	u.ct = slices.Grow(u.ct[:0], k+1)[:k+1]
+	for j, x := range w {
+		u.left[j] = x >= 0
+		u.w[j] = max(x, 0)
+	}
+	u.build()
+}
+
+// build makes both trees from w and left: O(k), each node passing its sum to its
+// parent.
+func (u *Unheard) build() {
+	k := len(u.w)
+	u.wt[0], u.ct[0] = 0, 0
+	u.total = 0
+	for j := range u.w {
+		u.wt[j+1], u.ct[j+1] = 0, 0
+		if u.left[j] {
+			u.wt[j+1], u.ct[j+1] = u.w[j], 1
+			u.total += u.w[j]
+		}
+	}
+	for i := 1; i <= k; i++ {
+		if p := i + i&-i; p <= k {
+			u.wt[p] += u.wt[i]
+			u.ct[p] += u.ct[i]
+		}
+	}
+}
+
+// Remove marks member j heard (a no-op when they were, or are silent).
+func (u *Unheard) Remove(j int) {
+	if !u.left[j] {
+		return
+	}
+	x := u.w[j]
+	u.left[j], u.w[j] = false, 0
+	if u.total -= x; x > u.total { // most of the weight left: the sums carry its rounding
+		u.build()
+		return
+	}
+	for i := j + 1; i < len(u.wt); i += i & -i {
+		u.wt[i] -= x
+		u.ct[i]--
+	}
+}
+
+// sum is Σ tree over members 0…e−1.
+func sum(tree []float64, e int) float64 {
+	s := 0.0
+	for i := e; i > 0; i -= i & -i {
+		s += tree[i]
+	}
+	return s
+}
+
+// descend returns the largest i with Σ tree over members 0…i−1 at most target: the
+// member whose run holds target.
+func descend(tree []float64, target float64) int {
+	i, step := 0, 1
+	for step*2 < len(tree) {
+		step *= 2
+	}
+	for ; step > 0; step /= 2 {
+		if n := i + step; n < len(tree) && tree[n] <= target {
+			i = n
+			target -= tree[n]
+		}
+	}
+	return i
+}
+
+// Draw returns an unheard member among the first e, by weight (x a uniform in [0, 1)),
+// uniformly when their weights are gone, or −1 when every one of them was heard.
+func (u *Unheard) Draw(e int, x float64) int {
+	n := sum(u.ct, e)
+	if n < 0.5 {
+		return -1
+	}
+	if tw := sum(u.wt, e); tw > 0 {
+		if i := descend(u.wt, x*tw); i < e && u.left[i] && u.w[i] > 0 {
+			return i
+		}
+	}
+	if i := descend(u.ct, math.Floor(x*n)); i < e && u.left[i] {
+		return i
+	}
+	return -1 // not reached: the counts are exact
 }

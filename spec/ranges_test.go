@@ -55,6 +55,7 @@ func TestValidateRanges(t *testing.T) {
 		{"$.users.activity.reply", "is 1.5, want [0, 1]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Reply: 1.5} }},
 		{"$.users.activity.reply", "is -0.1, want [0, 1]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Reply: -0.1} }},
 		{"$.users.activity.lurk", "is -1, want [0, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Lurk: -1} }},
+		{"$.users.activity.breadth", "is 1.5, want [0, 1]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Breadth: 1.5} }},
 		{"$.users.activity.lurk", "is +Inf, want [0, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Lurk: math.Inf(1)} }},
 		{"$.conversations.inactive_ratio", "is 0.9995, want [0, 0.999]", func(s *Spec) { s.Conversations.InactiveRatio = 0.9995 }},
 		{"$.conversations.small_group.max", "is 1000001, want 3 to 1000000", func(s *Spec) { s.Conversations.SmallGroup.Max = MaxGroupSize + 1 }},

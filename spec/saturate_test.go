@@ -61,3 +61,49 @@ func TestRelativeWeights(t *testing.T) {
 		}
 	}
 }
+
+// Unheard by hand: weights 1, 2, 3, 4 with member 1 heard. Among the first 3 the
+// unheard weigh 1 + 3 = 4: x = 0.2 (at 0.8) is member 0, x = 0.3 (at 1.2) member 2.
+// Among all four, 10⁵ evenly spread x give members 0, 2, 3 the shares 1/8, 3/8, 4/8. A
+// silent member (weight −1) is never drawn; members whose weights underflowed (0) are
+// drawn uniformly, and beside a weight 10³⁰ times theirs, once it is heard, too
+// (its sum absorbed theirs). Once all are heard, −1.
+func TestUnheard(t *testing.T) {
+	t.Parallel()
+	var u Unheard
+	u.Reset([]float64{1, 2, 3, 4})
+	u.Remove(1)
+	u.Remove(1)
+	if a, b := u.Draw(3, 0.2), u.Draw(3, 0.3); a != 0 || b != 2 {
+		t.Errorf("Draw(3, 0.2), Draw(3, 0.3) = %d, %d; want 0, 2", a, b)
+	}
+	counts := make([]float64, 4)
+	const n = 100_000
+	for i := range n {
+		counts[u.Draw(4, (float64(i)+0.5)/n)]++
+	}
+	for j, want := range []float64{1.0 / 8, 0, 3.0 / 8, 4.0 / 8} {
+		if math.Abs(counts[j]/n-want) > 1e-4 {
+			t.Errorf("member %d drawn %.5f of the time, want %.5f", j, counts[j]/n, want)
+		}
+	}
+	for _, j := range []int{0, 2, 3} {
+		u.Remove(j)
+	}
+	if got := u.Draw(4, 0.3); got != -1 {
+		t.Errorf("every member heard: Draw = %d, want -1", got)
+	}
+	u.Reset([]float64{-1, 0, 0})
+	for _, x := range []float64{0.1, 0.6} {
+		if got, want := u.Draw(3, x), 1+int(x*2); got != want {
+			t.Errorf("silent, then two underflowed: Draw(3, %g) = %d, want %d", x, got, want)
+		}
+	}
+	u.Reset([]float64{1e30, 1, 1})
+	u.Remove(0)
+	for _, x := range []float64{0.1, 0.6} {
+		if got, want := u.Draw(3, x), 1+int(x*2); got != want {
+			t.Errorf("beside 1e30, once it is heard: Draw(3, %g) = %d, want %d", x, got, want)
+		}
+	}
+}

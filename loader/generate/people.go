@@ -40,6 +40,7 @@ type peopleModel struct {
 	theta    float64      // Gamma shape of a member's share of one conversation
 	reply    float64      // probability that a message excludes the previous sender
 	lurk     float64      // users.activity.lurk (0: no silent member)
+	breadth  float64      // users.activity.breadth (0: no new-voice draw)
 	relW     []float64    // each weight class's weight over the weighted users' mean (lurk)
 	sigmaW   float64      // the log-normal weight law's σ, without classes (lurk)
 	gamma    gammaSampler // Gamma(max(θ, θ+1 when θ < 1))
@@ -65,7 +66,7 @@ func newPeopleModel(u spec.Users, users int64, seed uint64) peopleModel {
 	}
 	if a := u.Activity; a != nil {
 		p.active = true
-		p.sigmaA, p.theta, p.reply, p.lurk = a.Sigma, a.Theta, a.Reply, a.Lurk
+		p.sigmaA, p.theta, p.reply, p.lurk, p.breadth = a.Sigma, a.Theta, a.Reply, a.Lurk, a.Breadth
 		k := a.Theta
 		if k < 1 {
 			k++
@@ -335,7 +336,9 @@ const thetaLogs = 0.05
 // weightedSenders fills g.snd and g.elig as senders does, each message's sender
 // drawn with probability ∝ a_u·G_cu among the members joined by its time, a silent
 // member's weight 0 (users.activity.lurk: it sends only when every joined member is
-// silent, drawn uniformly then). The
+// silent, drawn uniformly then); with users.activity.breadth a message may go to a
+// joined member who has not sent yet instead (g.unheard, O(log members) per draw;
+// silent members are never one). The
 // weights of the members joined by the last message (in join order, the only ones
 // that can send) are computed once (in logs when θ < thetaLogs, where a Gamma(θ) draw
 // underflows) and kept as cumulative sums: O(members) per conversation, O(log
@@ -354,6 +357,7 @@ func (g *gen) weightedSenders(c *convState) {
 	}
 	e = max(e, 1)
 	g.cum = g.cum[:0]
+	g.voice = g.voice[:0] // each joined member's weight for new voices, −1 when silent
 	if p.theta >= thetaLogs {
 		sum := 0.0
 		for j := range e {
@@ -364,6 +368,11 @@ func (g *gen) weightedSenders(c *convState) {
 			}
 			if g.silent(c.id, uid) {
 				w = 0
+				if p.breadth > 0 {
+					g.voice = append(g.voice, -1)
+				}
+			} else if p.breadth > 0 {
+				g.voice = append(g.voice, w)
 			}
 			sum += w
 			g.cum = append(g.cum, sum)
@@ -379,7 +388,13 @@ func (g *gen) weightedSenders(c *convState) {
 			}
 			g.cum = append(g.cum, lw)
 		}
+		if p.breadth > 0 {
+			g.voice = spec.VoiceWeights(g.voice, g.cum)
+		}
 		spec.CumExp(g.cum)
+	}
+	if p.breadth > 0 {
+		g.unheard.Reset(g.voice)
 	}
 	e = 0
 	prev := -1
@@ -388,11 +403,18 @@ func (g *gen) weightedSenders(c *convState) {
 			e++
 		}
 		e = max(e, 1)
-		var j int
+		j := -1
+		// A new voice (probability users.activity.breadth, drawn only when it is
+		// positive): a joined member who has not sent yet, uniformly, if one is left.
+		if p.breadth > 0 && prev >= 0 && g.r.Float64() < p.breadth {
+			j = g.unheard.Draw(e, g.r.Float64())
+		}
 		// A reply (probability users.activity.reply, drawn only when it is positive so
 		// that a spec without it keeps its stream) excludes the previous sender: the
 		// draw falls on the others' cumulative weight and skips the previous one's run.
-		if p.reply > 0 && prev >= 0 && e > 1 && g.r.Float64() < p.reply {
+		if j >= 0 {
+			// the new voice
+		} else if p.reply > 0 && prev >= 0 && e > 1 && g.r.Float64() < p.reply {
 			j = g.replySender(e, prev)
 		} else if tot := g.cum[e-1]; tot > 0 {
 			j = firstAbove(g.cum[:e], g.r.Float64()*tot)
@@ -400,6 +422,9 @@ func (g *gen) weightedSenders(c *convState) {
 			j = g.r.IntN(e)
 		}
 		j = min(j, e-1)
+		if p.breadth > 0 {
+			g.unheard.Remove(j)
+		}
 		prev = j
 		g.snd = append(g.snd, int32(j))
 		g.elig = append(g.elig, int32(e))

@@ -27,6 +27,8 @@ type peopleFigures struct {
 	// allJoined: active conversations whose members had all joined by the first
 	// message, with their member and message counts and whether one member sent all.
 	allJoined []joinedConv
+	// allJoinedDistinct: the distinct senders of each of allJoined
+	allJoinedDistinct []int
 }
 
 type joinedConv struct {
@@ -69,6 +71,7 @@ func peopleRun(t *testing.T, s *spec.Spec, seed string, messages int64) peopleFi
 		f.distinct = append(f.distinct, float64(len(seen)))
 		if int(g.elig[0]) == len(c.members) {
 			f.allJoined = append(f.allJoined, joinedConv{len(c.members), int(n), one})
+			f.allJoinedDistinct = append(f.allJoinedDistinct, len(seen))
 		}
 	}
 	return f
@@ -528,20 +531,22 @@ func TestLurkSilentShare(t *testing.T) {
 	}
 }
 
-// Lurkers found: fit's joint search on the generator's own figures (senders per
-// conversation, busiest-sender shares, messages per sender, users who send) finds
-// lurkers in data drawn with λ = 1 and reproduces those figures, and finds fewer in
-// the same people drawn without them. λ is not recovered itself: σ_a trades against it
-// (both quieten the users of few conversations; on this data σ_a 1.4 with λ 0.2 gives
-// the figures as well as the truth, σ_a 0.3 with λ 1), so what is checked is what the
-// generator needs, the figures.
-func TestLurkersFound(t *testing.T) {
+// Lurkers and new voices found: fit's joint search on the generator's own figures
+// (senders per conversation, busiest-sender shares, messages per sender, users who
+// send) finds lurkers in data drawn with λ = 1 and reproduces those figures, none in
+// the same people drawn without them (and no new voice), and new voices (ν ≥ 0.5, no
+// lurker) in data drawn with ν = 1. The values are not recovered themselves: σ_a
+// trades against λ (both quieten the users of few conversations; on this data σ_a 1.4
+// with λ 0.2 gives the figures as well as the truth, σ_a 0.3 with λ 1), and the reply
+// share against ν (ν 0.5 with replies 0.95 for ν 1 with 0.2), so what is checked is
+// what the generator needs, the figures, and which mechanism is at work.
+func TestLurkersAndNewVoicesFound(t *testing.T) {
 	t.Parallel()
 	mb := &spec.Membership{WeightSigma: 1, ZeroShare: 0.1, Weights: []spec.WeightClass{
 		{Weight: 100, Share: 0.01}, {Weight: 20, Share: 0.05}, {Weight: 4, Share: 0.24}, {Weight: 1, Share: 0.7}}}
 	const theta, reply, sigmaA = 1, 0.2, 0.3
-	fitOn := func(lurk float64) (fit.SenderFit, fit.SenderTargets) {
-		s := peopleSpec(mb, &spec.Activity{Sigma: sigmaA, Theta: theta, Reply: reply, Lurk: lurk})
+	fitOn := func(lurk, breadth float64) (fit.SenderFit, fit.SenderTargets) {
+		s := peopleSpec(mb, &spec.Activity{Sigma: sigmaA, Theta: theta, Reply: reply, Lurk: lurk, Breadth: breadth})
 		f := peopleRun(t, s, "lurkers", 300_000)
 		var o fit.SenderTargets
 		n := activeSenders(f.sent)
@@ -566,12 +571,19 @@ func TestLurkersFound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("drawn with λ %g: fitted λ %g, σ_a %.3f, θ %g, reply %.3f; users who send %.3f (generated %.3f), top shares %.3f (%.3f), messages per sender binned KS %.3f",
-			lurk, got.Lurk, got.Sigma, got.Theta, got.Reply, got.Figures.ActiveShare, o.ActiveShare, got.Figures.TopShares, o.TopShares, got.PerSenderKS)
+		t.Logf("drawn with λ %g, ν %g: fitted λ %g, ν %g, σ_a %.3f, θ %g, reply %.3f; users who send %.3f (generated %.3f), top shares %.3f (%.3f), messages per sender binned KS %.3f",
+			lurk, breadth, got.Lurk, got.Breadth, got.Sigma, got.Theta, got.Reply, got.Figures.ActiveShare, o.ActiveShare, got.Figures.TopShares, o.TopShares, got.PerSenderKS)
 		return got, o
 	}
-	with, o := fitOn(1)
-	without, oq := fitOn(0)
+	with, o := fitOn(1, 0)
+	without, oq := fitOn(0, 0)
+	voices, _ := fitOn(0, 1)
+	if !(voices.Breadth >= 0.5) || voices.Lurk > 0 {
+		t.Errorf("drawn with ν = 1 and no lurker: fitted ν %g, λ %g; want ν ≥ 0.5 and λ 0", voices.Breadth, voices.Lurk)
+	}
+	if without.Breadth > 0 {
+		t.Errorf("drawn without new voices: fitted ν %g, want 0", without.Breadth)
+	}
 	if o.ActiveShare > oq.ActiveShare-0.05 {
 		t.Errorf("users who send: %.3f with lurkers, %.3f without; want at least 0.05 fewer", o.ActiveShare, oq.ActiveShare)
 	}
@@ -587,5 +599,50 @@ func TestLurkersFound(t *testing.T) {
 			t.Errorf("at the fit: top shares %.3f against %.3f, want within 5 %%", with.Figures.TopShares, o.TopShares)
 			break
 		}
+	}
+}
+
+// New voices (users.activity.breadth ν). At ν = 1 every message after the first goes
+// to a member who has not sent while one is left, so a conversation whose members had
+// all joined by its first message has exactly min(k, n) senders. At ν = 0.5 with equal
+// weights (σ_a = 0, θ = 1000: the shares are within a few percent of 1/k) and no
+// replies, a 2-member 2-message conversation keeps one sender with probability
+// (1 − ν)·Σ p_i² = 0.5·0.5 = 0.25.
+func TestBreadthNewVoices(t *testing.T) {
+	t.Parallel()
+	mb := &spec.Membership{WeightSigma: 1, ZeroShare: 0.1}
+	f := peopleRun(t, peopleSpec(mb, &spec.Activity{Sigma: 0.8, Theta: 0.3, Breadth: 1}), "breadth", 300_000)
+	checked := 0
+	for _, c := range f.allJoined {
+		if c.k > 1 && c.n > 1 {
+			checked++
+			if c.single {
+				t.Fatalf("ν = 1: a conversation of %d members and %d messages has one sender", c.k, c.n)
+			}
+		}
+	}
+	if checked < 500 {
+		t.Fatalf("ν = 1: only %d fully joined conversations with 2+ members and messages", checked)
+	}
+	if len(f.allJoinedDistinct) != len(f.allJoined) {
+		t.Fatal("peopleRun did not record the distinct senders of the fully joined conversations")
+	}
+	for i, c := range f.allJoined {
+		if d := f.allJoinedDistinct[i]; d != min(c.k, c.n) {
+			t.Fatalf("ν = 1: a conversation of %d members and %d messages has %d senders, want %d", c.k, c.n, d, min(c.k, c.n))
+		}
+	}
+	h := peopleRun(t, peopleSpec(mb, &spec.Activity{Sigma: 0, Theta: 1000, Breadth: 0.5}), "breadth", 300_000)
+	var single, n float64
+	for _, c := range h.allJoined {
+		if c.k == 2 && c.n == 2 {
+			n++
+			if c.single {
+				single++
+			}
+		}
+	}
+	if se := math.Sqrt(0.25 * 0.75 / n); n < 200 || math.Abs(single/n-0.25) > 4*se+0.01 {
+		t.Errorf("ν = 0.5: %.0f of %.0f two-member two-message conversations have one sender (%.3f), want 0.25 ± %.3f", single, n, single/n, 4*se+0.01)
 	}
 }

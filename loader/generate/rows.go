@@ -22,14 +22,16 @@ type gen struct {
 
 	conv     convState
 	set      map[int64]struct{}
-	ts       []int64   // message times of the conversation, sorted
-	spacing  []float64 // Gamma(κ, 1) spacings of the conversation's burst starts (renewal: gaps between bursts before each)
-	burstIn  []float64 // renewal: the bursts' own durations before each burst (operational)
-	snd      []int32   // sender: index into conv.byJoin
-	elig     []int32   // members joined by the message's time: a prefix of conv.byJoin
-	cum      []float64 // cumulative sender weights in join order (weightedSenders)
-	acts     *actCache // users' activities (weightedSenders), allocated on first use
-	attTypes []int8    // attachment types of the current media message
+	ts       []int64      // message times of the conversation, sorted
+	spacing  []float64    // Gamma(κ, 1) spacings of the conversation's burst starts (renewal: gaps between bursts before each)
+	burstIn  []float64    // renewal: the bursts' own durations before each burst (operational)
+	snd      []int32      // sender: index into conv.byJoin
+	elig     []int32      // members joined by the message's time: a prefix of conv.byJoin
+	cum      []float64    // cumulative sender weights in join order (weightedSenders)
+	acts     *actCache    // users' activities (weightedSenders), allocated on first use
+	unheard  spec.Unheard // members yet to send (weightedSenders, users.activity.breadth)
+	voice    []float64    // their weights (weightedSenders)
+	attTypes []int8       // attachment types of the current media message
 	readers  []reader
 	scratch  []byte
 }
