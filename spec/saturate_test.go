@@ -107,3 +107,12 @@ func TestUnheard(t *testing.T) {
 		}
 	}
 }
+
+// VoiceWeights by hand: log weights ln 2, −∞ (silent), 0 give e^(lw − ln 2): 1, −1, 0.5.
+func TestVoiceWeights(t *testing.T) {
+	t.Parallel()
+	got := VoiceWeights(nil, []float64{math.Log(2), math.Inf(-1), 0})
+	if len(got) != 3 || math.Abs(got[0]-1) > 1e-12 || got[1] != -1 || math.Abs(got[2]-0.5) > 1e-12 {
+		t.Errorf("VoiceWeights = %v, want [1 -1 0.5]", got)
+	}
+}
