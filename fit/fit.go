@@ -123,7 +123,10 @@ type ConversationSizes struct {
 	LargeGroupXMin          int          `json:"large_group_x_min"`
 	LargeGroupXMax          int          `json:"large_group_x_max"`
 	InactiveRatio           float64      `json:"inactive_ratio"`
-	MeanMembers             float64      `json:"mean_members"`
+	// FewMembers: the shares of conversations with no member and with one, from
+	// member_count_histogram's buckets 0 and 1 (absent when both are 0).
+	FewMembers  *spec.FewMembers `json:"few_members,omitempty"`
+	MeanMembers float64          `json:"mean_members"`
 	// SizeActivityCorrelation is the polychoric correlation of
 	// size_activity_histogram (member-count bucket × activity bucket, inactive
 	// conversations included), the generator's Gaussian-copula ρ; 0 when the table
@@ -426,6 +429,22 @@ func (f *fitter) conversations() {
 			f.rep.GoodnessOfFit[FamilyConversationSizes] = &g
 		}
 	}
+	// Conversations with no member or one: the histogram keeps 0 and 1 apart, and the
+	// type mix is over the others.
+	if h := c.MemberCountHistogram; h.Total() > 0 {
+		var few spec.FewMembers
+		for _, b := range h {
+			switch {
+			case b.Lo == 0 && b.Hi <= 1:
+				few.None = float64(b.Count) / float64(h.Total())
+			case b.Lo == 1 && b.Hi <= 2:
+				few.One = float64(b.Count) / float64(h.Total())
+			}
+		}
+		if few.None > 0 || few.One > 0 {
+			sc.FewMembers, cs.FewMembers = &few, &few
+		}
+	}
 	cs.TypeMix = sc.TypeDistribution
 	cs.SmallGroupGeometricP = sc.SmallGroup.P
 	cs.LargeGroupPowerlawAlpha = sc.LargeGroup.Alpha
@@ -433,6 +452,9 @@ func (f *fitter) conversations() {
 	ms, ml := sc.SmallGroup.Law().Mean(), sc.LargeGroup.Law().Mean()
 	t := sc.TypeDistribution
 	cs.MeanMembers = 2*t.OneToOne + ms*t.SmallGroup + ml*t.LargeGroup
+	if f := sc.FewMembers; f != nil {
+		cs.MeanMembers = (1-f.None-f.One)*cs.MeanMembers + f.One
+	}
 	f.sizeActivity()
 }
 

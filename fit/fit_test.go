@@ -315,3 +315,35 @@ func TestUndershootWarns(t *testing.T) {
 		t.Errorf("relOff(8, 10) = %g, want 0.2", got)
 	}
 }
+
+// Conversations of no member and of one: the member-count histogram's buckets [0, 1)
+// and [1, 2) over its total give conversations.few_members (by hand: 100 and 300 of
+// 1000 are 0.1 and 0.3), and the mean members count them; a histogram whose first
+// bucket is wider (the example's [0, 3)) gives none.
+func TestFitFewMembers(t *testing.T) {
+	t.Parallel()
+	d := example(t)
+	_, sp, err := Fit(d, Options{Source: "shape-example.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Conversations.FewMembers != nil {
+		t.Errorf("the example's [0, 3) bucket: few_members %+v, want none", *sp.Conversations.FewMembers)
+	}
+	d.Conversations.MemberCountHistogram = shape.Histogram{{Lo: 0, Hi: 1, Count: 100}, {Lo: 1, Hi: 2, Count: 300},
+		{Lo: 2, Hi: 3, Count: 300}, {Lo: 3, Hi: 4, Count: 150}, {Lo: 4, Hi: 5, Count: 100}, {Lo: 5, Hi: 21, Count: 40}, {Lo: 21, Hi: 100, Count: 10}}
+	rep, sp, err := Fit(d, Options{Source: "shape-example.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := sp.Conversations.FewMembers
+	if f == nil || math.Abs(f.None-0.1) > 1e-12 || math.Abs(f.One-0.3) > 1e-12 {
+		t.Fatalf("few_members %+v, want none 0.1, one 0.3", f)
+	}
+	cs := rep.FittedDistributions.ConversationSizes
+	td := sp.Conversations.TypeDistribution
+	withTwo := 2*td.OneToOne + sp.Conversations.SmallGroup.Law().Mean()*td.SmallGroup + sp.Conversations.LargeGroup.Law().Mean()*td.LargeGroup
+	if want := 0.6*withTwo + 0.3; math.Abs(cs.MeanMembers-want) > 1e-9 {
+		t.Errorf("mean members %.4f, want 0.6·%.4f + 0.3·1 = %.4f", cs.MeanMembers, withTwo, want)
+	}
+}

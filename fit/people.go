@@ -335,6 +335,10 @@ type ThreadLaws struct {
 	// size uniform is Φ(ρ·Φ⁻¹(a) + √(1 − ρ²)·Z), a the conversation's activity rank
 	// among all conversations (the inactive ones lowest). SingleSenderShare ignores it.
 	Rho, Inactive float64
+	// None is the share of conversations without a member (spec.FewMembers.None): the
+	// lowest activity ranks, outside these laws, so a conversation's rank is taken
+	// among the others (WithFewMembers sets it).
+	None float64
 }
 
 // NewThreadLaws tabulates member counts (2 with probability direct, then the small- and
@@ -355,6 +359,27 @@ func NewThreadLaws(direct, small, large float64, smallLaw, largeLaw, counts dist
 		}
 	}
 	t.Counts = strata(counts, 200)
+	return t
+}
+
+// WithFewMembers returns t with conversations of one member below the type mix's
+// sizes, as the generator sizes them under spec.FewMembers: the conversations of no
+// member are inactive ones (outside these laws), and of the others a share one/(1 −
+// none) has one member, the type mix's shares shrinking to the rest.
+func (t ThreadLaws) WithFewMembers(none, one float64) ThreadLaws {
+	if none >= 1 {
+		return t
+	}
+	t.None = max(none, 0)
+	if one <= 0 {
+		return t
+	}
+	p := one / (1 - none)
+	sizes := []Weighted{{1, p}}
+	for _, w := range t.Sizes {
+		sizes = append(sizes, Weighted{w.X, w.P * (1 - p)})
+	}
+	t.Sizes = sizes
 	return t
 }
 
@@ -390,7 +415,7 @@ func (t ThreadLaws) SingleSenderShare(theta float64) float64 {
 	s := 0.0
 	for _, k := range t.Sizes {
 		for _, n := range t.Counts {
-			s += k.P * n.P * SingleSenderProb(k.X, n.X, theta)
+			s += k.P * n.P * SingleSenderProb(max(k.X, 1), n.X, theta)
 		}
 	}
 	return s
@@ -401,7 +426,7 @@ func (t ThreadLaws) SingleSenderShareReply(theta, reply float64) float64 {
 	s := 0.0
 	for _, k := range t.Sizes {
 		for _, n := range t.Counts {
-			s += k.P * n.P * SingleSenderProbReply(k.X, n.X, theta, reply)
+			s += k.P * n.P * SingleSenderProbReply(max(k.X, 1), n.X, theta, reply)
 		}
 	}
 	return s
@@ -532,10 +557,13 @@ func NewSenderSim(t ThreadLaws, mb MixedPoisson, classes []spec.WeightClass, the
 		un, uk := r.Float64(), r.Float64()
 		if t.Rho != 0 {
 			a := t.Inactive + (1-t.Inactive)*un
+			if t.None > 0 && t.None < 1 { // the rank among the conversations with members
+				a = max(a-t.None, 0) / (1 - t.None)
+			}
 			z := t.Rho*math.Sqrt2*math.Erfinv(2*a-1) + math.Sqrt(1-t.Rho*t.Rho)*math.Sqrt2*math.Erfinv(2*uk-1)
 			uk = 0.5 * math.Erfc(-z/math.Sqrt2)
 		}
-		k := min(t.Sizes[pickCum(sizeCum, uk)].X, users)
+		k := max(1, min(t.Sizes[pickCum(sizeCum, uk)].X, users)) // an active room has its sender
 		n := t.Counts[pickCum(countCum, un)].X
 		clear(set)
 		var mem []int32
@@ -1293,6 +1321,9 @@ func (f *fitter) people() {
 	td := sc.TypeDistribution
 	laws := NewThreadLaws(td.OneToOne, td.SmallGroup, td.LargeGroup, sc.SmallGroup.Law(), sc.LargeGroup.Law(), f.count).
 		WithHeavyRooms(f.count, sc.HeavyRooms.Percentage, sc.HeavyRooms.Multiplier)
+	if fm := sc.FewMembers; fm != nil {
+		laws = laws.WithFewMembers(fm.None, fm.One)
+	}
 	laws.Rho, laws.Inactive = sc.SizeActivityCorrelation, sc.InactiveRatio
 	ar := &ActivityReport{ObservedSingleSenderShare: share}
 	observed := [3]float64{math.NaN(), math.NaN(), math.NaN()}

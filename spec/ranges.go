@@ -181,6 +181,10 @@ func (v *validator) ranges(s *Spec) {
 
 	c := s.Conversations
 	v.floatIn("$.conversations.inactive_ratio", c.InactiveRatio, 0, MaxInactiveRatio, false, "conversations = active / (1 − ratio)")
+	if f := c.FewMembers; f != nil {
+		v.floatIn("$.conversations.few_members.none", f.None, 0, 0.99, false, "a share of conversations; some must have two members or more")
+		v.floatIn("$.conversations.few_members.one", f.One, 0, 0.99-f.None, false, "a share of conversations; with none, some must have two members or more")
+	}
 	v.intIn("$.conversations.small_group.max", int64(c.SmallGroup.Max), int64(c.SmallGroup.Min), MaxGroupSize, "group sizes are tabulated up to max")
 	v.floatIn("$.conversations.large_group.alpha", c.LargeGroup.Alpha, 1, MaxAlpha, true, "a power law's exponent")
 	v.intIn("$.conversations.large_group.x_max", int64(c.LargeGroup.XMax), int64(c.LargeGroup.XMin), MaxGroupSize, "group sizes are tabulated up to x_max")

@@ -55,6 +55,8 @@ func TestValidateRanges(t *testing.T) {
 		{"$.users.activity.reply", "is 1.5, want [0, 1]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Reply: 1.5} }},
 		{"$.users.activity.reply", "is -0.1, want [0, 1]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Reply: -0.1} }},
 		{"$.users.activity.lurk", "is -1, want [0, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Lurk: -1} }},
+		{"$.conversations.few_members.one", "is 0.5, want [0, 0.49]", func(s *Spec) { s.Conversations.FewMembers = &FewMembers{None: 0.5, One: 0.5} }},
+		{"$.conversations.few_members.none", "is -0.1, want [0, 0.99]", func(s *Spec) { s.Conversations.FewMembers = &FewMembers{None: -0.1} }},
 		{"$.users.activity.breadth", "is 1.5, want [0, 1]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Breadth: 1.5} }},
 		{"$.users.activity.lurk", "is +Inf, want [0, 1000]", func(s *Spec) { s.Users.Activity = &Activity{Sigma: 1, Theta: 1, Lurk: math.Inf(1)} }},
 		{"$.conversations.inactive_ratio", "is 0.9995, want [0, 0.999]", func(s *Spec) { s.Conversations.InactiveRatio = 0.9995 }},

@@ -119,6 +119,22 @@ type Conversations struct {
 	// size_activity_histogram. 0 (the default, and what a spec without the key reads
 	// as) draws them independently; ρ > 0 makes bigger rooms busier.
 	SizeActivityCorrelation float64 `json:"size_activity_correlation"`
+	// FewMembers, when present, gives the shares of all conversations with no member
+	// and with one (the type mix is then over the others, as the export gives it:
+	// type_distribution is over conversations with two members or more). Absent (specs
+	// written before it) is none: every conversation has two members or more.
+	FewMembers *FewMembers `json:"few_members,omitempty"`
+}
+
+// FewMembers are the shares of conversations with no member (None: everyone left, or,
+// where rosters are a thread's posters, a thread with no message) and with one (One:
+// notes to self, or a thread only its starter wrote in). In the generator they take
+// the bottom of the size scale, so the size–activity copula gives them the least
+// active conversations; one with a message in the window that draws no member gets
+// one, its sender.
+type FewMembers struct {
+	None float64 `json:"none"`
+	One  float64 `json:"one"`
 }
 
 // CountModel is the messages-per-active-conversation model: "power_law" (Alpha, on

@@ -77,6 +77,11 @@ type model struct {
 	usernameLen  histSampler
 	accountAge   histSampler
 	typeCum      [2]float64 // cumulative one_to_one, + small_group
+	// conversations.few_members: the conversations of no member are the lowest
+	// noneRanks activity ranks (inactive ones); one is the share of one member among
+	// the others
+	noneRanks int64
+	one       float64
 	smallCum     []float64  // CDF of small-group sizes from SmallGroup.Min
 	smallMin     int
 	largeCum     []float64 // CDF of large-group sizes from LargeGroup.XMin
@@ -165,6 +170,10 @@ func newModel(s *spec.Spec, seed string, messages int64) (*model, error) {
 	}
 	td := s.Conversations.TypeDistribution
 	m.typeCum = [2]float64{td.OneToOne, td.OneToOne + td.SmallGroup}
+	if f := s.Conversations.FewMembers; f != nil {
+		m.noneRanks = min(m.inactive, int64(math.Round(f.None*float64(m.convs))))
+		m.one = f.One / (1 - f.None)
+	}
 
 	sg := s.Conversations.SmallGroup
 	m.smallMin = sg.Min
@@ -274,7 +283,14 @@ func (m *model) sizeUniform(idx int64, v float64) float64 {
 		return v
 	}
 	r := int64(m.perm.apply(uint64(idx)))
-	za := stats.NormalQuantile((float64(r) + 0.5) / float64(m.convs))
+	// the activity rank among the conversations sized by u: all of them, or, under
+	// conversations.few_members, those above the noneRanks that have no member (so
+	// that u stays uniform over them and the size margins are the spec's)
+	lo, n := int64(0), m.convs
+	if m.noneRanks > 0 && r >= m.noneRanks {
+		lo, n = m.noneRanks, m.convs-m.noneRanks
+	}
+	za := stats.NormalQuantile((float64(r-lo) + 0.5) / float64(n))
 	return stats.NormalCDF(rho*za + math.Sqrt(1-rho*rho)*stats.NormalQuantile(v))
 }
 

@@ -146,20 +146,10 @@ func (m *model) realizedSizes() (sizes []int, probs []float64) {
 	pcg := rand.NewPCG(0, 0)
 	r := rand.New(pcg)
 	tally := map[int]int64{}
-	t0, t1 := m.typeCum[0], m.typeCum[1]
 	for idx := range m.convs {
 		pcg.Seed(m.seed^tagConv, uint64(idx+1))
-		u := m.sizeUniform(idx, openUniform(r))
-		var size int
-		switch {
-		case u < t0:
-			size = 2
-		case u < t1:
-			size = m.smallMin + pick(m.smallCum, (u-t0)/(t1-t0))
-		default:
-			size = m.largeMin + pick(m.largeCum, min((u-t1)/(1-t1), 1))
-		}
-		tally[int(min(int64(size), m.users))]++
+		_, size := m.sizeOf(idx, m.sizeUniform(idx, openUniform(r)))
+		tally[size]++
 	}
 	for s := range tally {
 		sizes = append(sizes, s)

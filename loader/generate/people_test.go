@@ -646,3 +646,54 @@ func TestBreadthNewVoices(t *testing.T) {
 		t.Errorf("ν = 0.5: %.0f of %.0f two-member two-message conversations have one sender (%.3f), want 0.25 ± %.3f", single, n, single/n, 4*se+0.01)
 	}
 }
+
+// conversations.few_members: with none 0.05 and one 0.1 (inactive ratio 0.2), exactly
+// round(0.05·C) conversations have no member, every one of them inactive and created
+// before the window ends; the one-member share is 0.1 of all within 4 standard
+// errors; the type mix holds over the conversations of two members or more (1:1 within
+// 4 standard errors of its share); every active conversation has a member.
+func TestFewMembers(t *testing.T) {
+	t.Parallel()
+	s := peopleSpec(&spec.Membership{WeightSigma: 1, ZeroShare: 0.1}, &spec.Activity{Sigma: 0.5, Theta: 1})
+	s.Conversations.InactiveRatio = 0.2
+	s.Conversations.SizeActivityCorrelation = 0.7
+	s.Conversations.FewMembers = &spec.FewMembers{None: 0.05, One: 0.1}
+	m, err := newModel(s, "few", 300_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGen(m)
+	var none, one, two, many int64
+	for idx := range m.convs {
+		c := g.loadConversation(idx)
+		active := m.messageCount(idx) > 0
+		switch k := len(c.members); {
+		case k == 0:
+			none++
+			if active {
+				t.Fatalf("conversation %d has messages and no member", c.id)
+			}
+			if c.created >= m.end {
+				t.Fatalf("conversation %d without members is created at the window's end", c.id)
+			}
+		case k == 1:
+			one++
+		case k == 2:
+			two++
+		default:
+			many++
+		}
+	}
+	C := float64(m.convs)
+	if want := int64(math.Round(0.05 * C)); none != want {
+		t.Errorf("%d conversations without members, want round(0.05·%d) = %d", none, m.convs, want)
+	}
+	if se := math.Sqrt(0.1 * 0.9 / C); math.Abs(float64(one)/C-0.1) > 4*se {
+		t.Errorf("one member: %.4f of %d conversations, want 0.1 ± %.4f", float64(one)/C, m.convs, 4*se)
+	}
+	p := s.Conversations.TypeDistribution.OneToOne
+	n := float64(two + many)
+	if se := math.Sqrt(p * (1 - p) / n); math.Abs(float64(two)/n-p) > 4*se {
+		t.Errorf("two members: %.4f of the %d conversations of two or more, want the type mix's %.4f ± %.4f", float64(two)/n, two+many, p, 4*se)
+	}
+}

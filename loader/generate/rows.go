@@ -87,17 +87,8 @@ func (g *gen) loadConversation(idx int64) *convState {
 	m, c := g.m, &g.conv
 	c.id = idx + 1
 	g.seed(&g.pr, tagConv, c.id)
-	u := m.sizeUniform(idx, openUniform(g.r))
 	var size int
-	switch t0, t1 := m.typeCum[0], m.typeCum[1]; {
-	case u < t0:
-		c.kind, size = kindDirect, 2
-	case u < t1:
-		c.kind, size = kindGroup, m.smallMin+pick(m.smallCum, (u-t0)/(t1-t0))
-	default:
-		c.kind, size = kindChannel, m.largeMin+pick(m.largeCum, min((u-t1)/(1-t1), 1))
-	}
-	size = int(min(int64(size), m.users))
+	c.kind, size = m.sizeOf(idx, m.sizeUniform(idx, openUniform(g.r)))
 	c0 := m.start - g.r.Int64N(m.convCreatedD)
 	c.title = nil
 	if c.kind != kindDirect {
@@ -116,6 +107,9 @@ func (g *gen) loadConversation(idx int64) *convState {
 		first, last = min(first, t), max(last, t)
 	}
 	c.created = max(c0, first)
+	if len(c.members) == 0 { // nobody whose account it must wait for
+		c.created = c0
+	}
 	if c.kind == kindDirect {
 		// a direct conversation opens when both accounts exist: a message nobody
 		// could read would lower its read rate (a group grows as members arrive)
@@ -141,6 +135,34 @@ func (g *gen) loadConversation(idx int64) *convState {
 	}
 	c.law = m.readLaw(len(c.members))
 	return c
+}
+
+// sizeOf is the kind and member count of conversation idx from its size uniform u.
+// Under conversations.few_members the lowest activity ranks, inactive conversations
+// all, have no member (as many as its none share asks, at most the inactive ones: an
+// active one has a sender), and of the others the bottom of u, the one share over
+// them, has one member (kind group). Then the type mix over the rest, each type's
+// size model at u's place inside its share, so sizes ascend with u; capped at the
+// users. loadConversation and realizedSizes both size by it.
+func (m *model) sizeOf(idx int64, u float64) (kind string, size int) {
+	if m.noneRanks > 0 && int64(m.perm.apply(uint64(idx))) < m.noneRanks {
+		return kindGroup, 0
+	}
+	if m.one > 0 {
+		if u < m.one {
+			return kindGroup, 1
+		}
+		u = (u - m.one) / (1 - m.one)
+	}
+	switch t0, t1 := m.typeCum[0], m.typeCum[1]; {
+	case u < t0:
+		kind, size = kindDirect, 2
+	case u < t1:
+		kind, size = kindGroup, m.smallMin+pick(m.smallCum, (u-t0)/(t1-t0))
+	default:
+		kind, size = kindChannel, m.largeMin+pick(m.largeCum, min((u-t1)/(1-t1), 1))
+	}
+	return kind, int(min(int64(size), m.users))
 }
 
 // pickMembers draws size distinct user ids uniformly from 1…U, ascending, or by
