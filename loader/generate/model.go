@@ -73,16 +73,16 @@ type model struct {
 	heavy     spec.HeavyRooms
 	heavyQ    float64 // the count model's (1 − percentage) quantile, the scaling's pivot
 
-	slots        slotTable
-	usernameLen  histSampler
-	accountAge   histSampler
-	typeCum      [2]float64 // cumulative one_to_one, + small_group
+	slots       slotTable
+	usernameLen histSampler
+	accountAge  histSampler
+	typeCum     [2]float64 // cumulative one_to_one, + small_group
 	// conversations.few_members: the conversations of no member are the lowest
 	// noneRanks activity ranks (inactive ones); one is the share of one member among
 	// the others
-	noneRanks int64
-	one       float64
-	smallCum     []float64  // CDF of small-group sizes from SmallGroup.Min
+	noneRanks    int64
+	one          float64
+	smallCum     []float64 // CDF of small-group sizes from SmallGroup.Min
 	smallMin     int
 	largeCum     []float64 // CDF of large-group sizes from LargeGroup.XMin
 	largeMin     int
