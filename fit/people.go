@@ -1392,7 +1392,10 @@ func (f *fitter) people() {
 	if !math.IsNaN(sf.PerSenderKS) {
 		ar.PerSenderKS = shape.Float(sf.PerSenderKS)
 	}
-	if ar.ThetaAtBound {
+	// Only the lower edge warns: θ at the top of the grid (100) stands for equal shares,
+	// a Gamma(100) share varying by 10 % (CV 1/√θ), where a larger θ changes nothing a
+	// check can see; below the grid one member would take a conversation outright.
+	if ar.ThetaAtBound && sf.Theta <= fitThetas[0] {
 		f.warn("%s: the fitted Gamma shape θ = %g is at the edge of its grid [%g, %g]", FamilySenders, sf.Theta, fitThetas[0], fitThetas[len(fitThetas)-1])
 	}
 	for i, o := range observed {
