@@ -639,14 +639,7 @@ func (s *SenderSim) SetTheta(theta float64) {
 func (s *SenderSim) SetLurk(lurk float64) {
 	s.lurk = lurk
 	if lurk > 0 && s.q == nil {
-		r := rand.New(rand.NewPCG(4, 4))
-		s.q = make([][]float64, len(s.members))
-		for c, mem := range s.members {
-			s.q[c] = make([]float64, len(mem))
-			for j := range mem {
-				s.q[c][j] = r.Float64()
-			}
-		}
+		s.q = uniformsLike(s.members, 4)
 	}
 }
 
@@ -655,15 +648,23 @@ func (s *SenderSim) SetLurk(lurk float64) {
 func (s *SenderSim) SetBreadth(breadth float64) {
 	s.breadth = breadth
 	if breadth > 0 && s.b == nil {
-		r := rand.New(rand.NewPCG(5, 5))
-		s.b = make([][]float64, len(s.u))
-		for c, us := range s.u {
-			s.b[c] = make([]float64, len(us))
-			for j := range us {
-				s.b[c][j] = r.Float64()
-			}
+		s.b = uniformsLike(s.u, 5)
+	}
+}
+
+// uniformsLike draws one uniform per element of like, conversation by conversation,
+// from the stream PCG(seed, seed): the simulation's coins, each kind from a stream of
+// its own so that the others' draws do not move when it is added.
+func uniformsLike[T any](like [][]T, seed uint64) [][]float64 {
+	r := rand.New(rand.NewPCG(seed, seed))
+	out := make([][]float64, len(like))
+	for c, xs := range like {
+		out[c] = make([]float64, len(xs))
+		for j := range xs {
+			out[c][j] = r.Float64()
 		}
 	}
+	return out
 }
 
 func cumOf(w []Weighted) []float64 {
@@ -716,14 +717,7 @@ func (s *SenderSim) FiguresReply(sigmaA, reply float64) SenderFigures {
 	clear(s.counts)
 	clear(s.seen)
 	if reply > 0 && s.v == nil {
-		r := rand.New(rand.NewPCG(3, 3))
-		s.v = make([][]float64, len(s.u))
-		for c, us := range s.u {
-			s.v[c] = make([]float64, len(us))
-			for j := range us {
-				s.v[c][j] = r.Float64()
-			}
-		}
+		s.v = uniformsLike(s.u, 3)
 	}
 	f := SenderFigures{Senders: []float64{0}}
 	single, convs := 0, 0

@@ -120,7 +120,7 @@ func demoRealLoop(t *testing.T, edit string) {
 		t.Errorf("validate: exit %d, %s with %d warnings; want GO with at most 2 (the held-out bar):\n%s", code, res.Decision, res.Warnings, stdout)
 	}
 
-	pc, tc := connect(t, prod), connect(t, target)
+	pc, tc := testdb.Conn(t, prod), testdb.Conn(t, target)
 	for _, f := range heldOutFamilies {
 		a, b := column(t, pc, f.query), column(t, tc, f.query)
 		d := stats.KSTwoSample(a, b).D
@@ -152,17 +152,6 @@ func demoRealLoop(t *testing.T, edit string) {
 			t.Errorf("%s: %.3f against %.3f, want within ±%.0f %%", m.name, got, want, 100*m.tol)
 		}
 	}
-}
-
-// connect opens a connection closed at the test's end.
-func connect(t *testing.T, url string) *pgx.Conn {
-	t.Helper()
-	c, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
 }
 
 // column returns the query's single float column, sorted.

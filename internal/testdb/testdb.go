@@ -160,6 +160,17 @@ func Exec(t testing.TB, url, sql string) {
 	}
 }
 
+// Conn opens a connection to the database at url, closed when the test ends.
+func Conn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("testdb: connecting: %v", err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
 // TryExec is Exec returning the error, for tests that expect one (or retry).
 func TryExec(url, sql string) error {
 	ctx := context.Background()

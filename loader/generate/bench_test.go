@@ -76,7 +76,7 @@ func BenchmarkGenerateMessagesCopy(b *testing.B) {
 	url := testdb.New(b, testdb.Target)
 	ctx := context.Background()
 	m, _, hi, rows := slice2M(b, "dev")
-	conn := connect(b, url)
+	conn := testdb.Conn(b, url)
 	admin := adminConn(b, url)
 	if _, err := conn.Exec(ctx, `CREATE TABLE bench_messages (LIKE public.messages)`); err != nil {
 		b.Fatal(err)
@@ -342,7 +342,7 @@ func BenchmarkGenerateBand(b *testing.B) {
 			d := time.Since(t0)
 			b.StopTimer()
 			rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
-			conn := connect(b, url)
+			conn := testdb.Conn(b, url)
 			var rows int64
 			if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM conversations)
 				+ (SELECT count(*) FROM conversation_members) + (SELECT count(*) FROM messages)

@@ -248,7 +248,7 @@ func TestGeneratedBurstCoefficient(t *testing.T) {
 		}
 		url := testdb.New(t, testdb.Target)
 		load(t, Options{URL: url, Band: "tiny", Seed: "burst-test", Spec: &s, Workers: 1})
-		conn := connect(t, url)
+		conn := testdb.Conn(t, url)
 		got, err := loader.Export(context.Background(), conn, loader.ExportOptions{WindowDays: s.Window.Days, K: 2, AsOf: s.Window.End})
 		if err != nil {
 			t.Fatal(err)

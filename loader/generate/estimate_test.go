@@ -42,7 +42,7 @@ func TestEstimateMatchesTheLoad(t *testing.T) {
 			t.Errorf("%s: %d rows estimated, %d loaded", tb, got, want)
 		}
 	}
-	conn := connect(t, url)
+	conn := testdb.Conn(t, url)
 	var disk int64
 	if err := conn.QueryRow(context.Background(), `SELECT sum(pg_total_relation_size(format('public.%I', t)))::bigint
 		FROM unnest($1::text[]) t`, Tables).Scan(&disk); err != nil {

@@ -32,16 +32,6 @@ func testSpec(t testing.TB) *spec.Spec {
 	return s
 }
 
-func connect(t testing.TB, url string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 func options(t testing.TB, url string) Options {
 	return Options{URL: url, Band: "tiny", Seed: "test-seed", Spec: testSpec(t), Workers: 2}
 }
@@ -125,7 +115,7 @@ func TestDeterministicAcrossWorkersAndShards(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, v := range variants {
 		url := testdb.New(t, testdb.Target)
-		conn := connect(t, url)
+		conn := testdb.Conn(t, url)
 		wg.Go(func() {
 			opts := options(t, url)
 			// 100k messages: 5 chunks of 1024 conversations, split into COPY ranges of
@@ -176,7 +166,7 @@ func TestRelationalAndShaped(t *testing.T) {
 	t.Parallel()
 	url := testdb.New(t, testdb.Target)
 	res := load(t, options(t, url))
-	conn := connect(t, url)
+	conn := testdb.Conn(t, url)
 	s := testSpec(t)
 	end := s.Window.End
 	start := end.AddDate(0, 0, -s.Window.Days)
@@ -291,7 +281,7 @@ func TestRelationalAndShaped(t *testing.T) {
 func TestSwapKeepsDependentViews(t *testing.T) {
 	t.Parallel()
 	url := testdb.New(t, testdb.Target)
-	conn := connect(t, url)
+	conn := testdb.Conn(t, url)
 	ctx := context.Background()
 	if _, err := conn.Exec(ctx, `
 		CREATE VIEW public.busy AS SELECT conversation_id, count(*) AS n FROM shape_source.messages GROUP BY 1;
@@ -348,7 +338,7 @@ func TestInterruptedLoadLeavesTarget(t *testing.T) {
 	url := testdb.New(t, testdb.Target)
 	ctx := context.Background()
 	first := load(t, options(t, url))
-	conn := connect(t, url)
+	conn := testdb.Conn(t, url)
 	before := checksums(t, conn)
 	markBefore, err := loader.ReadTargetMark(ctx, conn)
 	if err != nil {
@@ -410,7 +400,7 @@ func TestInterruptedLoadLeavesTarget(t *testing.T) {
 func TestRefusesNonEmptyTarget(t *testing.T) {
 	t.Parallel()
 	url := testdb.New(t, testdb.Target)
-	conn := connect(t, url)
+	conn := testdb.Conn(t, url)
 	if _, err := conn.Exec(context.Background(), `INSERT INTO users VALUES (1, 'a', 'a@example.invalid', now())`); err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +430,7 @@ func TestRefusesNonEmptyTarget(t *testing.T) {
 func TestCancelledLoad(t *testing.T) {
 	t.Parallel()
 	url := testdb.New(t, testdb.Target)
-	conn := connect(t, url)
+	conn := testdb.Conn(t, url)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts := options(t, url)
@@ -493,7 +483,7 @@ func TestKilledProcess(t *testing.T) {
 	t.Parallel()
 	url := testdb.New(t, testdb.Target)
 	load(t, options(t, url))
-	conn := connect(t, url)
+	conn := testdb.Conn(t, url)
 	before := checksums(t, conn)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")

@@ -68,7 +68,7 @@ func TestPeopleLoad(t *testing.T) {
 	done := make(chan int)
 	for i, v := range variants {
 		url := testdb.New(t, testdb.Target)
-		conn := connect(t, url)
+		conn := testdb.Conn(t, url)
 		go func() {
 			defer func() { done <- i }()
 			opts := options(t, url)
