@@ -400,6 +400,7 @@ type Unheard struct {
 	left   []bool    // unheard and not silent
 	wt, ct []float64 // the trees, 1-based: node i sums (i − lowbit(i), i]
 	total  float64   // the unheard weight at the last build, less what left since
+	n      int       // members unheard (a conversation's later messages find none: O(1))
 }
 
 // Reset loads k = len(w) members: w[j] ≥ 0 is member j's weight (0 when it
@@ -423,12 +424,13 @@ func (u *Unheard) Reset(w []float64) {
 func (u *Unheard) build() {
 	k := len(u.w)
 	u.wt[0], u.ct[0] = 0, 0
-	u.total = 0
+	u.total, u.n = 0, 0
 	for j := range u.w {
 		u.wt[j+1], u.ct[j+1] = 0, 0
 		if u.left[j] {
 			u.wt[j+1], u.ct[j+1] = u.w[j], 1
 			u.total += u.w[j]
+			u.n++
 		}
 	}
 	for i := 1; i <= k; i++ {
@@ -446,6 +448,7 @@ func (u *Unheard) Remove(j int) {
 	}
 	x := u.w[j]
 	u.left[j], u.w[j] = false, 0
+	u.n--
 	if u.total -= x; x > u.total { // most of the weight left: the sums carry its rounding
 		u.build()
 		return
@@ -484,6 +487,9 @@ func descend(tree []float64, target float64) int {
 // Draw returns an unheard member among the first e, by weight (x a uniform in [0, 1)),
 // uniformly when their weights are gone, or −1 when every one of them was heard.
 func (u *Unheard) Draw(e int, x float64) int {
+	if u.n == 0 {
+		return -1
+	}
 	n := sum(u.ct, e)
 	if n < 0.5 {
 		return -1

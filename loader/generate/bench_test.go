@@ -263,22 +263,27 @@ func BenchmarkGeneratePgbenchInit(b *testing.B) {
 // testdata/shape-example.json) in place of the default's window spacing. dev-people
 // is dev with the people model (membership σ 1.5, zero share 0.2; activity σ 1, θ 0.3),
 // dev-lurk the same with lurkers (users.activity.lurk 0.15, as fit gives on the
-// real-looking fixture).
+// real-looking fixture), dev-voices with new voices (users.activity.breadth 1, as fit
+// gives where the rosters are the posters).
 func BenchmarkGenerateCPU(b *testing.B) {
-	for _, name := range []string{"dev", "staging", "dev-renewal", "dev-people", "dev-lurk"} {
+	for _, name := range []string{"dev", "staging", "dev-renewal", "dev-people", "dev-lurk", "dev-voices"} {
 		b.Run(name, func(b *testing.B) {
 			band, renewal := strings.CutSuffix(name, "-renewal")
 			band, people := strings.CutSuffix(band, "-people")
 			band, lurk := strings.CutSuffix(band, "-lurk")
+			band, voices := strings.CutSuffix(band, "-voices")
 			t0 := time.Now()
 			m, p, hi, rows := slice2M(b, band)
 			if renewal {
 				m.renewal, m.gapMu, m.gapSigma = true, 8+math.Log(usPerSecond), 1
 			}
-			if people || lurk {
+			if people || lurk || voices {
 				a := &spec.Activity{Sigma: 1, Theta: 0.3}
 				if lurk {
 					a.Lurk = 0.15
+				}
+				if voices {
+					a.Breadth = 1
 				}
 				m.ppl = newPeopleModel(spec.Users{Membership: &spec.Membership{WeightSigma: 1.5, ZeroShare: 0.2},
 					Activity: a}, m.users, m.seed)
