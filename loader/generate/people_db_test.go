@@ -121,3 +121,74 @@ func TestPeopleLoad(t *testing.T) {
 		t.Errorf("top 1%% senders' share %v, uniform %v: want at least 1.5 times", top, uTop)
 	}
 }
+
+// Lurkers, new voices and conversations of no member or one through whole loads: the
+// same tables at 1 and 4 workers and as two shards (each is keyed by the seed and the
+// conversation or user), the keys and foreign keys built over them, and the target's
+// own export showing the empty and one-member conversations: exactly round(0.05·C)
+// with no member, and a one-member share near 0.1.
+func TestRostersLoad(t *testing.T) {
+	t.Parallel()
+	runs := []func(Options) error{
+		func(o Options) error { o.Workers = 1; _, err := Run(context.Background(), o, io.Discard); return err },
+		func(o Options) error { o.Workers = 4; _, err := Run(context.Background(), o, io.Discard); return err },
+		func(o Options) error {
+			for _, i := range []int{1, 0} {
+				o.Shard = Shard{Index: i, Count: 2}
+				if _, err := Run(context.Background(), o, io.Discard); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	sums := make([]map[string]string, len(runs))
+	errs := make([]error, len(runs))
+	urls := make([]string, len(runs))
+	done := make(chan int)
+	for i, run := range runs {
+		urls[i] = testdb.New(t, testdb.Target)
+		conn := testdb.Conn(t, urls[i])
+		go func() {
+			defer func() { done <- i }()
+			o := options(t, urls[i])
+			o.Messages, o.NoShape = 100_000, true
+			s := *o.Spec
+			s.Users.Membership = &spec.Membership{WeightSigma: 1.2, ZeroShare: 0.2}
+			s.Users.Activity = &spec.Activity{Sigma: 0.8, Theta: 1, Reply: 0.2, Lurk: 0.3, Breadth: 0.5}
+			s.Conversations.InactiveRatio = 0.2
+			s.Conversations.FewMembers = &spec.FewMembers{None: 0.05, One: 0.1}
+			o.Spec = &s
+			if errs[i] = run(o); errs[i] == nil {
+				sums[i] = checksums(t, conn)
+			}
+		}()
+	}
+	for range runs {
+		<-done
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range Tables {
+		for i := 1; i < len(runs); i++ {
+			if sums[0][tb] != sums[i][tb] {
+				t.Errorf("run %d: %s differs from the 1-worker load", i, tb)
+			}
+		}
+	}
+	conn := testdb.Conn(t, urls[0])
+	var convs, none, one int64
+	if err := conn.QueryRow(context.Background(), `SELECT count(*),
+	        count(*) FILTER (WHERE NOT EXISTS (SELECT FROM conversation_members m WHERE m.conversation_id = c.id)),
+	        count(*) FILTER (WHERE (SELECT count(*) FROM conversation_members m WHERE m.conversation_id = c.id) = 1)
+	      FROM conversations c`).Scan(&convs, &none, &one); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(math.Round(0.05 * float64(convs))); none != want {
+		t.Errorf("%d of %d conversations without members, want %d", none, convs, want)
+	}
+	if p, se := float64(one)/float64(convs), math.Sqrt(0.09/float64(convs)); math.Abs(p-0.1) > 4*se {
+		t.Errorf("one member: %.4f of %d conversations, want 0.1 ± %.4f", p, convs, 4*se)
+	}
+}
