@@ -546,7 +546,7 @@ func NewSenderSim(t ThreadLaws, mb MixedPoisson, classes []spec.WeightClass, the
 			s.rel[i] = relCls[run]
 		} else {
 			sum += math.Exp(mb.Sigma * s.z[i])
-			s.rel[i] = math.Exp(mb.Sigma*s.z[i] - mb.Sigma*mb.Sigma/2)
+			s.rel[i] = spec.LogNormalRelative(mb.Sigma, s.z[i])
 		}
 		cw[i] = sum
 	}

@@ -204,6 +204,13 @@ func RelativeWeights(lo []int64, w []float64) []float64 {
 	return out
 }
 
+// LogNormalRelative is the relative weight (Activity.Lurk's r) of a user of weight
+// score z under the log-normal weight law of σ: e^(σz)/E[e^(σZ)] = e^(σz − σ²/2). The
+// generator and fit's sender simulation both use it.
+func LogNormalRelative(sigma, z float64) float64 {
+	return math.Exp(sigma*z - sigma*sigma/2)
+}
+
 // Saturation: the steps of saturate's fixed point and of its Newton solve.
 const (
 	saturateIters = 60

@@ -108,6 +108,15 @@ func TestUnheard(t *testing.T) {
 	}
 }
 
+// LogNormalRelative by hand: σ = 1, z = 0.5 gives e^(0.5 − 0.5) = 1; z = 0 gives
+// e^(−0.5), the median over the mean.
+func TestLogNormalRelative(t *testing.T) {
+	t.Parallel()
+	if a, b := LogNormalRelative(1, 0.5), LogNormalRelative(1, 0); math.Abs(a-1) > 1e-15 || math.Abs(b-math.Exp(-0.5)) > 1e-15 {
+		t.Errorf("LogNormalRelative(1, 0.5), (1, 0) = %g, %g; want 1, e^(−0.5)", a, b)
+	}
+}
+
 // VoiceWeights by hand: log weights ln 2, −∞ (silent), 0 give e^(lw − ln 2): 1, −1, 0.5.
 func TestVoiceWeights(t *testing.T) {
 	t.Parallel()

@@ -113,9 +113,6 @@ func demoRealLoop(t *testing.T, edit string) {
 	}
 	t.Logf("validate: %s (%s): %d passed, %d warnings, %d failed, %d skipped of %d; not passed: %s",
 		res.Decision, res.Reason, res.Passed, res.Warnings, res.Failed, res.Skipped, res.Total, strings.Join(notPassed, ", "))
-	if os.Getenv("PGSHAPE_TEST_VERBOSE") != "" {
-		t.Log(stdout)
-	}
 	if code != 0 || !res.GO() || res.Warnings > 2 {
 		t.Errorf("validate: exit %d, %s with %d warnings; want GO with at most 2 (the held-out bar):\n%s", code, res.Decision, res.Warnings, stdout)
 	}

@@ -272,17 +272,17 @@ func (m *model) stratifiedTotal(a int64, pct float64) int64 {
 // correlation ρ = conversations.size_activity_correlation. The activity side is the
 // conversation's rank r among all C conversations (inactive ones lowest, then the
 // strata of the count model in ascending order: messageCount), as the uniform
-// (r + ½)/C; v is the conversation's own uniform in (0, 1). It returns
+// (r + ½)/C (r the permutation of its index, which sizeOf computes once); v is the
+// conversation's own uniform in (0, 1). It returns
 // Φ(ρ·Φ⁻¹((r + ½)/C) + √(1 − ρ²)·Φ⁻¹(v)), uniform on (0, 1) for every ρ, and v itself
 // when ρ = 0. Thresholding the two latent normals at the margins' cut points is
 // exactly the model the polychoric correlation of the export's size × activity table
 // estimates (fit.Fit).
-func (m *model) sizeUniform(idx int64, v float64) float64 {
+func (m *model) sizeUniform(r int64, v float64) float64 {
 	rho := m.s.Conversations.SizeActivityCorrelation
 	if rho == 0 {
 		return v
 	}
-	r := int64(m.perm.apply(uint64(idx)))
 	// the activity rank among the conversations sized by u: all of them, or, under
 	// conversations.few_members, those above the noneRanks that have no member (so
 	// that u stays uniform over them and the size margins are the spec's)

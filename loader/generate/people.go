@@ -57,7 +57,7 @@ func newPeopleModel(u spec.Users, users int64, seed uint64) peopleModel {
 		p.perm = newFeistel(uint64(users), seed^tagUserPerm)
 		p.sigmaW = mb.WeightSigma
 		if len(mb.Weights) > 0 {
-			p.lo, p.classW = classStrata(p.nz, mb.Weights)
+			p.lo, p.classW = spec.ClassRuns(p.nz, mb.Weights)
 			p.strata = strataAlias(p.lo, p.classW)
 			p.relW = spec.RelativeWeights(p.lo, p.classW)
 		} else {
@@ -105,11 +105,6 @@ func weightStrata(nz int64, sigma float64) ([]int64, *alias) {
 	return lo, newAlias(w)
 }
 
-// classStrata is spec.ClassRuns: the ranks of each weight class.
-func classStrata(nz int64, classes []spec.WeightClass) ([]int64, []float64) {
-	return spec.ClassRuns(nz, classes)
-}
-
 // strataAlias is the alias table over strata of per-user weights w: stratum k weighs
 // w[k]·(lo[k+1] − lo[k]).
 func strataAlias(lo []int64, w []float64) *alias {
@@ -148,7 +143,7 @@ func (m *model) realizedSizes() (sizes []int, probs []float64) {
 	tally := map[int]int64{}
 	for idx := range m.convs {
 		pcg.Seed(m.seed^tagConv, uint64(idx+1))
-		_, size := m.sizeOf(idx, m.sizeUniform(idx, openUniform(r)))
+		_, size := m.sizeOf(idx, openUniform(r))
 		tally[size]++
 	}
 	for s := range tally {
@@ -211,19 +206,16 @@ func (g *gen) weightedMembers(out []int64, size int) []int64 {
 	return out
 }
 
-// activity is user uid's log activity ln a_u = σ_a·Z_u. Under the membership model a
+// person returns user uid's log activity ln a_u = σ_a·Z_u. Under the membership model a
 // weighted user's Z_u is their weight score, the normal quantile Φ⁻¹(1 − (r + ½)/nz)
 // of their rank r (found by inverting the Feistel permutation): the users in the most
 // conversations are the most active in each (a_u = w_u^(σ_a/σ_w)). Otherwise (no
 // membership model, or a zero-weight user) Z_u is standard normal from a hash of
 // (seed, uid). Either way it is the same in every conversation and on every worker.
-func (m *model) activity(uid int64) float64 {
-	la, _ := m.person(uid, false)
-	return la
-}
-
-// person returns user uid's log activity (activity) and, when rel is set, their
-// relWeight, from one inversion of the Feistel permutation.
+//
+// With rel set it also returns the user's membership weight over the weighted users'
+// mean (rankWeight; 0 for a zero-weight user), from the same inversion of the Feistel
+// permutation; without it, or without the membership model, 1.
 func (m *model) person(uid int64, rel bool) (logA, relW float64) {
 	p := &m.ppl
 	relW = 1
@@ -272,50 +264,43 @@ type actCache struct {
 	rel [actCacheSize]float64 // relWeight, when users.activity.lurk is positive
 }
 
-// act returns a_u = exp(activity(uid)) through the cache.
-func (g *gen) act(uid int64) float64 {
+// act returns a_u = exp(activity(uid)) and the user's relative weight (person's, when
+// users.activity.lurk is positive, else 1) through the cache.
+func (g *gen) act(uid int64) (a, rel float64) {
 	if g.acts == nil {
 		g.acts = new(actCache)
 	}
 	i := mix64(uint64(uid)) & (actCacheSize - 1)
 	if g.acts.uid[i] != uid {
-		la, rel := g.m.person(uid, g.m.ppl.lurk > 0)
-		g.acts.uid[i], g.acts.a[i], g.acts.rel[i] = uid, math.Exp(la), rel
+		la, r := g.m.person(uid, g.m.ppl.lurk > 0)
+		g.acts.uid[i], g.acts.a[i], g.acts.rel[i] = uid, math.Exp(la), r
 	}
-	return g.acts.a[i]
+	return g.acts.a[i], g.acts.rel[i]
 }
 
-// silent reports whether member uid of conversation cid is silent under
-// users.activity.lurk λ: with probability λ/(λ + r), r the user's relWeight, from a
-// hash of (seed, cid, uid), so it is the same on every worker and costs no draw of the
-// conversation's stream. Call it after g.act(uid), which caches r.
-func (g *gen) silent(cid, uid int64) bool {
+// silent reports whether member uid of conversation cid, of relative weight rel
+// (person's), is silent under users.activity.lurk λ: with probability λ/(λ + rel), from
+// a hash of (seed, cid, uid), so it is the same on every worker and costs no draw of
+// the conversation's stream.
+func (g *gen) silent(cid, uid int64, rel float64) bool {
 	lk := g.m.ppl.lurk
 	if lk <= 0 {
 		return false
 	}
-	r := g.acts.rel[mix64(uint64(uid))&(actCacheSize-1)]
 	h := mix64(g.m.seed ^ tagLurk ^ mix64(uint64(cid)^mix64(uint64(uid))))
 	u := (float64(h>>11) + 0.5) / (1 << 53)
-	return u*(lk+r) < lk
+	return u*(lk+rel) < lk
 }
 
-// relWeight is user uid's membership weight over the weighted users' mean: their
-// class's relativeWeights under weight classes, e^(σ·Z − σ²/2) under the log-normal
-// weight law (Z their weight score, as in activity), 0 for a zero-weight user, 1 for
-// everyone without the membership model.
-func (m *model) relWeight(uid int64) float64 {
-	_, rel := m.person(uid, true)
-	return rel
-}
-
-// rankWeight is relWeight of weighted rank r, whose weight score is z.
+// rankWeight is the relative weight of weighted rank r, whose weight score is z: their
+// class's spec.RelativeWeights under weight classes, spec.LogNormalRelative under the
+// log-normal weight law.
 func (p *peopleModel) rankWeight(r int64, z float64) float64 {
 	if len(p.relW) > 0 {
 		k, _ := slices.BinarySearch(p.lo, r+1) // the run holding r: lo[k−1] ≤ r < lo[k]
 		return p.relW[k-1]
 	}
-	return math.Exp(p.sigmaW*z - p.sigmaW*p.sigmaW/2)
+	return spec.LogNormalRelative(p.sigmaW, z)
 }
 
 // thetaLogs is the θ below which sender weights are computed in logs: Gamma(θ)
@@ -352,11 +337,12 @@ func (g *gen) weightedSenders(c *convState) {
 		sum := 0.0
 		for j := range e {
 			uid := c.members[c.byJoin[j]]
-			w := g.act(uid) * p.gamma.draw(g.r)
+			a, rel := g.act(uid)
+			w := a * p.gamma.draw(g.r)
 			if p.theta < 1 { // Gamma(θ) = Gamma(θ+1)·U^(1/θ)
 				w *= math.Exp(-g.r.ExpFloat64() / p.theta)
 			}
-			if g.silent(c.id, uid) {
+			if g.silent(c.id, uid, rel) {
 				w = 0
 				if p.breadth > 0 {
 					g.voice = append(g.voice, -1)
@@ -370,11 +356,10 @@ func (g *gen) weightedSenders(c *convState) {
 	} else {
 		for j := range e {
 			uid := c.members[c.byJoin[j]]
-			lw := g.m.activity(uid) + math.Log(p.gamma.draw(g.r)) - g.r.ExpFloat64()/p.theta
-			if p.lurk > 0 {
-				if g.act(uid); g.silent(c.id, uid) {
-					lw = math.Inf(-1)
-				}
+			la, rel := g.m.person(uid, p.lurk > 0)
+			lw := la + math.Log(p.gamma.draw(g.r)) - g.r.ExpFloat64()/p.theta
+			if g.silent(c.id, uid, rel) {
+				lw = math.Inf(-1)
 			}
 			g.cum = append(g.cum, lw)
 		}
@@ -395,7 +380,7 @@ func (g *gen) weightedSenders(c *convState) {
 		e = max(e, 1)
 		j := -1
 		// A new voice (probability users.activity.breadth, drawn only when it is
-		// positive): a joined member who has not sent yet, uniformly, if one is left.
+		// positive): a joined member who has not sent yet, by weight, if one is left.
 		if p.breadth > 0 && prev >= 0 && g.r.Float64() < p.breadth {
 			j = g.unheard.Draw(e, g.r.Float64())
 		}

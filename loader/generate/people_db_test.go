@@ -20,81 +20,16 @@ import (
 // uniform load.
 func TestPeopleLoad(t *testing.T) {
 	t.Parallel()
-	withPeople := func(o *Options) {
-		s := *o.Spec
+	withPeople := func(s *spec.Spec) {
 		s.Users.Membership = &spec.Membership{WeightSigma: 1.2, ZeroShare: 0.2}
 		s.Users.Activity = &spec.Activity{Sigma: 1, Theta: 0.1}
-		o.Spec = &s
 	}
-	variants := []struct {
-		name   string
-		people bool
-		run    func(Options) (*shape.Document, error)
-	}{
-		{"1 worker", true, func(o Options) (*shape.Document, error) {
-			o.Workers, o.NoShape = 1, false
-			res, err := Run(context.Background(), o, io.Discard)
-			if err != nil {
-				return nil, err
-			}
-			return res.Shape, nil
-		}},
-		{"4 workers", true, func(o Options) (*shape.Document, error) {
-			o.Workers = 4
-			_, err := Run(context.Background(), o, io.Discard)
-			return nil, err
-		}},
-		{"shards 1/2 then 0/2", true, func(o Options) (*shape.Document, error) {
-			for _, i := range []int{1, 0} {
-				o.Shard = Shard{Index: i, Count: 2}
-				if _, err := Run(context.Background(), o, io.Discard); err != nil {
-					return nil, err
-				}
-			}
-			return nil, nil
-		}},
-		{"uniform", false, func(o Options) (*shape.Document, error) {
-			o.NoShape = false
-			res, err := Run(context.Background(), o, io.Discard)
-			if err != nil {
-				return nil, err
-			}
-			return res.Shape, nil
-		}},
-	}
-	sums := make([]map[string]string, len(variants))
-	docs := make([]*shape.Document, len(variants))
-	errs := make([]error, len(variants))
-	done := make(chan int)
-	for i, v := range variants {
-		url := testdb.New(t, testdb.Target)
-		conn := testdb.Conn(t, url)
-		go func() {
-			defer func() { done <- i }()
-			opts := options(t, url)
-			opts.Messages, opts.NoShape = 100_000, true
-			if v.people {
-				withPeople(&opts)
-			}
-			if docs[i], errs[i] = v.run(opts); errs[i] != nil {
-				return
-			}
-			sums[i] = checksums(t, conn)
-		}()
-	}
-	for range variants {
-		<-done
-	}
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	for _, tb := range Tables {
-		for i := 1; i < 3; i++ {
-			if sums[0][tb] != sums[i][tb] {
-				t.Errorf("%s: %s differs from the 1-worker load", variants[i].name, tb)
-			}
-		}
-	}
+	sums, docs, _ := loadEach(t, []loadRun{
+		{"1 worker", withPeople, oneWorker},
+		{"4 workers", withPeople, fourWorkers},
+		{"shards 1/2 then 0/2", withPeople, twoShards},
+		{"uniform", nil, oneWorker},
+	}, 3)
 	if sums[0]["conversation_members"] == sums[3]["conversation_members"] || sums[0]["messages"] == sums[3]["messages"] {
 		t.Errorf("the people model left members or senders as the uniform load's")
 	}
@@ -122,44 +57,63 @@ func TestPeopleLoad(t *testing.T) {
 	}
 }
 
-// Lurkers, new voices and conversations of no member or one through whole loads: the
-// same tables at 1 and 4 workers and as two shards (each is keyed by the seed and the
-// conversation or user), the keys and foreign keys built over them, and the target's
-// own export showing the empty and one-member conversations: exactly round(0.05·C)
-// with no member, and a one-member share near 0.1.
-func TestRostersLoad(t *testing.T) {
-	t.Parallel()
-	runs := []func(Options) error{
-		func(o Options) error { o.Workers = 1; _, err := Run(context.Background(), o, io.Discard); return err },
-		func(o Options) error { o.Workers = 4; _, err := Run(context.Background(), o, io.Discard); return err },
-		func(o Options) error {
-			for _, i := range []int{1, 0} {
-				o.Shard = Shard{Index: i, Count: 2}
-				if _, err := Run(context.Background(), o, io.Discard); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+// loadRun is one way to load a target: edit, when set, changes the spec, and run loads
+// with the options, returning the target's shape export when it asks for one.
+type loadRun struct {
+	name string
+	edit func(*spec.Spec)
+	run  func(Options) (*shape.Document, error)
+}
+
+// oneWorker loads with one worker and the target's export; fourWorkers with four;
+// twoShards as shard 1/2 then 0/2. Every load keyed by the seed gives the same tables.
+var (
+	oneWorker = func(o Options) (*shape.Document, error) {
+		o.Workers, o.NoShape = 1, false
+		res, err := Run(context.Background(), o, io.Discard)
+		if err != nil {
+			return nil, err
+		}
+		return res.Shape, nil
 	}
-	sums := make([]map[string]string, len(runs))
+	fourWorkers = func(o Options) (*shape.Document, error) {
+		o.Workers = 4
+		_, err := Run(context.Background(), o, io.Discard)
+		return nil, err
+	}
+	twoShards = func(o Options) (*shape.Document, error) {
+		for _, i := range []int{1, 0} {
+			o.Shard = Shard{Index: i, Count: 2}
+			if _, err := Run(context.Background(), o, io.Discard); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+)
+
+// loadEach runs each load on a target database of its own, all in parallel, at 100k
+// messages and without the export unless the run asks, and returns the tables'
+// checksums, the exports and the databases' urls. Runs 1…same−1 must load the very
+// tables run 0 did.
+func loadEach(t *testing.T, runs []loadRun, same int) (sums []map[string]string, docs []*shape.Document, urls []string) {
+	t.Helper()
+	sums, docs, urls = make([]map[string]string, len(runs)), make([]*shape.Document, len(runs)), make([]string, len(runs))
 	errs := make([]error, len(runs))
-	urls := make([]string, len(runs))
 	done := make(chan int)
-	for i, run := range runs {
+	for i, r := range runs {
 		urls[i] = testdb.New(t, testdb.Target)
 		conn := testdb.Conn(t, urls[i])
 		go func() {
 			defer func() { done <- i }()
 			o := options(t, urls[i])
 			o.Messages, o.NoShape = 100_000, true
-			s := *o.Spec
-			s.Users.Membership = &spec.Membership{WeightSigma: 1.2, ZeroShare: 0.2}
-			s.Users.Activity = &spec.Activity{Sigma: 0.8, Theta: 1, Reply: 0.2, Lurk: 0.3, Breadth: 0.5}
-			s.Conversations.InactiveRatio = 0.2
-			s.Conversations.FewMembers = &spec.FewMembers{None: 0.05, One: 0.1}
-			o.Spec = &s
-			if errs[i] = run(o); errs[i] == nil {
+			if r.edit != nil {
+				s := *o.Spec
+				r.edit(&s)
+				o.Spec = &s
+			}
+			if docs[i], errs[i] = r.run(o); errs[i] == nil {
 				sums[i] = checksums(t, conn)
 			}
 		}()
@@ -171,12 +125,33 @@ func TestRostersLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tb := range Tables {
-		for i := 1; i < len(runs); i++ {
+		for i := 1; i < same; i++ {
 			if sums[0][tb] != sums[i][tb] {
-				t.Errorf("run %d: %s differs from the 1-worker load", i, tb)
+				t.Errorf("%s: %s differs from %s", runs[i].name, tb, runs[0].name)
 			}
 		}
 	}
+	return sums, docs, urls
+}
+
+// Lurkers, new voices and conversations of no member or one through whole loads: the
+// same tables at 1 and 4 workers and as two shards (each is keyed by the seed and the
+// conversation or user), the keys and foreign keys built over them, and the target's
+// own export showing the empty and one-member conversations: exactly round(0.05·C)
+// with no member, and a one-member share near 0.1.
+func TestRostersLoad(t *testing.T) {
+	t.Parallel()
+	rosters := func(s *spec.Spec) {
+		s.Users.Membership = &spec.Membership{WeightSigma: 1.2, ZeroShare: 0.2}
+		s.Users.Activity = &spec.Activity{Sigma: 0.8, Theta: 1, Reply: 0.2, Lurk: 0.3, Breadth: 0.5}
+		s.Conversations.InactiveRatio = 0.2
+		s.Conversations.FewMembers = &spec.FewMembers{None: 0.05, One: 0.1}
+	}
+	_, _, urls := loadEach(t, []loadRun{
+		{"1 worker", rosters, oneWorker},
+		{"4 workers", rosters, fourWorkers},
+		{"shards 1/2 then 0/2", rosters, twoShards},
+	}, 3)
 	conn := testdb.Conn(t, urls[0])
 	var convs, none, one int64
 	if err := conn.QueryRow(context.Background(), `SELECT count(*),

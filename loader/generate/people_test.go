@@ -357,7 +357,7 @@ func TestFeistelInvert(t *testing.T) {
 // masses 16, 9, 5 of 30. A class too small for a rank at this nz gets no stratum.
 func TestClassStrata(t *testing.T) {
 	t.Parallel()
-	lo, w := classStrata(10, []spec.WeightClass{{Weight: 1, Share: 0.5}, {Weight: 8, Share: 0.2}, {Weight: 3, Share: 0.3}})
+	lo, w := spec.ClassRuns(10, []spec.WeightClass{{Weight: 1, Share: 0.5}, {Weight: 8, Share: 0.2}, {Weight: 3, Share: 0.3}})
 	if !slices.Equal(lo, []int64{0, 2, 5, 10}) || !slices.Equal(w, []float64{8, 3, 1}) {
 		t.Fatalf("strata start at %v with weights %v, want [0 2 5 10] and [8 3 1]", lo, w)
 	}
@@ -373,7 +373,7 @@ func TestClassStrata(t *testing.T) {
 			t.Errorf("stratum %d drawn %.4f of the time, want %.4f ± %.4f", k, hits[k]/draws, want, 4*se)
 		}
 	}
-	if lo, _ := classStrata(10, []spec.WeightClass{{Weight: 5, Share: 0.01}, {Weight: 1, Share: 0.99}}); !slices.Equal(lo, []int64{0, 10}) {
+	if lo, _ := spec.ClassRuns(10, []spec.WeightClass{{Weight: 5, Share: 0.01}, {Weight: 1, Share: 0.99}}); !slices.Equal(lo, []int64{0, 10}) {
 		t.Errorf("a class below one rank: strata start at %v, want [0 10]", lo)
 	}
 }
@@ -500,7 +500,7 @@ func TestLurkSilentShare(t *testing.T) {
 	want := map[float64]float64{20 / 3.8: 0.5 / (0.5 + 20/3.8), 2 / 3.8: 0.5 / (0.5 + 2/3.8), 0: 1}
 	silent, n := map[float64]float64{}, map[float64]float64{}
 	for uid := int64(1); uid <= m.users; uid++ {
-		r := m.relWeight(uid)
+		_, r := m.person(uid, true)
 		key := -1.0
 		for w := range want {
 			if math.Abs(r-w) < 1e-9 {
@@ -511,8 +511,7 @@ func TestLurkSilentShare(t *testing.T) {
 			t.Fatalf("user %d has relative weight %g, want one of %v", uid, r, want)
 		}
 		for cid := int64(1); cid <= 50; cid++ {
-			g.act(uid)
-			if g.silent(cid, uid) {
+			if g.silent(cid, uid, r) {
 				silent[key]++
 			}
 			n[key]++
@@ -526,7 +525,7 @@ func TestLurkSilentShare(t *testing.T) {
 	}
 	// λ = 0 silences nobody.
 	m.ppl.lurk = 0
-	if g.silent(1, 1) {
+	if g.silent(1, 1, 0) {
 		t.Error("λ = 0: a member is silent")
 	}
 }

@@ -88,7 +88,7 @@ func (g *gen) loadConversation(idx int64) *convState {
 	c.id = idx + 1
 	g.seed(&g.pr, tagConv, c.id)
 	var size int
-	c.kind, size = m.sizeOf(idx, m.sizeUniform(idx, openUniform(g.r)))
+	c.kind, size = m.sizeOf(idx, openUniform(g.r))
 	c0 := m.start - g.r.Int64N(m.convCreatedD)
 	c.title = nil
 	if c.kind != kindDirect {
@@ -137,17 +137,24 @@ func (g *gen) loadConversation(idx int64) *convState {
 	return c
 }
 
-// sizeOf is the kind and member count of conversation idx from its size uniform u.
-// Under conversations.few_members the lowest activity ranks, inactive conversations
-// all, have no member (as many as its none share asks, at most the inactive ones: an
-// active one has a sender), and of the others the bottom of u, the one share over
-// them, has one member (kind group). Then the type mix over the rest, each type's
-// size model at u's place inside its share, so sizes ascend with u; capped at the
-// users. loadConversation and realizedSizes both size by it.
-func (m *model) sizeOf(idx int64, u float64) (kind string, size int) {
-	if m.noneRanks > 0 && int64(m.perm.apply(uint64(idx))) < m.noneRanks {
+// sizeOf is the kind and member count of conversation idx from its own uniform v,
+// through its size uniform u = sizeUniform(v) (the conversation's activity rank, a
+// permutation step, computed at most once for both). Under conversations.few_members
+// the lowest activity ranks, inactive conversations all, have no member (as many as
+// its none share asks, at most the inactive ones: an active one has a sender), and of
+// the others the bottom of u, the one share over them, has one member (kind group).
+// Then the type mix over the rest, each type's size model at u's place inside its
+// share, so sizes ascend with u; capped at the users. loadConversation and
+// realizedSizes both size by it.
+func (m *model) sizeOf(idx int64, v float64) (kind string, size int) {
+	var r int64 // the activity rank, when the copula or few_members needs it
+	if m.noneRanks > 0 || m.s.Conversations.SizeActivityCorrelation != 0 {
+		r = int64(m.perm.apply(uint64(idx)))
+	}
+	if m.noneRanks > 0 && r < m.noneRanks {
 		return kindGroup, 0
 	}
+	u := m.sizeUniform(r, v)
 	if m.one > 0 {
 		if u < m.one {
 			return kindGroup, 1
