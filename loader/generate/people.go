@@ -261,7 +261,7 @@ const actCacheSize = 4096
 type actCache struct {
 	uid [actCacheSize]int64 // 0: empty (ids start at 1)
 	a   [actCacheSize]float64
-	rel [actCacheSize]float64 // relWeight, when users.activity.lurk is positive
+	rel [actCacheSize]float64 // the relative weight (person), when users.activity.lurk is positive
 }
 
 // act returns a_u = exp(activity(uid)) and the user's relative weight (person's, when
