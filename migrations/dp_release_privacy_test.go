@@ -42,8 +42,9 @@ import (
 // (α = 10⁻⁷ over all events and both directions) give ε̂ = ln((P̂_D′(E)_lo − δ) / P̂_D(E)_hi),
 // and the reverse. The claim it is held to is the release's own: ρ-zCDP converts to
 // (ε, δ)-DP with δ = inf_{α>1} exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α (Canonne, Kamath
-// and Steinke 2020, Proposition 12; tighter than the ledger's ε = ρ + 2√(ρ·ln(1/δ)),
-// so the test is harder to pass). A release at ρ = 1/4, δ = 10⁻³ claims ε = 2.33.
+// and Steinke 2020, Proposition 12, as the ledger converts it; tighter than Bun and
+// Steinke's ε = ρ + 2√(ρ·ln(1/δ)), so the test is harder to pass). A release at
+// ρ = 1/4, δ = 10⁻³ claims ε = 2.33.
 //
 // That it can fail: the same releases against a database eight users away (the group's
 // changes add up in the same bins, a privacy loss 64 times the one-user ρ) must give
@@ -213,9 +214,29 @@ func zcdpEpsilon(rho, delta float64) float64 {
 // Python, 2026-12-06): ρ = 1/4, δ = 10⁻³ gives 2.330; ρ = 0.0174, δ = 10⁻⁶ gives 0.835.
 // It must lie between the exact continuous Gaussian's ε (a mechanism that is exactly
 // ρ-zCDP: Balle and Wang 2018, δ = Φ(−ε/μ + μ/2) − e^ε Φ(−ε/μ − μ/2), μ = √(2ρ))
-// and the ledger's ρ + 2√(ρ·ln(1/δ)).
+// and Bun and Steinke's ρ + 2√(ρ·ln(1/δ)). The ledger's shape.dp_epsilon (a grid of α)
+// must agree with it to 10⁻⁴ without going below it, and shape.dp_rho must invert it:
+// at ε = 1, δ = 10⁻⁶ a release spends ρ = 0.02436 (Bun and Steinke: 0.01747).
 func TestZCDPEpsilon(t *testing.T) {
 	t.Parallel()
+	db := testdb.Open(t, testdb.Bare)
+	for _, c := range []struct{ rho, delta float64 }{{0.25, 1e-3}, {0.0174, 1e-6}, {1, 1e-6}, {1e-6, 1e-9}, {100, 1e-6}, {1e9, 1e-6}} {
+		var sqlEps, back float64
+		if err := db.QueryRow(`SELECT shape.dp_epsilon($1, $2), shape.dp_rho(shape.dp_epsilon($1, $2), $2)`, c.rho, c.delta).Scan(&sqlEps, &back); err != nil {
+			t.Fatal(err)
+		}
+		goEps := zcdpEpsilon(c.rho, c.delta)
+		if sqlEps < goEps*(1-1e-9) || sqlEps > goEps*(1+1e-4) {
+			t.Errorf("ρ %g, δ %g: shape.dp_epsilon %.8g, want %.8g (to 10⁻⁴, never below)", c.rho, c.delta, sqlEps, goEps)
+		}
+		if math.Abs(back-c.rho) > 1e-9*c.rho {
+			t.Errorf("ρ %g, δ %g: shape.dp_rho(shape.dp_epsilon) = %.12g", c.rho, c.delta, back)
+		}
+	}
+	var rho float64
+	if err := db.QueryRow(`SELECT shape.dp_rho(1, 1e-6)`).Scan(&rho); err != nil || math.Abs(rho-0.02436) > 1e-5 {
+		t.Errorf("shape.dp_rho(1, 1e-6) = %.6g (%v), want 0.02436", rho, err)
+	}
 	phi := func(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
 	for _, c := range []struct{ rho, delta, want float64 }{{0.25, 1e-3, 2.330}, {0.0174, 1e-6, 0.835}, {1, 1e-6, 7.766}} {
 		got := zcdpEpsilon(c.rho, c.delta)
@@ -326,7 +347,10 @@ func TestDPReleaseEmpiricalPrivacy(t *testing.T) {
 	}
 
 	// the releases, one database per connection, at the same time
-	eps := rho + 2*math.Sqrt(rho*math.Log(1/delta)) // what the ledger reads as ρ = 1/4
+	var eps float64 // the ε the ledger reads as ρ = 1/4
+	if err := dbs[0].QueryRow(`SELECT shape.dp_epsilon($1, $2)`, rho, delta).Scan(&eps); err != nil {
+		t.Fatal(err)
+	}
 	type release struct {
 		counts map[string][]float64
 		sigma2 map[string]float64
@@ -402,7 +426,8 @@ func TestDPReleaseEmpiricalPrivacy(t *testing.T) {
 	got, group := epsHat(z0, z1, delta, alpha), epsHat(z0g, z6, delta, alpha)
 	m0, sd0 := stat.MeanStdDev(z0, nil)
 	m1, sd1 := stat.MeanStdDev(z1, nil)
-	t.Logf("ρ = %.4g, δ = %g: the release claims ε = %.3f (the ledger's conversion: %.3f); %d releases on each database", relRho, delta, claim, eps, attackReleases)
+	t.Logf("ρ = %.4g, δ = %g: the release claims ε = %.3f (the ledger's grid: %.3f; Bun and Steinke's: %.3f); %d releases on each database",
+		relRho, delta, claim, eps, relRho+2*math.Sqrt(relRho*math.Log(1/delta)), attackReleases)
 	t.Logf("one user: √S = %.3f (the declared ρ alone gives %.3f); z on D %.3f ± %.3f, on D − 1 %.3f ± %.3f; ε̂ ≥ %.3f", math.Sqrt(s1), math.Sqrt(2*relRho), m0, sd0, m1, sd1, got)
 	t.Logf("%d users: √S = %.3f; ε̂ ≥ %.3f", targets, math.Sqrt(s8), group)
 	if got > claim {

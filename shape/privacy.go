@@ -19,8 +19,10 @@ type Privacy struct {
 	// messages (the receipts on them, their attachments). Releases made before the
 	// user-level bound said "conversation".
 	Unit string `json:"unit"`
-	// Epsilon and Delta are the release's (ε, δ); Rho its zCDP cost, ρ = (√(ε + L) − √L)²
-	// with L = ln(1/δ).
+	// Epsilon and Delta are the release's (ε, δ); Rho its zCDP cost, the largest ρ that
+	// converts to (ε, δ) by Canonne, Kamath and Steinke 2020, Proposition 12
+	// (shape.dp_rho; releases before it used Bun and Steinke's (√(ε + L) − √L)²,
+	// L = ln(1/δ), a smaller ρ for the same ε).
 	Epsilon float64 `json:"epsilon"`
 	Delta   float64 `json:"delta"`
 	Rho     float64 `json:"rho"`
