@@ -36,8 +36,8 @@ type Release struct {
 	Delta      float64
 	Rho        float64
 	// Caps are the contribution bounds the release applied (docs/privacy.md):
-	// conversations_per_user, messages_per_user, receipts_per_user,
-	// attachments_per_message, messages_per_conversation.
+	// conversations_per_user, messages_per_user, delay_receipts_per_conversation,
+	// attachments_per_message, messages_per_conversation, receipts_per_conversation.
 	Caps map[string]int64
 }
 

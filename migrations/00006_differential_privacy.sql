@@ -6,19 +6,22 @@
 --
 --   * Unit: one user with their rows: their user row, their memberships, the messages
 --     they sent in the window and what hangs off those messages (the receipts on them,
---     their attachments). It needs the identity columns of the contract that 00007
---     adds, shape_source.messages.sender_id and shape_source.conversation_members.user_id;
---     a release refuses (55000, naming the view to re-point) while either is missing or
---     NULL. The receipts a user makes as a reader are not bounded per reader (the
---     contract names no reader): docs/privacy.md says what that leaves.
+--     their attachments), and the receipts they made as a reader. It needs the identity
+--     columns of the contract that 00007 adds, shape_source.messages.sender_id,
+--     shape_source.conversation_members.user_id and shape_source.read_receipts.reader_id;
+--     a release refuses (55000, naming the view to re-point) while one is missing or
+--     NULL.
 --   * Bounds, in SQL before aggregation, with a fresh random 64-bit key per release
 --     (gen_random_bytes; a function argument, never in SQL text, never stored): per user
 --     at most C conversations (among those they are a member of or write in, by the
---     keyed hash of the conversation id; only memberships and messages there count), M
---     window messages (keyed hash of the message id), R receipts on those messages; per
---     message A attachments; per conversation counts bounded by B (messages, read
---     messages) and Bq (receipts) in the by-member-count vectors. The caps go out with
---     the result.
+--     keyed hash of the conversation id; only their memberships, messages and receipts
+--     there count) and M window messages (keyed hash of the message id); per message A
+--     attachments; per conversation at most R receipts in the delay histogram (keyed
+--     hash of message and reader), and counts bounded by B (messages, read messages)
+--     and Bq (receipts) in the by-member-count vectors. A receipt counts only when its
+--     message is kept and its reader kept the conversation: a receipt has two owners,
+--     and each can touch only their own C conversations. The caps go out with the
+--     result.
 --   * Fixed public bins (the grids of 00002), every bin published, no suppression.
 --     Sparse histogram bins are kept when their noisy count is at least 5σ or when they
 --     are positive and joined to such a bin by positive bins, else set to 0
@@ -44,7 +47,7 @@
 ALTER TABLE shape.policy
     ADD COLUMN dp_cap_conversations integer NOT NULL DEFAULT 8 CHECK (dp_cap_conversations BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_messages      integer NOT NULL DEFAULT 100 CHECK (dp_cap_messages BETWEEN 1 AND 10000),
-    ADD COLUMN dp_cap_receipts      integer NOT NULL DEFAULT 100 CHECK (dp_cap_receipts BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_receipts      integer NOT NULL DEFAULT 8 CHECK (dp_cap_receipts BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_attachments   integer NOT NULL DEFAULT 2 CHECK (dp_cap_attachments BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_conversation_messages integer NOT NULL DEFAULT 50
         CHECK (dp_cap_conversation_messages BETWEEN 1 AND 10000),
@@ -52,7 +55,7 @@ ALTER TABLE shape.policy
         CHECK (dp_cap_conversation_receipts BETWEEN 1 AND 10000);
 COMMENT ON COLUMN shape.policy.dp_cap_conversations IS 'differential privacy: conversations kept per user (C)';
 COMMENT ON COLUMN shape.policy.dp_cap_messages IS 'differential privacy: window messages kept per user (M)';
-COMMENT ON COLUMN shape.policy.dp_cap_receipts IS 'differential privacy: receipts kept on the messages of one user (R)';
+COMMENT ON COLUMN shape.policy.dp_cap_receipts IS 'differential privacy: receipts a conversation counts in the read-delay histogram (R)';
 COMMENT ON COLUMN shape.policy.dp_cap_attachments IS 'differential privacy: attachments kept per kept message (A)';
 COMMENT ON COLUMN shape.policy.dp_cap_conversation_messages IS
     'differential privacy: messages (and read messages) a conversation counts in the by-member-count vectors (B)';
@@ -389,9 +392,9 @@ $fn$;
 -- one user is removed with their rows (the unit of the header): L1, the largest sum of
 -- the absolute changes of the vector's counts, and L2², the largest sum of their
 -- squares (an integer, exact; L2 itself is √2·C for the conversation histograms). With
--- C conversations, M messages and R receipts per user, A attachments per message and B
--- messages per conversation and Bq receipts per conversation in the by-member-count
--- vectors:
+-- C conversations and M messages per user, A attachments per message, R receipts per
+-- conversation in the delay histogram and B messages per conversation and Bq receipts
+-- per conversation in the by-member-count vectors:
 --
 --   users.*               the user row: one count leaves one bin. L1 = 1, L2² = 1.
 --   conversations.*       the user's rows touch at most C conversations (memberships and
@@ -405,8 +408,12 @@ $fn$;
 --                         Removing a run of k consecutive messages removes at most k + 1
 --                         gaps and adds one (the gap over the run): at most 2M out, M
 --                         in. L1 = 3M, L2² = (2M)² + M² = 5M².
---   read_receipts.delay_minutes: at most R receipts on the user's kept messages leave.
---                         L1 = R, L2² = R².
+--   read_receipts.delay_minutes: a receipt counts only in a conversation its message's
+--                         sender and its reader both kept, so the user's receipts, as
+--                         sender or reader, lie in their C kept conversations; each
+--                         of those puts at most R receipts in (the R of smallest keyed
+--                         hash among its counted ones), which may all change: at most
+--                         CR out, CR in. L1 = 2CR, L2² = 2C²R².
 --   read_receipts.messages_by_member_count, read_by_member_count: each conversation
 --                         puts a count in [0, B] in its one member bucket; in the user's
 --                         C conversations that count changes and may move to another
@@ -416,9 +423,10 @@ $fn$;
 --                         L1 = 2CBq, L2² = 2C²Bq².
 --   attachments.*         at most A per kept message: L1 = MA, L2² = M²A².
 --
--- Other users' kept rows do not change: each user's kept conversations, messages and
--- receipts are chosen among their own rows by a keyed hash, and a conversation's
--- by-member-count counts depend on its own kept rows only.
+-- Other users' kept rows do not change: each user's kept conversations and messages are
+-- chosen among their own rows by a keyed hash, whether a receipt counts depends on its
+-- sender's and its reader's choices alone, and what a conversation puts in the delay
+-- histogram and the by-member-count vectors depends on its own counted rows only.
 -- TestDPSensitivity removes the heaviest user from heavy-tailed data and checks both.
 CREATE OR REPLACE FUNCTION shape.dp_sensitivity_v2(cap_conversations int, cap_messages int, cap_receipts int,
                                                   cap_attachments int, cap_conversation_messages int,
@@ -440,7 +448,7 @@ AS $$
         ('messages.weekday_hour',       k.m,                 k.m * k.m),
         ('messages.media',              k.m,                 k.m * k.m),
         ('messages.inter_arrival',      3 * k.m,             5 * k.m * k.m),
-        ('read_receipts.delay_minutes', k.r,                 k.r * k.r),
+        ('read_receipts.delay_minutes', 2 * k.c * k.r,       2 * (k.c * k.r) * (k.c * k.r)),
         ('read_receipts.messages_by_member_count', 2 * k.c * k.b, 2 * (k.c * k.b) * (k.c * k.b)),
         ('read_receipts.read_by_member_count',     2 * k.c * k.b, 2 * (k.c * k.b) * (k.c * k.b)),
         ('read_receipts.receipts_by_member_count', 2 * k.c * k.bq, 2 * (k.c * k.bq) * (k.c * k.bq)),
@@ -460,7 +468,8 @@ DECLARE
     c record;
 BEGIN
     FOR c IN SELECT * FROM (VALUES ('messages', 'sender_id', 'who sent each message'),
-                                   ('conversation_members', 'user_id', 'who each member is')) AS v(view, col, what) LOOP
+                                   ('conversation_members', 'user_id', 'who each member is'),
+                                   ('read_receipts', 'reader_id', 'who read each message')) AS v(view, col, what) LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                         WHERE a.attrelid = pg_catalog.to_regclass('shape_source.' || c.view)
                           AND a.attname = c.col AND NOT a.attisdropped) THEN
@@ -574,23 +583,32 @@ BEGIN
                               LEFT JOIN kmem ON kmem.conversation_id = sc.conversation_id
                               LEFT JOIN act ON act.conversation_id = sc.conversation_id
                              WHERE sc.created_at < as_of),
-         -- receipts on kept messages read before as_of: per sender, the R of smallest keyed hash
-         rr AS MATERIALIZED (SELECT r.message_id, r.conversation_id, r.delay_min
-                               FROM (SELECT kept.message_id, kept.conversation_id,
-                                            (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min,
-                                            pg_catalog.row_number() OVER (PARTITION BY kept.sender_id
-                                                ORDER BY pg_catalog.hashint8extended(kept.message_id # (pg_catalog.date_part('epoch', sr.read_at) * 1e6)::bigint, seed),
-                                                         kept.message_id, sr.read_at) AS rk
-                                       FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
-                                      WHERE sr.read_at < as_of) r
-                              WHERE r.rk <= cap_receipts),
+         -- counted receipts: on kept messages, read before as_of, by a reader who kept
+         -- the conversation. A receipt is a row of its message's sender and of its
+         -- reader; counting it only where both kept the conversation keeps each user's
+         -- receipts, on either side, inside their own C kept conversations
+         cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
+                                    (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
+                               FROM kept
+                               JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                               JOIN kc ON kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id
+                              WHERE sr.read_at < as_of),
+         -- the delay histogram's receipts: per conversation, the R counted receipts of
+         -- smallest keyed hash of message and reader
+         rr AS (SELECT x.delay_min
+                  FROM (SELECT cr.delay_min,
+                               pg_catalog.row_number() OVER (PARTITION BY cr.conversation_id
+                                   ORDER BY pg_catalog.hashint8extended(cr.message_id # pg_catalog.hashint8extended(cr.reader_id, seed), seed),
+                                            cr.message_id, cr.reader_id, cr.read_at) AS rk
+                          FROM cr) x
+                 WHERE x.rk <= cap_receipts),
          -- the by-member-count vectors: a conversation with n kept messages, r of them
-         -- read (a kept receipt), q kept receipts, puts in its kept member bucket
+         -- read (a counted receipt), q counted receipts, puts in its kept member bucket
          -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
          -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
          -- and Bq that depend on the conversation's kept rows alone
          rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
-                  FROM (SELECT rr.conversation_id, rr.message_id, pg_catalog.count(*) AS q FROM rr GROUP BY 1, 2) x
+                  FROM (SELECT cr.conversation_id, cr.message_id, pg_catalog.count(*) AS q FROM cr GROUP BY 1, 2) x
                  GROUP BY 1),
          bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS b,
                                      LEAST(act.n, cap_conversation_messages) AS mn,
@@ -609,6 +627,8 @@ BEGIN
     SELECT pg_catalog.jsonb_build_object(
                '_null_senders', (SELECT pg_catalog.count(*) FROM wm WHERE wm.sender_id IS NULL),
                '_null_members', (SELECT pg_catalog.count(*) FROM mem WHERE mem.user_id IS NULL),
+               '_null_readers', (SELECT pg_catalog.count(*) FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                                  WHERE sr.reader_id IS NULL AND sr.read_at < as_of),
                'conversations.member_count', (SELECT shape.bucket_counts(g_member, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT GREATEST(pg_catalog.width_bucket(c.members::float8, g_member), 1) AS b, pg_catalog.count(*) AS n FROM c GROUP BY 1) s),
                'conversations.size_activity', (SELECT shape.bucket_counts(g_48, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
@@ -655,7 +675,11 @@ BEGIN
         RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.conversation_members has memberships whose user_id is NULL, so their user''s contribution cannot be bounded'
             USING ERRCODE = '55000', HINT = 're-point shape_source.conversation_members with user_id (bigint, never NULL: who each member is)';
     END IF;
-    RETURN u_out || (m_out - '_null_senders' - '_null_members');
+    IF (m_out ->> '_null_readers')::bigint > 0 THEN
+        RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.read_receipts has receipts whose reader_id is NULL, so their reader''s contribution cannot be bounded'
+            USING ERRCODE = '55000', HINT = 're-point shape_source.read_receipts with reader_id (bigint, never NULL: who read each message)';
+    END IF;
+    RETURN u_out || (m_out - '_null_senders' - '_null_members' - '_null_readers');
 END
 $fn$;
 COMMENT ON FUNCTION shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea) IS
@@ -885,10 +909,10 @@ BEGIN
     rho_nano := pg_catalog.ceil(rho * 1e9)::bigint;
     req := pg_catalog.jsonb_build_object('window_days', window_days,
                'as_of', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-               'epsilon', epsilon, 'delta', delta, 'version', 'dp2',
+               'epsilon', epsilon, 'delta', delta, 'version', 'dp3',
                'caps', pg_catalog.jsonb_build_object('conversations_per_user', p.dp_cap_conversations,
                                                      'messages_per_user', p.dp_cap_messages,
-                                                     'receipts_per_user', p.dp_cap_receipts,
+                                                     'delay_receipts_per_conversation', p.dp_cap_receipts,
                                                      'attachments_per_message', p.dp_cap_attachments,
                                                      'messages_per_conversation', p.dp_cap_conversation_messages,
                                                      'receipts_per_conversation', p.dp_cap_conversation_receipts));

@@ -1,8 +1,10 @@
 -- The shape layer, shape_version 2: the shape of people and of time.
 --
--- 1. The source contract grows by two keys, used for joins inside the database and
---    never exported: shape_source.messages.sender_id (who sent the message) and
---    shape_source.conversation_members.user_id (who the member is), both bigint. A view
+-- 1. The source contract grows by three keys, used for joins inside the database and
+--    never exported: shape_source.messages.sender_id (who sent the message),
+--    shape_source.conversation_members.user_id (who the member is) and
+--    shape_source.read_receipts.reader_id (who read; only the differential-privacy
+--    release needs it, to bound a reader's receipts), all bigint. A view
 --    that still reads the reference tables in schema public gets the real column; a
 --    view a DBA re-pointed at other tables keeps its definition and gets the column as
 --    NULL, with a NOTICE: re-point it again with the new column (README, "The source
@@ -77,9 +79,34 @@ BEGIN
             END IF;
         END IF;
     END IF;
+
+    ------------------------------------------------------- read_receipts.reader_id
+    IF NOT EXISTS (SELECT FROM information_schema.columns
+                    WHERE table_schema = 'shape_source' AND table_name = 'read_receipts' AND column_name = 'reader_id') THEN
+        SELECT pg_catalog.array_agg(DISTINCT u.table_schema || '.' || u.table_name) INTO tables
+          FROM information_schema.view_table_usage u
+         WHERE u.view_schema = 'shape_source' AND u.view_name = 'read_receipts';
+        IF tables = ARRAY['public.read_receipts']
+           AND EXISTS (SELECT FROM information_schema.columns
+                        WHERE table_schema = 'public' AND table_name = 'read_receipts' AND column_name = 'reader_id') THEN
+            CREATE OR REPLACE VIEW shape_source.read_receipts AS
+                SELECT r.message_id,
+                       r.read_at,
+                       r.reader_id::bigint AS reader_id
+                FROM public.read_receipts r;
+        ELSE
+            v_def := pg_catalog.pg_get_viewdef('shape_source.read_receipts'::regclass);
+            EXECUTE 'CREATE OR REPLACE VIEW shape_source.read_receipts AS SELECT v.message_id, v.read_at, '
+                 || 'NULL::bigint AS reader_id FROM (' || pg_catalog.rtrim(v_def, '; ' || chr(10)) || ') v';
+            IF tables IS NOT NULL THEN
+                RAISE NOTICE 'pgshape: shape_source.read_receipts has no reader_id: re-point it with the new column (reader_id bigint) to allow differential-privacy releases; until then they are refused';
+            END IF;
+        END IF;
+    END IF;
 END
 $contract$;
 
+COMMENT ON VIEW shape_source.read_receipts IS 'one row per receipt: message_id, read_at, reader_id (joins only; never leaves the database)';
 COMMENT ON VIEW shape_source.conversation_members IS 'one row per membership: conversation_id, user_id (joins only; never leaves the database)';
 COMMENT ON VIEW shape_source.messages IS 'one row per message: message_id, conversation_id, created_at, has_media, content_length (characters, NULL when no content), sender_id (joins only; never leaves the database)';
 -- +goose StatementEnd
@@ -517,6 +544,9 @@ BEGIN
     v_def := pg_catalog.rtrim(pg_catalog.pg_get_viewdef('shape_source.conversation_members'::regclass), '; ' || chr(10));
     DROP VIEW shape_source.conversation_members;
     EXECUTE 'CREATE VIEW shape_source.conversation_members AS SELECT v.conversation_id FROM (' || v_def || ') v';
+    v_def := pg_catalog.rtrim(pg_catalog.pg_get_viewdef('shape_source.read_receipts'::regclass), '; ' || chr(10));
+    DROP VIEW shape_source.read_receipts;
+    EXECUTE 'CREATE VIEW shape_source.read_receipts AS SELECT v.message_id, v.read_at FROM (' || v_def || ') v';
 END
 $contract$;
 -- +goose StatementEnd

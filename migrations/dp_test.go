@@ -315,8 +315,10 @@ func dpAggregates(t *testing.T, db *sql.DB, c dpCaps) map[string][]int64 {
 }
 
 // deleteUserSQL removes one user with the rows of the unit (docs/privacy.md): their
-// user row, memberships, messages, and the receipts and attachments of those messages.
+// user row, memberships, messages, the receipts and attachments of those messages, and
+// the receipts they made as a reader.
 const deleteUserSQL = `
+DELETE FROM public.read_receipts WHERE reader_id = %[1]d;
 DELETE FROM public.read_receipts r USING public.messages m WHERE r.message_id = m.id AND m.sender_id = %[1]d;
 DELETE FROM public.attachments a USING public.messages m WHERE a.message_id = m.id AND m.sender_id = %[1]d;
 DELETE FROM public.messages WHERE sender_id = %[1]d;
@@ -355,7 +357,7 @@ func TestDPSensitivity(t *testing.T) {
 		"users.username_length": {1, 1}, "users.account_age_days": {1, 1},
 		"conversations.member_count": {6, 18}, "conversations.size_activity": {6, 18}, "conversations.activity": {6, 18},
 		"messages.content_length": {20, 400}, "messages.weekday_hour": {20, 400}, "messages.media": {20, 400},
-		"messages.inter_arrival": {60, 2000}, "read_receipts.delay_minutes": {10, 100},
+		"messages.inter_arrival": {60, 2000}, "read_receipts.delay_minutes": {60, 1800},
 		"read_receipts.messages_by_member_count": {90, 4050}, "read_receipts.read_by_member_count": {90, 4050},
 		"read_receipts.receipts_by_member_count": {150, 11250},
 		"attachments.type":                       {40, 1600}, "attachments.size_bytes": {40, 1600},
@@ -393,13 +395,34 @@ func TestDPSensitivity(t *testing.T) {
 	}
 	lifted := dpCaps{C: 10000, M: 10000, R: 10000, A: 10000, B: 10000, Bq: 10000}
 	full, fullLifted := dpAggregates(t, db, small), dpAggregates(t, db, lifted)
+	// the heaviest user's receipts, as a reader (user ids 1–8 read) and on their
+	// messages, that count with the caps lifted: window messages read before as_of by
+	// a member of the conversation or a window sender in it
+	var heavyReceipts, asReader int64
+	if err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE r.reader_id = $1)
+		FROM public.read_receipts r JOIN public.messages m ON m.id = r.message_id
+		WHERE m.created_at >= '2025-09-22Z' AND m.created_at < '2025-10-22Z' AND r.read_at < '2025-10-22Z'
+		  AND (r.reader_id = $1 OR m.sender_id = $1)
+		  AND (EXISTS (SELECT FROM public.conversation_members cm WHERE cm.conversation_id = m.conversation_id AND cm.user_id = r.reader_id)
+		       OR EXISTS (SELECT FROM public.messages w WHERE w.conversation_id = m.conversation_id AND w.sender_id = r.reader_id
+		                     AND w.created_at >= '2025-09-22Z' AND w.created_at < '2025-10-22Z'))`, heavy).Scan(&heavyReceipts, &asReader); err != nil {
+		t.Fatal(err)
+	}
+	if asReader < 1000 {
+		t.Fatalf("the heaviest user made %d counted receipts as a reader; the data should give over 1000", asReader)
+	}
 	exec(t, db, fmt.Sprintf(deleteUserSQL, heavy))
 	noHeavy := dpAggregates(t, db, small)
 	check("without the heaviest user", full, noHeavy)
 	// the caps hold the bound: uncapped, the same removal moves the cells by every
-	// window message the user sent
-	if l1, _ := move(fullLifted["messages.weekday_hour"], dpAggregates(t, db, lifted)["messages.weekday_hour"]); l1 != heavyMsgs {
+	// window message the user sent, and the delay histogram by every receipt of theirs,
+	// as sender and as reader
+	noHeavyLifted := dpAggregates(t, db, lifted)
+	if l1, _ := move(fullLifted["messages.weekday_hour"], noHeavyLifted["messages.weekday_hour"]); l1 != heavyMsgs {
 		t.Errorf("caps lifted: the 7×24 cells moved by %d, want the user's %d window messages", l1, heavyMsgs)
+	}
+	if l1, _ := move(fullLifted["read_receipts.delay_minutes"], noHeavyLifted["read_receipts.delay_minutes"]); l1 != heavyReceipts {
+		t.Errorf("caps lifted: the delay histogram moved by %d, want the user's %d receipts (%d as a reader)", l1, heavyReceipts, asReader)
 	}
 	exec(t, db, fmt.Sprintf(deleteUserSQL, next))
 	noNext := dpAggregates(t, db, small)
@@ -418,8 +441,9 @@ func TestDPSensitivity(t *testing.T) {
 
 // A contract without identities cannot bound a user: shape_source.messages with a NULL
 // sender_id, then shape_source.conversation_members with a NULL user_id, then
-// shape_source.messages without the column: each refuses the release (55000, naming
-// the view), before anything is charged or stored.
+// shape_source.read_receipts with a NULL reader_id, then each view without its column:
+// each refuses the release (55000, naming the view), before anything is charged or
+// stored.
 func TestDPRefusesWithoutIdentities(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Production)
@@ -430,6 +454,8 @@ func TestDPRefusesWithoutIdentities(t *testing.T) {
 		(m.media_kind IS NOT NULL) AS has_media, char_length(m.content)::integer AS content_length, %s AS sender_id FROM public.messages m`
 	const mems = `CREATE OR REPLACE VIEW shape_source.conversation_members AS SELECT m.conversation_id, %s AS user_id
 		FROM public.conversation_members m`
+	const reads = `CREATE OR REPLACE VIEW shape_source.read_receipts AS SELECT r.message_id, r.read_at, %s AS reader_id
+		FROM public.read_receipts r`
 	for _, c := range []struct {
 		name string
 		set  []string
@@ -437,7 +463,13 @@ func TestDPRefusesWithoutIdentities(t *testing.T) {
 	}{
 		{"NULL sender_id", []string{fmt.Sprintf(msgs, "CASE WHEN m.id % 97 = 0 THEN NULL ELSE m.sender_id::bigint END")}, "shape_source.messages has window messages whose sender_id is NULL"},
 		{"NULL user_id", []string{fmt.Sprintf(msgs, "m.sender_id::bigint"), fmt.Sprintf(mems, "NULL::bigint")}, "shape_source.conversation_members has memberships whose user_id is NULL"},
-		{"no sender_id", []string{fmt.Sprintf(mems, "m.user_id::bigint"), `DROP VIEW shape_source.messages`,
+		{"NULL reader_id", []string{fmt.Sprintf(mems, "m.user_id::bigint"), fmt.Sprintf(reads, "CASE WHEN r.message_id % 53 = 0 THEN NULL ELSE r.reader_id::bigint END")},
+			"shape_source.read_receipts has receipts whose reader_id is NULL"},
+		{"no reader_id", []string{`DROP VIEW shape_source.read_receipts`,
+			`CREATE VIEW shape_source.read_receipts AS SELECT r.message_id, r.read_at FROM public.read_receipts r`},
+			"shape_source.read_receipts has no column reader_id"},
+		{"no sender_id", []string{`DROP VIEW shape_source.read_receipts`, fmt.Sprintf(`CREATE VIEW shape_source.read_receipts AS SELECT r.message_id, r.read_at, %s AS reader_id
+			FROM public.read_receipts r`, "r.reader_id::bigint"), `DROP VIEW shape_source.messages`,
 			`CREATE VIEW shape_source.messages AS SELECT m.id AS message_id, m.conversation_id, m.created_at,
 			(m.media_kind IS NOT NULL) AS has_media, char_length(m.content)::integer AS content_length FROM public.messages m`},
 			"shape_source.messages has no column sender_id"},
@@ -593,7 +625,7 @@ func TestDPExportDocument(t *testing.T) {
 		t.Fatalf("the DP document does not parse: %v", err)
 	}
 	p := doc.Privacy
-	wantCaps := map[string]int64{"conversations_per_user": 100, "messages_per_user": 5000, "receipts_per_user": 10000,
+	wantCaps := map[string]int64{"conversations_per_user": 100, "messages_per_user": 5000, "delay_receipts_per_conversation": 10000,
 		"attachments_per_message": 4, "messages_per_conversation": 2000, "receipts_per_conversation": 3000}
 	if p == nil || p.Mode != shape.ModeDifferentialPrivacy || p.Epsilon != 1e9 || p.Delta != 1e-6 || p.Unit != "user" ||
 		len(p.Caps) != len(wantCaps) || len(p.Vectors) != 15 || p.ReleaseID < 1 {

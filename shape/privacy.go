@@ -27,10 +27,12 @@ type Privacy struct {
 	Delta   float64 `json:"delta"`
 	Rho     float64 `json:"rho"`
 	// Caps are the contribution bounds applied before aggregation:
-	// conversations_per_user (C), messages_per_user (M), receipts_per_user (R, on the
-	// user's kept messages), attachments_per_message (A), and the bounds on what one
-	// conversation puts in the by-member-count vectors: messages_per_conversation (B,
-	// messages and read messages) and receipts_per_conversation (Bq).
+	// conversations_per_user (C), messages_per_user (M), attachments_per_message (A),
+	// and the bounds on what one conversation puts in the read-delay histogram,
+	// delay_receipts_per_conversation (R; releases before version dp3 had
+	// receipts_per_user, R per sender), and in the by-member-count vectors:
+	// messages_per_conversation (B, messages and read messages) and
+	// receipts_per_conversation (Bq).
 	Caps map[string]int64 `json:"caps"`
 	// Noise is "discrete_gaussian".
 	Noise string `json:"noise"`

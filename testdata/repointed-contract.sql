@@ -75,7 +75,8 @@ CREATE OR REPLACE VIEW shape_source.messages AS
 
 CREATE OR REPLACE VIEW shape_source.read_receipts AS
     SELECT pr.post_no AS message_id,
-           pr.seen_ts AS read_at
+           pr.seen_ts AS read_at,
+           pr.account_no AS reader_id
     FROM legacy.post_reads pr;
 
 CREATE OR REPLACE VIEW shape_source.attachments AS

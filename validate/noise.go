@@ -734,9 +734,9 @@ func noisyChiSquared(a, b, va, vb []float64) (stat, df float64, merged int) {
 
 // notComparable says why a check cannot compare a differential-privacy document with
 // another one at all ("" when it can): the release's caps bound the quantity itself.
-//   - receipts per read message (by member count): the release keeps at most
-//     caps.receipts_per_message receipts per message, so in big rooms it measures
-//     min(readers, R), not the readers;
+//   - receipts per read message (by member count): the release counts at most
+//     caps.receipts_per_conversation receipts per conversation, so in big rooms it
+//     measures a capped count, not the readers;
 //   - the burst coefficient: the release's gaps are those of at most
 //     caps.messages_per_conversation messages per conversation (the busiest
 //     conversations' bursts mostly cut), each taken at its bin's middle, and its
