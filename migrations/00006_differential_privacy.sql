@@ -457,6 +457,23 @@ AS $$
       ) AS v(name, l1, l2sq)
 $$;
 
+-- shape.dp_weights_ok(weights): the policy's split of ρ over the vectors is an object
+-- whose keys are vector names of shape.dp_sensitivity_v2 and whose values are numbers
+-- in (0, 1000]; a vector it does not name weighs 1. The policy's CHECK.
+CREATE OR REPLACE FUNCTION shape.dp_weights_ok(weights jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.jsonb_typeof(weights) = 'object'
+       AND NOT EXISTS (SELECT FROM pg_catalog.jsonb_each(weights) w
+                        WHERE w.key NOT IN (SELECT v.name FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1, 1) v)
+                           OR pg_catalog.jsonb_typeof(w.value) <> 'number'
+                           OR NOT (w.value::text::numeric > 0 AND w.value::text::numeric <= 1000))
+$$;
+ALTER TABLE shape.policy
+    ADD COLUMN dp_weights jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (shape.dp_weights_ok(dp_weights));
+COMMENT ON COLUMN shape.policy.dp_weights IS
+    'differential privacy: how a release splits its rho over the noisy vectors, {"vector name": weight} with weights in (0, 1000], 1 for a vector not named; vector i gets rho * w_i / sum(w)';
+
 -- shape.dp_identity_check_v1(): raises 55000 naming the contract view to re-point when
 -- the user-level bound cannot be computed: shape_source.messages without sender_id or
 -- shape_source.conversation_members without user_id (00007 adds both; a contract
@@ -862,7 +879,7 @@ DECLARE
     s        record;
     noisy    jsonb := '{}'::jsonb;
     params   jsonb := '{}'::jsonb;
-    nvec     int;
+    wsum     numeric;
     sigma2   bigint;
     sig      numeric;
     l2       bigint;
@@ -909,7 +926,7 @@ BEGIN
     rho_nano := pg_catalog.ceil(rho * 1e9)::bigint;
     req := pg_catalog.jsonb_build_object('window_days', window_days,
                'as_of', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-               'epsilon', epsilon, 'delta', delta, 'version', 'dp3',
+               'epsilon', epsilon, 'delta', delta, 'version', 'dp3', 'weights', p.dp_weights,
                'caps', pg_catalog.jsonb_build_object('conversations_per_user', p.dp_cap_conversations,
                                                      'messages_per_user', p.dp_cap_messages,
                                                      'delay_receipts_per_conversation', p.dp_cap_receipts,
@@ -938,13 +955,16 @@ BEGIN
     -- charge before drawing: a sequence is not rolled back with the transaction
     PERFORM pg_catalog.setval('shape.dp_rho_spent_nano', spent + rho_nano, true);
 
-    SELECT pg_catalog.count(*) INTO nvec FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1, 1);
+    -- the split of ρ: vector i gets ρ·w_i/W, W the sum of the weights (1 for a vector
+    -- the policy does not name; an even split by default)
+    SELECT pg_catalog.sum(coalesce((p.dp_weights ->> v.name)::numeric, 1)) INTO wsum FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1, 1) v;
     FOR s IN SELECT * FROM shape.dp_sensitivity_v2(p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
                                                    p.dp_cap_attachments, p.dp_cap_conversation_messages,
                                                    p.dp_cap_conversation_receipts) LOOP
-        -- ρ_i = ρ / nvec; σ² = ⌈Δ² / (2ρ_i)⌉ (Δ² exact, in numeric), so the vector costs
+        -- ρ_i = ρ·w_i/W; σ² = ⌈Δ² / (2ρ_i)⌉ (Δ² exact, in numeric), so the vector costs
         -- Δ²/(2σ²) ≤ ρ_i
-        sig := GREATEST(pg_catalog.ceil(s.l2_squared::numeric * nvec / (2 * rho::numeric)), 1);
+        sig := GREATEST(pg_catalog.ceil(s.l2_squared::numeric * wsum
+                                        / (2 * rho::numeric * coalesce((p.dp_weights ->> s.name)::numeric, 1))), 1);
         IF sig > 4000000000000000000 THEN
             RAISE EXCEPTION 'error exporting the differential-privacy shape for epsilon = %: the noise for % would pass 4·10¹⁸ in variance', epsilon, s.name
                 USING ERRCODE = '22023', HINT = 'ask for a larger epsilon, or ask the DBA for smaller caps (shape.policy.dp_cap_*)';
@@ -1123,6 +1143,8 @@ GRANT SELECT ON shape.v1_privacy_budget TO shape_reader;
 
 -- +goose Down
 -- +goose StatementBegin
+ALTER TABLE shape.policy DROP COLUMN IF EXISTS dp_weights;
+DROP FUNCTION IF EXISTS shape.dp_weights_ok(jsonb);
 DROP VIEW IF EXISTS shape.v1_privacy_budget;
 DROP FUNCTION IF EXISTS shape.export_dp(int, timestamptz, float8, float8);
 DROP FUNCTION IF EXISTS shape.dp_spent_nano();
