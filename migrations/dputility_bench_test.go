@@ -33,6 +33,9 @@ const (
 	dpUtilityAsOfRFC  = "2025-10-22T00:00:00Z"
 	dpUtilityDocsEnv  = "PGSHAPE_DP_UTILITY_DOCS"
 	dpUtilityRunsEnv  = "PGSHAPE_DP_UTILITY_RUNS" // releases to draw instead of dpUtilityRuns
+	// PGSHAPE_DP_UTILITY_POLICY: assignments to shape.policy before the releases, e.g.
+	// `dp_cap_conversations = 16, dp_weights = '{"conversations.activity": 6}'`
+	dpUtilityPolicyEnv = "PGSHAPE_DP_UTILITY_POLICY"
 )
 
 // dpUtilityExtraUsers adds users dpUtilityMessages/50+1 … dpUtilityUsers: accounts with
@@ -182,6 +185,12 @@ func dpUtilityDocs(b *testing.B) (*shape.Document, []*shape.Document) {
 	if _, err := db.ExecContext(ctx, `UPDATE shape.policy SET dp_delta = $2::float8,
 		dp_epsilon = shape.dp_epsilon(1.01 * $1::float8 * shape.dp_rho($3::float8, $2::float8), $2::float8)`, runs, dpUtilityDelta, dpUtilityEpsilon); err != nil {
 		b.Fatalf("raising the budget: %v", err)
+	}
+	if set := os.Getenv(dpUtilityPolicyEnv); set != "" {
+		if _, err := db.ExecContext(ctx, `UPDATE shape.policy SET `+set); err != nil {
+			b.Fatalf("%s = %q: %v", dpUtilityPolicyEnv, set, err)
+		}
+		b.Logf("policy: %s", set)
 	}
 	write("exact.json", rawExact)
 	var dps []*shape.Document
