@@ -365,9 +365,13 @@ AS $$ SELECT rho + 2 * pg_catalog.sqrt(rho * pg_catalog.ln(1 / delta)) $$;
 --   users.*               the user row: one count leaves one bin. L1 = 1, L2² = 1.
 --   conversations.*       the user's rows touch at most C conversations (memberships and
 --                         messages outside them are not counted); each of those moves
---                         from one bin to another (its kept member count and its kept
+--                         from one bin to another (its kept member count and its
 --                         activity change) or leaves the activity histogram: at most C
---                         counts out and C in. L1 = 2C, L2² = C² + C² = 2C².
+--                         counts out and C in. L1 = 2C, L2² = C² + C² = 2C². A
+--                         conversation's activity counts every window message of the
+--                         users who kept it, without the M cap: however many messages
+--                         the user sent there, the conversation still moves one bin, so
+--                         the bound does not need M.
 --   messages.content_length, weekday_hour, media: one count per kept message, at most
 --                         M leave. L1 = M, L2² = M².
 --   messages.inter_arrival: gaps between consecutive kept messages of a conversation.
@@ -448,7 +452,9 @@ COMMENT ON FUNCTION shape.dp_identity_check_v1() IS
 -- bytes, its first 8 the seed) orders rows by hashint8extended(·, seed): per user the
 -- conversations (seed xor the user id, so users do not all keep the same ones), the
 -- messages (message id), the receipts on their messages (message id xor read_at in µs);
--- per message the attachments (size). The by-member-count vectors take from each
+-- per message the attachments (size). A conversation's activity (conversations.activity,
+-- size_activity) is every window message sent there by a user who kept it, not only
+-- the M-capped kept messages; everything else counts kept rows. The by-member-count vectors take from each
 -- conversation counts bounded by B (messages, read messages) and Bq (receipts). With a
 -- fixed key, a user's kept rows depend on no other
 -- user's rows, which is what shape.dp_sensitivity_v2 needs. A window message without a
@@ -536,12 +542,19 @@ BEGIN
                                           - pg_catalog.date_part('epoch', pg_catalog.lag(k.created_at) OVER (PARTITION BY k.conversation_id
                                                                                                 ORDER BY k.created_at, k.message_id)) AS gap
                                  FROM kept0 k),
-         -- per conversation: kept members, kept window messages
+         -- per conversation: kept window messages (M-capped: the by-member-count vectors)
          act AS (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1),
-         c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(act.n, 0) AS activity
+         -- per conversation: its activity, every window message sent by a user who kept
+         -- it (not M-capped: a user's removal changes the activity of their ≤ C kept
+         -- conversations only, whatever they sent there)
+         kact AS (SELECT wm.conversation_id, pg_catalog.count(*) AS n
+                    FROM wm JOIN kc ON kc.user_id = wm.sender_id AND kc.conversation_id = wm.conversation_id
+                   GROUP BY 1),
+         -- per conversation: kept members, activity
+         c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(kact.n, 0) AS activity
                               FROM shape_source.conversations sc
                               LEFT JOIN kmem ON kmem.conversation_id = sc.conversation_id
-                              LEFT JOIN act ON act.conversation_id = sc.conversation_id
+                              LEFT JOIN kact ON kact.conversation_id = sc.conversation_id
                              WHERE sc.created_at < as_of),
          -- receipts on kept messages read before as_of: per sender, the R of smallest keyed hash
          rr AS MATERIALIZED (SELECT r.message_id, r.conversation_id, r.delay_min

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -339,7 +340,11 @@ func move(a, b []int64) (l1, l2s int64) {
 // user sends over a thousand window messages and is a member of all 60 conversations:
 // with the caps lifted, the same removal moves the 7×24 cells by their exact window
 // message count and the member histogram by 2·(the conversations they leave a bucket
-// in), far past the capped bounds, so the caps are what holds the bounds.
+// in), far past the capped bounds, so the caps are what holds the bounds. With C = 60
+// (every user keeps every conversation) and M = 20 (binding for the heaviest sender),
+// the activity and size × activity vectors equal the exact ones computed from the
+// tables (activity is not M-capped), the 7×24 cells stay M-capped, and the removal of
+// the heaviest user stays within those caps' declared bounds too.
 func TestDPSensitivity(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Production)
@@ -377,7 +382,7 @@ func TestDPSensitivity(t *testing.T) {
 		t.Fatalf("the heaviest user sends %d window messages; the data should give over 500", heavyMsgs)
 	}
 	moved := map[string]int64{} // the largest L1 move seen per vector
-	check := func(label string, before, after map[string][]int64) {
+	check := func(label string, sens []sensitivity, before, after map[string][]int64) {
 		t.Helper()
 		for _, s := range sens {
 			b, a := before[s.Name], after[s.Name]
@@ -393,9 +398,53 @@ func TestDPSensitivity(t *testing.T) {
 	}
 	lifted := dpCaps{C: 10000, M: 10000, R: 10000, A: 10000, B: 10000, Bq: 10000}
 	full, fullLifted := dpAggregates(t, db, small), dpAggregates(t, db, lifted)
+	// Activity is not M-capped: with C = 60 no user drops a conversation (there are 60)
+	// while M = 20 binds for the heaviest sender, the activity and size × activity
+	// vectors equal the exact ones (every window message, every membership), computed
+	// here from the tables, while the message vectors stay M-capped.
+	mid := dpCaps{C: 60, M: 20, R: 10, A: 2, B: 15, Bq: 25}
+	sensMid := sensitivities(t, db, mid)
+	fullMid := dpAggregates(t, db, mid)
+	var exactAct, exactJoint []int64
+	var rawAct, rawJoint []byte
+	var windowMsgs int64
+	if err := db.QueryRow(`
+		WITH a AS (SELECT conversation_id, count(*) AS n FROM public.messages
+		            WHERE created_at >= '2025-09-22Z' AND created_at < '2025-10-22Z' GROUP BY 1),
+		     m AS (SELECT conversation_id, count(*) AS n FROM public.conversation_members GROUP BY 1),
+		     c AS (SELECT coalesce(m.n, 0) AS members, coalesce(a.n, 0) AS n FROM public.conversations sc
+		            LEFT JOIN a ON a.conversation_id = sc.id LEFT JOIN m ON m.conversation_id = sc.id)
+		SELECT (SELECT to_json(array_agg((SELECT count(*) FROM c WHERE n > 0
+		                           AND greatest(width_bucket(n::float8, shape.grid_activity()), 1) = i) ORDER BY i))::text
+		          FROM generate_series(1, cardinality(shape.grid_activity())) i),
+		       (SELECT to_json(array_agg((SELECT count(*) FROM c
+		                           WHERE (greatest(width_bucket(members::float8, shape.grid_joint_member()), 1) - 1) * 6
+		                                 + greatest(width_bucket(n::float8, shape.grid_joint_activity()), 1) = i) ORDER BY i))::text
+		          FROM generate_series(1, 48) i),
+		       (SELECT sum(n) FROM a)`).Scan(&rawAct, &rawJoint, &windowMsgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(json.Unmarshal(rawAct, &exactAct), json.Unmarshal(rawJoint, &exactJoint)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fullMid["conversations.activity"]; !slices.Equal(got, exactAct) {
+		t.Errorf("C = 60, M = 20: activity %v, want the exact window activity %v (activity must not be M-capped)", got, exactAct)
+	}
+	if got := fullMid["conversations.size_activity"]; !slices.Equal(got, exactJoint) {
+		t.Errorf("C = 60, M = 20: size × activity %v, want the exact %v", got, exactJoint)
+	}
+	var cells int64
+	for _, n := range fullMid["messages.weekday_hour"] {
+		cells += n
+	}
+	if cells > windowMsgs-heavyMsgs+20 {
+		t.Errorf("C = 60, M = 20: the 7×24 cells hold %d messages, want them M-capped (the heaviest sender's %d of %d window messages count 20)",
+			cells, heavyMsgs, windowMsgs)
+	}
 	exec(t, db, fmt.Sprintf(deleteUserSQL, heavy))
 	noHeavy := dpAggregates(t, db, small)
-	check("without the heaviest user", full, noHeavy)
+	check("without the heaviest user", sens, full, noHeavy)
+	check("C = 60, M = 20, without the heaviest user", sensMid, fullMid, dpAggregates(t, db, mid))
 	// the caps hold the bound: uncapped, the same removal moves the cells by every
 	// window message the user sent
 	if l1, _ := move(fullLifted["messages.weekday_hour"], dpAggregates(t, db, lifted)["messages.weekday_hour"]); l1 != heavyMsgs {
@@ -403,9 +452,9 @@ func TestDPSensitivity(t *testing.T) {
 	}
 	exec(t, db, fmt.Sprintf(deleteUserSQL, next))
 	noNext := dpAggregates(t, db, small)
-	check("without the next heaviest", noHeavy, noNext)
+	check("without the next heaviest", sens, noHeavy, noNext)
 	exec(t, db, fmt.Sprintf(deleteUserSQL, 250))
-	check("without a light user", noNext, dpAggregates(t, db, small))
+	check("without a light user", sens, noNext, dpAggregates(t, db, small))
 	// the removals did move what the unit touches (a test that could not fail otherwise)
 	for _, name := range []string{"users.username_length", "conversations.member_count", "messages.weekday_hour",
 		"read_receipts.delay_minutes", "read_receipts.messages_by_member_count"} {
