@@ -399,9 +399,13 @@ $fn$;
 --   users.*               the user row: one count leaves one bin. L1 = 1, L2² = 1.
 --   conversations.*       the user's rows touch at most C conversations (memberships and
 --                         messages outside them are not counted); each of those moves
---                         from one bin to another (its kept member count and its kept
+--                         from one bin to another (its kept member count and its
 --                         activity change) or leaves the activity histogram: at most C
---                         counts out and C in. L1 = 2C, L2² = C² + C² = 2C².
+--                         counts out and C in. L1 = 2C, L2² = C² + C² = 2C². A
+--                         conversation's activity counts every window message of the
+--                         users who kept it, without the M cap: however many messages
+--                         the user sent there, the conversation still moves one bin, so
+--                         the bound does not need M.
 --   messages.content_length, weekday_hour, media: one count per kept message, at most
 --                         M leave. L1 = M, L2² = M².
 --   messages.inter_arrival: gaps between consecutive kept messages of a conversation.
@@ -500,17 +504,365 @@ $fn$;
 COMMENT ON FUNCTION shape.dp_identity_check_v1() IS
     'internal: refuses a differential-privacy release while the source contract lacks the identity columns the user-level bound needs';
 
+-- shape.dp_passes_v2: the heavy passes of shape.dp_aggregates_v2, each one plain
+-- statement run with RETURN QUERY, returning (name, counts) rows: PL/pgSQL runs
+-- SELECT … INTO without parallel workers (the executor gets a row limit), RETURN QUERY
+-- with them (PostgreSQL 14+), as shape.passes_v1 does for the exact export. What one
+-- pass hands the next travels in arrays, passed back in as arguments (parameters, which
+-- parallel workers receive; a temporary table would be parallel-restricted). Names
+-- starting with '_' are such hand-overs, never vectors. The kept sets are those of
+-- shape.dp_aggregates_v2's header; the passes find them by thresholds, so that no pass
+-- after the first two ranks or materializes them:
+--   conv  per (sender, conversation) window message counts (a parallel aggregate); per
+--         user the union of their memberships and those pairs, ranked by keyed hash
+--         (rank ≤ C: kept); from it the kept member counts and activity per
+--         conversation (the three conversation vectors), the NULL identity counts, the
+--         window's least and greatest message id, and as hand-overs: per sender of a
+--         window message the key (keyed hash, conversation id) of their C-th
+--         conversation (the largest key when they have fewer: all kept), the kept
+--         member counts, the senders with more than M window messages in kc, and kc
+--         itself (user and conversation arrays, at most C pairs per user)
+--   thr   per sender, the key (keyed hash, message id) of their M-th window message in
+--         kc (the largest key for the senders without more than M)
+--   …     a window message is then kept exactly when its conversation's key is at most
+--         its sender's C-th and its own key at most the sender's M-th (keys are unique:
+--         ids are): "among the C (M) smallest". The passes below find the kept messages
+--         with one join to the per-sender keys and a filter, in parallel workers
+--   msg   the kept messages and their gaps (the previous kept message of the
+--         conversation): content length, the 7 × 24 cells, media, the gaps, and as a
+--         hand-over the kept messages per conversation
+--   rr    the counted receipts (on kept messages, by a reader who kept the
+--         conversation: kc handed over as arrays), per conversation the R of smallest
+--         keyed hash for the delays (ranked: receipt keys need not be unique), all of
+--         them for the by-member-count counts
+--   att   the attachments of kept messages (per message the A of smallest keyed hash)
+-- TestDPAggregatesMatchReference compares every vector with the single-statement
+-- definition. Receipts and attachments are read only within [lo_id, hi_id], the
+-- window's least and greatest message id: a row of a window message lies there by
+-- definition, so the predicate changes no count, and where ids grow with time the
+-- planner range-scans the window's rows instead of the whole history (as
+-- shape.passes_v1). The per-sender keys are joined as a GROUP BY on the sender (one
+-- row each anyway), which tells the planner the key is unique: otherwise it takes the
+-- default of 200 distinct senders, hashes the whole window instead of the keys, and
+-- does so in every worker. enable_nestloop and enable_mergejoin off: the planner
+-- knows nothing of the arrays' join selectivity, and would otherwise loop over them or
+-- sort whole windows to merge-join them. Internal: EXECUTE is revoked from PUBLIC, and only
+-- shape.dp_aggregates_v2 (SECURITY DEFINER) calls it, in one transaction and
+-- snapshot (STABLE); nothing it returns leaves the database before the noise.
+CREATE OR REPLACE FUNCTION shape.dp_passes_v2(pass text, lo_ts timestamptz, as_of timestamptz, cap_conversations int,
+                                              cap_messages int, cap_receipts int, cap_attachments int,
+                                              cap_conversation_messages int, cap_conversation_receipts int, seed bigint,
+                                              lo_id bigint DEFAULT NULL, hi_id bigint DEFAULT NULL,
+                                              kmem_conv bigint[] DEFAULT NULL, kmem_n bigint[] DEFAULT NULL,
+                                              big_sender bigint[] DEFAULT NULL, ks_sender bigint[] DEFAULT NULL,
+                                              ks_conv_hash bigint[] DEFAULT NULL, ks_conv_id bigint[] DEFAULT NULL,
+                                              ks_msg_hash bigint[] DEFAULT NULL, ks_msg_id bigint[] DEFAULT NULL,
+                                              act_conv bigint[] DEFAULT NULL, act_n bigint[] DEFAULT NULL,
+                                              kc_user bigint[] DEFAULT NULL, kc_conv bigint[] DEFAULT NULL)
+    RETURNS TABLE (name text, counts bigint[])
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    SET work_mem = '256MB'
+    SET jit = off
+    SET TimeZone = 'UTC'
+    SET parallel_tuple_cost = 0.01
+    SET enable_nestloop = off
+    SET enable_mergejoin = off
+AS $fn$
+DECLARE
+    g_member  float8[] := shape.grid_member_count();
+    g_activity float8[] := shape.grid_activity();
+    g_content float8[] := shape.grid_content_length();
+    g_gap     float8[] := shape.grid_inter_arrival_seconds();
+    g_delay   float8[] := shape.grid_delay_minutes();
+    g_size    float8[] := shape.grid_attachment_size_bytes();
+    g_jm      float8[] := shape.grid_joint_member();
+    g_ja      float8[] := shape.grid_joint_activity();
+    g_168     float8[] := pg_catalog.array_fill(0::float8, ARRAY[168]);
+    g_5       float8[] := pg_catalog.array_fill(0::float8, ARRAY[5]);
+    g_48      float8[] := pg_catalog.array_fill(0::float8, ARRAY[48]);
+BEGIN
+    IF pass = 'conv' THEN
+        RETURN QUERY
+        WITH wp AS MATERIALIZED (
+                 -- per (sender, conversation): window messages, and their least and greatest id
+                 SELECT sm.sender_id, sm.conversation_id, pg_catalog.count(*) AS n,
+                        pg_catalog.min(sm.message_id) AS lo, pg_catalog.max(sm.message_id) AS hi
+                   FROM shape_source.messages sm
+                  WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+                  GROUP BY 1, 2),
+             -- per user, the conversations they are a member of or write in (the union of
+             -- the memberships and the window's (sender, conversation) pairs, with the
+             -- membership rows and window messages of each pair), ranked by keyed hash:
+             -- the kept conversations kc are those of rank ≤ C
+             ucr AS MATERIALIZED (SELECT x.user_id, x.conversation_id, x.h, x.nmem, x.nmsg,
+                                         pg_catalog.row_number() OVER (PARTITION BY x.user_id ORDER BY x.h, x.conversation_id) AS rk
+                                    FROM (SELECT u.user_id, u.conversation_id,
+                                                 pg_catalog.hashint8extended(u.conversation_id, seed # u.user_id) AS h,
+                                                 pg_catalog.sum(u.nmem)::bigint AS nmem, pg_catalog.sum(u.nmsg)::bigint AS nmsg
+                                            FROM (SELECT cm.user_id, cm.conversation_id, 1 AS nmem, 0 AS nmsg
+                                                    FROM shape_source.conversation_members cm WHERE cm.user_id IS NOT NULL
+                                                  UNION ALL
+                                                  SELECT wp.sender_id, wp.conversation_id, 0, wp.n FROM wp WHERE wp.sender_id IS NOT NULL) u
+                                           GROUP BY u.user_id, u.conversation_id) x),
+             -- per sender of a window message: their C-th key (none: the largest), their
+             -- window messages in kc
+             ts AS MATERIALIZED (SELECT ucr.user_id AS sender_id,
+                                        coalesce(pg_catalog.max(ucr.h) FILTER (WHERE ucr.rk = cap_conversations), 9223372036854775807) AS h,
+                                        coalesce(pg_catalog.max(ucr.conversation_id) FILTER (WHERE ucr.rk = cap_conversations), 9223372036854775807) AS conversation_id,
+                                        pg_catalog.sum(ucr.nmsg) FILTER (WHERE ucr.rk <= cap_conversations) AS nkept
+                                   FROM ucr GROUP BY 1 HAVING pg_catalog.sum(ucr.nmsg) > 0),
+             -- kept memberships: those in a kept conversation of their user
+             kmem AS MATERIALIZED (SELECT ucr.conversation_id, pg_catalog.sum(ucr.nmem)::bigint AS n
+                                     FROM ucr WHERE ucr.rk <= cap_conversations AND ucr.nmem > 0 GROUP BY 1),
+             -- per conversation: its activity, every window message sent by a user who
+             -- kept it (not M-capped: a user's removal changes the activity of their ≤ C
+             -- kept conversations only, whatever they sent there)
+             kact AS (SELECT ucr.conversation_id, pg_catalog.sum(ucr.nmsg)::bigint AS n
+                        FROM ucr WHERE ucr.rk <= cap_conversations AND ucr.nmsg > 0 GROUP BY 1),
+             -- per conversation: kept members, activity
+             c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(kact.n, 0) AS activity
+                                  FROM shape_source.conversations sc
+                                  LEFT JOIN kmem ON kmem.conversation_id = sc.conversation_id
+                                  LEFT JOIN kact ON kact.conversation_id = sc.conversation_id
+                                 WHERE sc.created_at < as_of)
+        SELECT 'conversations.member_count', (SELECT shape.bucket_counts(g_member, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.members::float8, g_member), 1) AS b, pg_catalog.count(*) AS n FROM c GROUP BY 1) s)
+        UNION ALL
+        SELECT 'conversations.size_activity', (SELECT shape.bucket_counts(g_48, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT (GREATEST(pg_catalog.width_bucket(c.members::float8, g_jm), 1) - 1) * 6
+                                + GREATEST(pg_catalog.width_bucket(c.activity::float8, g_ja), 1) AS b, pg_catalog.count(*) AS n
+                           FROM c GROUP BY 1) s)
+        UNION ALL
+        SELECT 'conversations.activity', (SELECT shape.bucket_counts(g_activity, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.activity::float8, g_activity), 1) AS b, pg_catalog.count(*) AS n
+                           FROM c WHERE c.activity > 0 GROUP BY 1) s)
+        UNION ALL
+        SELECT '_null_senders', ARRAY[(SELECT coalesce(pg_catalog.sum(wp.n), 0)::bigint FROM wp WHERE wp.sender_id IS NULL)]
+        UNION ALL
+        SELECT '_null_members', ARRAY[(SELECT pg_catalog.count(*) FROM shape_source.conversation_members cm WHERE cm.user_id IS NULL)]
+        UNION ALL
+        SELECT '_id_range', ARRAY[(SELECT pg_catalog.min(wp.lo) FROM wp), (SELECT pg_catalog.max(wp.hi) FROM wp)]
+        UNION ALL
+        -- per sender of a window message, the C-th key (keyed hash, conversation id):
+        -- a conversation of theirs is kept when its key is at most that (fewer than C
+        -- conversations: the largest key, all kept)
+        SELECT '_ks_sender', (SELECT pg_catalog.array_agg(ts.sender_id ORDER BY ts.sender_id) FROM ts)
+        UNION ALL
+        SELECT '_ks_conv_hash', (SELECT pg_catalog.array_agg(ts.h ORDER BY ts.sender_id) FROM ts)
+        UNION ALL
+        SELECT '_ks_conv_id', (SELECT pg_catalog.array_agg(ts.conversation_id ORDER BY ts.sender_id) FROM ts)
+        UNION ALL
+        SELECT '_kmem_conv', (SELECT pg_catalog.array_agg(kmem.conversation_id ORDER BY kmem.conversation_id) FROM kmem)
+        UNION ALL
+        SELECT '_kmem_n', (SELECT pg_catalog.array_agg(kmem.n ORDER BY kmem.conversation_id) FROM kmem)
+        UNION ALL
+        SELECT '_big_sender', (SELECT pg_catalog.array_agg(ts.sender_id ORDER BY ts.sender_id) FROM ts WHERE ts.nkept > cap_messages)
+        UNION ALL
+        -- kc itself, for the receipts: a receipt counts only where its reader kept the
+        -- conversation (at most C pairs per user)
+        SELECT '_kc_user', (SELECT pg_catalog.array_agg(ucr.user_id ORDER BY ucr.user_id, ucr.conversation_id) FROM ucr WHERE ucr.rk <= cap_conversations)
+        UNION ALL
+        SELECT '_kc_conv', (SELECT pg_catalog.array_agg(ucr.conversation_id ORDER BY ucr.user_id, ucr.conversation_id) FROM ucr WHERE ucr.rk <= cap_conversations);
+        RETURN;
+    END IF;
+
+    IF pass = 'thr' THEN
+        -- the M-th key (keyed hash, message id) of each sender past M, ranked among their
+        -- window messages in kc; every other sender gets the largest key (all kept)
+        RETURN QUERY
+        WITH ks AS (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc
+                      FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id))
+                           AS k(sender_id, ch, cc)
+                     GROUP BY k.sender_id),
+             t AS MATERIALIZED (
+                 SELECT x.sender_id, x.h, x.message_id
+                   FROM (SELECT sm.sender_id, sm.message_id, pg_catalog.hashint8extended(sm.message_id, seed) AS h,
+                                pg_catalog.row_number() OVER (PARTITION BY sm.sender_id
+                                    ORDER BY pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) AS rk
+                           FROM shape_source.messages sm
+                           JOIN (SELECT b.sender_id FROM pg_catalog.unnest(big_sender) AS b(sender_id) GROUP BY 1) b ON b.sender_id = sm.sender_id
+                           JOIN ks ON ks.sender_id = sm.sender_id
+                          WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+                            AND (pg_catalog.hashint8extended(sm.conversation_id, seed # sm.sender_id), sm.conversation_id) <= (ks.ch, ks.cc)) x
+                  WHERE x.rk = cap_messages),
+             m AS MATERIALIZED (SELECT ks.sender_id, coalesce(t.h, 9223372036854775807) AS h, coalesce(t.message_id, 9223372036854775807) AS message_id
+                                  FROM ks LEFT JOIN t ON t.sender_id = ks.sender_id)
+        SELECT '_ks_msg_hash', (SELECT pg_catalog.array_agg(m.h ORDER BY m.sender_id) FROM m)
+        UNION ALL
+        SELECT '_ks_msg_id', (SELECT pg_catalog.array_agg(m.message_id ORDER BY m.sender_id) FROM m);
+        RETURN;
+    END IF;
+
+    -- the kept messages of the passes below, as the same subquery in each (inlined, so
+    -- that the scan and the joins may run in parallel): window messages in a kept
+    -- conversation of their sender, at or under the sender's threshold if any
+    IF pass = 'msg' THEN
+        -- the kept messages (scan, join and sort by conversation in parallel workers),
+        -- each with the gap to the previous kept message of its conversation; then their
+        -- vectors, and the kept messages per conversation for the rr pass
+        RETURN QUERY
+        WITH kept AS MATERIALIZED (
+                 SELECT sm.conversation_id, sm.content_length, sm.created_at, sm.has_media,
+                        pg_catalog.date_part('epoch', sm.created_at)
+                            - pg_catalog.date_part('epoch', pg_catalog.lag(sm.created_at) OVER (PARTITION BY sm.conversation_id
+                                                                                  ORDER BY sm.created_at, sm.message_id)) AS gap
+                   FROM shape_source.messages sm
+                   JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
+                           FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
+                                           pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
+                          GROUP BY k.sender_id) ks
+                     ON ks.sender_id = sm.sender_id
+                  WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+                    AND (pg_catalog.hashint8extended(sm.conversation_id, seed # sm.sender_id), sm.conversation_id) <= (ks.ch, ks.cc)
+                    AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) <= (ks.mh, ks.mi)),
+             act AS MATERIALIZED (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1)
+        SELECT '_act_conv', (SELECT pg_catalog.array_agg(act.conversation_id ORDER BY act.conversation_id) FROM act)
+        UNION ALL
+        SELECT '_act_n', (SELECT pg_catalog.array_agg(act.n ORDER BY act.conversation_id) FROM act)
+        UNION ALL
+        SELECT 'messages.content_length', (SELECT shape.bucket_counts(g_content, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(kept.content_length::float8, g_content), 1) AS b, pg_catalog.count(*) AS n
+                           FROM kept WHERE kept.content_length IS NOT NULL GROUP BY 1) s)
+        UNION ALL
+        SELECT 'messages.weekday_hour', (SELECT shape.bucket_counts(g_168, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT ((pg_catalog.date_part('isodow', kept.created_at) - 1) * 24
+                                 + pg_catalog.date_part('hour', kept.created_at))::int + 1 AS b, pg_catalog.count(*) AS n
+                           FROM kept GROUP BY 1) s)
+        UNION ALL
+        SELECT 'messages.media', ARRAY[(SELECT pg_catalog.count(*) FROM kept WHERE kept.has_media)]
+        UNION ALL
+        SELECT 'messages.inter_arrival', (SELECT shape.bucket_counts(g_gap, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(kept.gap, g_gap), 1) AS b, pg_catalog.count(*) AS n
+                           FROM kept WHERE kept.gap IS NOT NULL GROUP BY 1) s);
+        RETURN;
+    END IF;
+
+    IF pass = 'rr' THEN
+        RETURN QUERY
+        WITH kept AS (
+                 SELECT sm.message_id, sm.conversation_id, sm.sender_id, sm.created_at
+                   FROM shape_source.messages sm
+                   JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
+                          FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
+                                          pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
+                         GROUP BY k.sender_id) ks
+                     ON ks.sender_id = sm.sender_id
+                  WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+                    AND (pg_catalog.hashint8extended(sm.conversation_id, seed # sm.sender_id), sm.conversation_id) <= (ks.ch, ks.cc)
+                    AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) <= (ks.mh, ks.mi)),
+             -- per conversation: kept window messages (M-capped; from the msg pass)
+             act AS (SELECT a.conversation_id, a.n FROM ROWS FROM (pg_catalog.unnest(act_conv), pg_catalog.unnest(act_n)) AS a(conversation_id, n)),
+             kmem AS (SELECT k.conversation_id, k.n FROM ROWS FROM (pg_catalog.unnest(kmem_conv), pg_catalog.unnest(kmem_n)) AS k(conversation_id, n)),
+             kc AS (SELECT k.user_id, k.conversation_id FROM ROWS FROM (pg_catalog.unnest(kc_user), pg_catalog.unnest(kc_conv)) AS k(user_id, conversation_id)),
+             -- counted receipts: on kept messages, read before as_of, by a reader who kept
+             -- the conversation. A receipt is a row of its message's sender and of its
+             -- reader; counting it only where both kept the conversation keeps each
+             -- user's receipts, on either side, inside their own C kept conversations
+             cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
+                                        (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
+                                   FROM kept
+                                   JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                                   JOIN kc ON kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id
+                                  WHERE sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id),
+             -- the delay histogram's receipts: per conversation, the R counted receipts of
+             -- smallest keyed hash of message and reader
+             rr AS (SELECT x.delay_min
+                      FROM (SELECT cr.delay_min,
+                                   pg_catalog.row_number() OVER (PARTITION BY cr.conversation_id
+                                       ORDER BY pg_catalog.hashint8extended(cr.message_id # pg_catalog.hashint8extended(cr.reader_id, seed), seed),
+                                                cr.message_id, cr.reader_id, cr.read_at) AS rk
+                              FROM cr) x
+                     WHERE x.rk <= cap_receipts),
+             -- the by-member-count vectors: a conversation with n kept messages, r of them
+             -- read (a counted receipt), q counted receipts, puts in its kept member bucket
+             -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
+             -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
+             -- and Bq that depend on the conversation's kept rows alone
+             rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
+                      FROM (SELECT cr.conversation_id, cr.message_id, pg_catalog.count(*) AS q FROM cr GROUP BY 1, 2) x
+                     GROUP BY 1),
+             bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS b,
+                                         LEAST(act.n, cap_conversation_messages) AS mn,
+                                         (2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.r, 0) + act.n) / (2 * act.n) AS rn,
+                                         LEAST((2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.q, 0) + act.n) / (2 * act.n),
+                                               cap_conversation_receipts) AS qn
+                                    FROM act
+                                    LEFT JOIN kmem ON kmem.conversation_id = act.conversation_id
+                                    LEFT JOIN rq ON rq.conversation_id = act.conversation_id)
+        SELECT 'read_receipts.delay_minutes', (SELECT shape.bucket_counts(g_delay, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(rr.delay_min, g_delay), 1) AS b, pg_catalog.count(*) AS n
+                           FROM rr GROUP BY 1) s)
+        UNION ALL
+        SELECT 'read_receipts.messages_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.mn)::bigint AS n FROM bym GROUP BY 1) s)
+        UNION ALL
+        SELECT 'read_receipts.read_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.rn)::bigint AS n FROM bym GROUP BY 1) s)
+        UNION ALL
+        SELECT 'read_receipts.receipts_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT bym.b, pg_catalog.sum(bym.qn)::bigint AS n FROM bym GROUP BY 1) s)
+        UNION ALL
+        SELECT '_null_readers', ARRAY[(SELECT pg_catalog.count(*) FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                                        WHERE sr.reader_id IS NULL AND sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id)];
+        RETURN;
+    END IF;
+
+    IF pass = 'att' THEN
+        RETURN QUERY
+        WITH att AS MATERIALIZED (
+                 SELECT a.type, a.size_bytes
+                   FROM (SELECT sa.type, sa.size_bytes,
+                                pg_catalog.row_number() OVER (PARTITION BY sa.message_id
+                                    ORDER BY pg_catalog.hashint8extended(sa.size_bytes, seed), sa.type) AS rk
+                           FROM shape_source.messages sm
+                           JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
+                                  FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
+                                                  pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
+                                 GROUP BY k.sender_id) ks
+                             ON ks.sender_id = sm.sender_id
+                           JOIN shape_source.attachments sa ON sa.message_id = sm.message_id
+                          WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
+                            AND (pg_catalog.hashint8extended(sm.conversation_id, seed # sm.sender_id), sm.conversation_id) <= (ks.ch, ks.cc)
+                            AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) <= (ks.mh, ks.mi)
+                            AND sa.message_id BETWEEN lo_id AND hi_id) a
+                  WHERE a.rk <= cap_attachments)
+        SELECT 'attachments.type', (SELECT shape.bucket_counts(g_5, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT pg_catalog.array_position(ARRAY['image', 'video', 'audio', 'document', 'other'],
+                                                          CASE WHEN att.type IN ('image', 'video', 'audio', 'document') THEN att.type ELSE 'other' END) AS b,
+                                pg_catalog.count(*) AS n
+                           FROM att GROUP BY 1) s)
+        UNION ALL
+        SELECT 'attachments.size_bytes', (SELECT shape.bucket_counts(g_size, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+                   FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, g_size), 1) AS b, pg_catalog.count(*) AS n
+                           FROM att GROUP BY 1) s);
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'shape.dp_passes_v2: unknown pass %', pass USING ERRCODE = '22023';
+END
+$fn$;
+COMMENT ON FUNCTION shape.dp_passes_v2(text, timestamptz, timestamptz, int, int, int, int, int, int, bigint, bigint, bigint,
+                                       bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[],
+                                       bigint[], bigint[]) IS
+    'internal: the heavy passes of shape.dp_aggregates_v2 (plain statements run with RETURN QUERY, so they may get parallel workers)';
+
 -- shape.dp_aggregates_v2: the exact, bounded counts a release noises, one bigint array
 -- per vector of shape.dp_sensitivity_v2 (by name), over fixed bins. key (≥ 8 random
 -- bytes, its first 8 the seed) orders rows by hashint8extended(·, seed): per user the
 -- conversations (seed xor the user id, so users do not all keep the same ones), the
--- messages (message id), the receipts on their messages (message id xor read_at in µs);
--- per message the attachments (size). The by-member-count vectors take from each
+-- messages (message id); per conversation the receipts of the delay histogram (message
+-- id xor the keyed hash of the reader); per message the attachments (size). A
+-- conversation's activity (conversations.activity, size_activity) is every window
+-- message sent there by a user who kept it, not only the M-capped kept messages;
+-- everything else counts kept rows, and a receipt counts only where its message is kept
+-- and its reader kept the conversation. The by-member-count vectors take from each
 -- conversation counts bounded by B (messages, read messages) and Bq (receipts). With a
--- fixed key, a user's kept rows depend on no other
--- user's rows, which is what shape.dp_sensitivity_v2 needs. A window message without a
--- sender or a membership without a user refuses the release (55000): they cannot be
--- bounded. Internal: only the owner and shape.export_dp call it.
+-- fixed key, a user's kept rows depend on no other user's rows, which is what
+-- shape.dp_sensitivity_v2 needs. A window message without a sender, a membership without
+-- a user or a counted receipt's message read by no known reader refuses the release
+-- (55000): they cannot be bounded.
+-- The users vectors are computed here; the rest in shape.dp_passes_v2's statements,
+-- which may run in parallel. Internal: only the owner and shape.export_dp call it.
 CREATE OR REPLACE FUNCTION shape.dp_aggregates_v2(window_days int, as_of timestamptz, cap_conversations int,
                                                   cap_messages int, cap_receipts int, cap_attachments int,
                                                   cap_conversation_messages int, cap_conversation_receipts int, key bytea)
@@ -526,20 +878,25 @@ DECLARE
     seed      bigint;
     g_user    float8[] := shape.grid_username_length();
     g_age     float8[] := shape.grid_account_age_days();
-    g_member  float8[] := shape.grid_member_count();
-    g_activity float8[] := shape.grid_activity();
-    g_content float8[] := shape.grid_content_length();
-    g_gap     float8[] := shape.grid_inter_arrival_seconds();
-    g_delay   float8[] := shape.grid_delay_minutes();
-    g_size    float8[] := shape.grid_attachment_size_bytes();
-    g_jm      float8[] := shape.grid_joint_member();
-    g_ja      float8[] := shape.grid_joint_activity();
-    g_168     float8[] := pg_catalog.array_fill(0::float8, ARRAY[168]);
-    g_5       float8[] := pg_catalog.array_fill(0::float8, ARRAY[5]);
-    g_48      float8[] := pg_catalog.array_fill(0::float8, ARRAY[48]);
     hi_t      float8 := pg_catalog.date_part('epoch', as_of);
     u_out     jsonb;
     m_out     jsonb;
+    r         record;
+    lo_id     bigint;
+    hi_id     bigint;
+    kmem_conv bigint[];
+    kmem_n    bigint[];
+    big_sender bigint[];
+    ks_sender bigint[];
+    ks_conv_hash bigint[];
+    ks_conv_id bigint[];
+    ks_msg_hash bigint[];
+    ks_msg_id bigint[];
+    act_conv  bigint[];
+    act_n     bigint[];
+    kc_user   bigint[];
+    kc_conv   bigint[];
+    pass      text;
 BEGIN
     PERFORM shape.check_args(window_days, 2, as_of);
     IF cap_conversations < 1 OR cap_messages < 1 OR cap_receipts < 1 OR cap_attachments < 1
@@ -562,140 +919,51 @@ BEGIN
                            FROM shape_source.users su WHERE su.created_at < as_of GROUP BY 1) s))
       INTO u_out;
 
-    WITH wm AS MATERIALIZED (SELECT m.message_id, m.conversation_id, m.sender_id, m.created_at, m.has_media, m.content_length
-                               FROM shape_source.messages m
-                              WHERE m.created_at >= lo_ts AND m.created_at < as_of),
-         mem AS MATERIALIZED (SELECT cm.user_id, cm.conversation_id FROM shape_source.conversation_members cm),
-         -- per user, the C conversations of smallest keyed hash among those they are a
-         -- member of or write in
-         kc AS MATERIALIZED (SELECT x.user_id, x.conversation_id
-                               FROM (SELECT uc.user_id, uc.conversation_id,
-                                            pg_catalog.row_number() OVER (PARTITION BY uc.user_id
-                                                ORDER BY pg_catalog.hashint8extended(uc.conversation_id, seed # uc.user_id), uc.conversation_id) AS rk
-                                       FROM (SELECT mem.user_id, mem.conversation_id FROM mem WHERE mem.user_id IS NOT NULL
-                                             UNION
-                                             SELECT wm.sender_id, wm.conversation_id FROM wm WHERE wm.sender_id IS NOT NULL) uc) x
-                              WHERE x.rk <= cap_conversations),
-         -- kept memberships: those in a kept conversation of their user
-         kmem AS (SELECT mem.conversation_id, pg_catalog.count(*) AS n
-                    FROM mem JOIN kc ON kc.user_id = mem.user_id AND kc.conversation_id = mem.conversation_id
-                   GROUP BY 1),
-         -- kept messages: per sender, the M of smallest keyed hash among their window
-         -- messages in their kept conversations
-         kept0 AS (SELECT x.message_id, x.conversation_id, x.sender_id, x.created_at, x.has_media, x.content_length
-                     FROM (SELECT wm.*, pg_catalog.row_number() OVER (PARTITION BY wm.sender_id
-                                           ORDER BY pg_catalog.hashint8extended(wm.message_id, seed), wm.message_id) AS rk
-                             FROM wm JOIN kc ON kc.user_id = wm.sender_id AND kc.conversation_id = wm.conversation_id) x
-                    WHERE x.rk <= cap_messages),
-         -- with the gap to the previous kept message of the conversation
-         kept AS MATERIALIZED (SELECT k.message_id, k.conversation_id, k.sender_id, k.created_at, k.has_media, k.content_length,
-                                      pg_catalog.date_part('epoch', k.created_at)
-                                          - pg_catalog.date_part('epoch', pg_catalog.lag(k.created_at) OVER (PARTITION BY k.conversation_id
-                                                                                                ORDER BY k.created_at, k.message_id)) AS gap
-                                 FROM kept0 k),
-         -- per conversation: kept members, kept window messages
-         act AS (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1),
-         c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(act.n, 0) AS activity
-                              FROM shape_source.conversations sc
-                              LEFT JOIN kmem ON kmem.conversation_id = sc.conversation_id
-                              LEFT JOIN act ON act.conversation_id = sc.conversation_id
-                             WHERE sc.created_at < as_of),
-         -- counted receipts: on kept messages, read before as_of, by a reader who kept
-         -- the conversation. A receipt is a row of its message's sender and of its
-         -- reader; counting it only where both kept the conversation keeps each user's
-         -- receipts, on either side, inside their own C kept conversations
-         cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
-                                    (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
-                               FROM kept
-                               JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
-                               JOIN kc ON kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id
-                              WHERE sr.read_at < as_of),
-         -- the delay histogram's receipts: per conversation, the R counted receipts of
-         -- smallest keyed hash of message and reader
-         rr AS (SELECT x.delay_min
-                  FROM (SELECT cr.delay_min,
-                               pg_catalog.row_number() OVER (PARTITION BY cr.conversation_id
-                                   ORDER BY pg_catalog.hashint8extended(cr.message_id # pg_catalog.hashint8extended(cr.reader_id, seed), seed),
-                                            cr.message_id, cr.reader_id, cr.read_at) AS rk
-                          FROM cr) x
-                 WHERE x.rk <= cap_receipts),
-         -- the by-member-count vectors: a conversation with n kept messages, r of them
-         -- read (a counted receipt), q counted receipts, puts in its kept member bucket
-         -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
-         -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
-         -- and Bq that depend on the conversation's kept rows alone
-         rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
-                  FROM (SELECT cr.conversation_id, cr.message_id, pg_catalog.count(*) AS q FROM cr GROUP BY 1, 2) x
-                 GROUP BY 1),
-         bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS b,
-                                     LEAST(act.n, cap_conversation_messages) AS mn,
-                                     (2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.r, 0) + act.n) / (2 * act.n) AS rn,
-                                     LEAST((2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.q, 0) + act.n) / (2 * act.n),
-                                           cap_conversation_receipts) AS qn
-                                FROM act
-                                LEFT JOIN kmem ON kmem.conversation_id = act.conversation_id
-                                LEFT JOIN rq ON rq.conversation_id = act.conversation_id),
-         att AS MATERIALIZED (SELECT a.type, a.size_bytes
-                                FROM (SELECT sa.type, sa.size_bytes,
-                                             pg_catalog.row_number() OVER (PARTITION BY sa.message_id
-                                                 ORDER BY pg_catalog.hashint8extended(sa.size_bytes, seed), sa.type) AS rk
-                                        FROM kept JOIN shape_source.attachments sa ON sa.message_id = kept.message_id) a
-                               WHERE a.rk <= cap_attachments)
-    SELECT pg_catalog.jsonb_build_object(
-               '_null_senders', (SELECT pg_catalog.count(*) FROM wm WHERE wm.sender_id IS NULL),
-               '_null_members', (SELECT pg_catalog.count(*) FROM mem WHERE mem.user_id IS NULL),
-               '_null_readers', (SELECT pg_catalog.count(*) FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
-                                  WHERE sr.reader_id IS NULL AND sr.read_at < as_of),
-               'conversations.member_count', (SELECT shape.bucket_counts(g_member, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.members::float8, g_member), 1) AS b, pg_catalog.count(*) AS n FROM c GROUP BY 1) s),
-               'conversations.size_activity', (SELECT shape.bucket_counts(g_48, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT (GREATEST(pg_catalog.width_bucket(c.members::float8, g_jm), 1) - 1) * 6
-                                + GREATEST(pg_catalog.width_bucket(c.activity::float8, g_ja), 1) AS b, pg_catalog.count(*) AS n
-                           FROM c GROUP BY 1) s),
-               'conversations.activity', (SELECT shape.bucket_counts(g_activity, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(c.activity::float8, g_activity), 1) AS b, pg_catalog.count(*) AS n
-                           FROM c WHERE c.activity > 0 GROUP BY 1) s),
-               'messages.content_length', (SELECT shape.bucket_counts(g_content, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(kept.content_length::float8, g_content), 1) AS b, pg_catalog.count(*) AS n
-                           FROM kept WHERE kept.content_length IS NOT NULL GROUP BY 1) s),
-               'messages.weekday_hour', (SELECT shape.bucket_counts(g_168, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT ((pg_catalog.date_part('isodow', kept.created_at) - 1) * 24
-                                 + pg_catalog.date_part('hour', kept.created_at))::int + 1 AS b, pg_catalog.count(*) AS n
-                           FROM kept GROUP BY 1) s),
-               'messages.media', ARRAY[(SELECT pg_catalog.count(*) FROM kept WHERE kept.has_media)],
-               'messages.inter_arrival', (SELECT shape.bucket_counts(g_gap, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(kept.gap, g_gap), 1) AS b, pg_catalog.count(*) AS n
-                           FROM kept WHERE kept.gap IS NOT NULL GROUP BY 1) s),
-               'read_receipts.delay_minutes', (SELECT shape.bucket_counts(g_delay, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(rr.delay_min, g_delay), 1) AS b, pg_catalog.count(*) AS n
-                           FROM rr GROUP BY 1) s),
-               'read_receipts.messages_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT bym.b, pg_catalog.sum(bym.mn)::bigint AS n FROM bym GROUP BY 1) s),
-               'read_receipts.read_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT bym.b, pg_catalog.sum(bym.rn)::bigint AS n FROM bym GROUP BY 1) s),
-               'read_receipts.receipts_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT bym.b, pg_catalog.sum(bym.qn)::bigint AS n FROM bym GROUP BY 1) s),
-               'attachments.type', (SELECT shape.bucket_counts(g_5, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT pg_catalog.array_position(ARRAY['image', 'video', 'audio', 'document', 'other'],
-                                                          CASE WHEN att.type IN ('image', 'video', 'audio', 'document') THEN att.type ELSE 'other' END) AS b,
-                                pg_catalog.count(*) AS n
-                           FROM att GROUP BY 1) s),
-               'attachments.size_bytes', (SELECT shape.bucket_counts(g_size, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, g_size), 1) AS b, pg_catalog.count(*) AS n
-                           FROM att GROUP BY 1) s))
-      INTO m_out;
-    IF (m_out ->> '_null_senders')::bigint > 0 THEN
-        RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.messages has window messages whose sender_id is NULL, so their sender''s contribution cannot be bounded'
-            USING ERRCODE = '55000', HINT = 're-point shape_source.messages with sender_id (bigint, never NULL: who sent each message)';
-    END IF;
-    IF (m_out ->> '_null_members')::bigint > 0 THEN
-        RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.conversation_members has memberships whose user_id is NULL, so their user''s contribution cannot be bounded'
-            USING ERRCODE = '55000', HINT = 're-point shape_source.conversation_members with user_id (bigint, never NULL: who each member is)';
-    END IF;
-    IF (m_out ->> '_null_readers')::bigint > 0 THEN
-        RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.read_receipts has receipts whose reader_id is NULL, so their reader''s contribution cannot be bounded'
-            USING ERRCODE = '55000', HINT = 're-point shape_source.read_receipts with reader_id (bigint, never NULL: who read each message)';
-    END IF;
+    -- the heavy passes, each a plain statement that may run in parallel
+    -- (shape.dp_passes_v2), in one snapshot: the conversations first, which hand over
+    -- the kept conversations, member counts and the senders past M, then those
+    -- senders' thresholds, then everything that hangs off the kept messages
+    m_out := '{}'::jsonb;
+    FOREACH pass IN ARRAY ARRAY['conv', 'thr', 'msg', 'rr', 'att'] LOOP
+        FOR r IN SELECT q.name, q.counts
+                   FROM shape.dp_passes_v2(pass, lo_ts, as_of, cap_conversations, cap_messages, cap_receipts,
+                                           cap_attachments, cap_conversation_messages, cap_conversation_receipts, seed,
+                                           lo_id, hi_id, kmem_conv, kmem_n, big_sender,
+                                           ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id, act_conv, act_n,
+                                           kc_user, kc_conv) q LOOP
+            CASE r.name
+                WHEN '_id_range' THEN lo_id := r.counts[1]; hi_id := r.counts[2];
+                WHEN '_ks_sender' THEN ks_sender := r.counts;
+                WHEN '_ks_conv_hash' THEN ks_conv_hash := r.counts;
+                WHEN '_ks_conv_id' THEN ks_conv_id := r.counts;
+                WHEN '_kmem_conv' THEN kmem_conv := r.counts;
+                WHEN '_kmem_n' THEN kmem_n := r.counts;
+                WHEN '_big_sender' THEN big_sender := r.counts;
+                WHEN '_ks_msg_hash' THEN ks_msg_hash := r.counts;
+                WHEN '_ks_msg_id' THEN ks_msg_id := r.counts;
+                WHEN '_act_conv' THEN act_conv := r.counts;
+                WHEN '_act_n' THEN act_n := r.counts;
+                WHEN '_kc_user' THEN kc_user := r.counts;
+                WHEN '_kc_conv' THEN kc_conv := r.counts;
+                ELSE m_out := m_out || pg_catalog.jsonb_build_object(r.name, r.counts);
+            END CASE;
+        END LOOP;
+        IF pass = 'conv' THEN
+            -- a contract without identities refuses here, before any other pass
+            IF (m_out -> '_null_senders' ->> 0)::bigint > 0 THEN
+                RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.messages has window messages whose sender_id is NULL, so their sender''s contribution cannot be bounded'
+                    USING ERRCODE = '55000', HINT = 're-point shape_source.messages with sender_id (bigint, never NULL: who sent each message)';
+            END IF;
+            IF (m_out -> '_null_members' ->> 0)::bigint > 0 THEN
+                RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.conversation_members has memberships whose user_id is NULL, so their user''s contribution cannot be bounded'
+                    USING ERRCODE = '55000', HINT = 're-point shape_source.conversation_members with user_id (bigint, never NULL: who each member is)';
+            END IF;
+        END IF;
+        IF pass = 'rr' AND (m_out -> '_null_readers' ->> 0)::bigint > 0 THEN
+            RAISE EXCEPTION 'error exporting the differential-privacy shape: shape_source.read_receipts has receipts whose reader_id is NULL, so their reader''s contribution cannot be bounded'
+                USING ERRCODE = '55000', HINT = 're-point shape_source.read_receipts with reader_id (bigint, never NULL: who read each message)';
+        END IF;
+    END LOOP;
     RETURN u_out || (m_out - '_null_senders' - '_null_members' - '_null_readers');
 END
 $fn$;
@@ -1160,6 +1428,9 @@ DROP FUNCTION IF EXISTS shape.dp_mean(float8[], bigint[], boolean);
 DROP FUNCTION IF EXISTS shape.dp_upper(float8[]);
 DROP FUNCTION IF EXISTS shape.dp_keep(bigint[], bigint);
 DROP FUNCTION IF EXISTS shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea);
+DROP FUNCTION IF EXISTS shape.dp_passes_v2(text, timestamptz, timestamptz, int, int, int, int, int, int, bigint, bigint, bigint,
+                                           bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[],
+                                       bigint[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_sensitivity_v2(int, int, int, int, int, int);
 DROP FUNCTION IF EXISTS shape.dp_identity_check_v1();
 DROP FUNCTION IF EXISTS shape.dp_epsilon(float8, float8);

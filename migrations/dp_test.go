@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -341,7 +343,11 @@ func move(a, b []int64) (l1, l2s int64) {
 // user sends over a thousand window messages and is a member of all 60 conversations:
 // with the caps lifted, the same removal moves the 7×24 cells by their exact window
 // message count and the member histogram by 2·(the conversations they leave a bucket
-// in), far past the capped bounds, so the caps are what holds the bounds.
+// in), far past the capped bounds, so the caps are what holds the bounds. With C = 60
+// (every user keeps every conversation) and M = 20 (binding for the heaviest sender),
+// the activity and size × activity vectors equal the exact ones computed from the
+// tables (activity is not M-capped), the 7×24 cells stay M-capped, and the removal of
+// the heaviest user stays within those caps' declared bounds too.
 func TestDPSensitivity(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Production)
@@ -379,7 +385,7 @@ func TestDPSensitivity(t *testing.T) {
 		t.Fatalf("the heaviest user sends %d window messages; the data should give over 500", heavyMsgs)
 	}
 	moved := map[string]int64{} // the largest L1 move seen per vector
-	check := func(label string, before, after map[string][]int64) {
+	check := func(label string, sens []sensitivity, before, after map[string][]int64) {
 		t.Helper()
 		for _, s := range sens {
 			b, a := before[s.Name], after[s.Name]
@@ -411,9 +417,53 @@ func TestDPSensitivity(t *testing.T) {
 	if asReader < 1000 {
 		t.Fatalf("the heaviest user made %d counted receipts as a reader; the data should give over 1000", asReader)
 	}
+	// Activity is not M-capped: with C = 60 no user drops a conversation (there are 60)
+	// while M = 20 binds for the heaviest sender, the activity and size × activity
+	// vectors equal the exact ones (every window message, every membership), computed
+	// here from the tables, while the message vectors stay M-capped.
+	mid := dpCaps{C: 60, M: 20, R: 10, A: 2, B: 15, Bq: 25}
+	sensMid := sensitivities(t, db, mid)
+	fullMid := dpAggregates(t, db, mid)
+	var exactAct, exactJoint []int64
+	var rawAct, rawJoint []byte
+	var windowMsgs int64
+	if err := db.QueryRow(`
+		WITH a AS (SELECT conversation_id, count(*) AS n FROM public.messages
+		            WHERE created_at >= '2025-09-22Z' AND created_at < '2025-10-22Z' GROUP BY 1),
+		     m AS (SELECT conversation_id, count(*) AS n FROM public.conversation_members GROUP BY 1),
+		     c AS (SELECT coalesce(m.n, 0) AS members, coalesce(a.n, 0) AS n FROM public.conversations sc
+		            LEFT JOIN a ON a.conversation_id = sc.id LEFT JOIN m ON m.conversation_id = sc.id)
+		SELECT (SELECT to_json(array_agg((SELECT count(*) FROM c WHERE n > 0
+		                           AND greatest(width_bucket(n::float8, shape.grid_activity()), 1) = i) ORDER BY i))::text
+		          FROM generate_series(1, cardinality(shape.grid_activity())) i),
+		       (SELECT to_json(array_agg((SELECT count(*) FROM c
+		                           WHERE (greatest(width_bucket(members::float8, shape.grid_joint_member()), 1) - 1) * 6
+		                                 + greatest(width_bucket(n::float8, shape.grid_joint_activity()), 1) = i) ORDER BY i))::text
+		          FROM generate_series(1, 48) i),
+		       (SELECT sum(n) FROM a)`).Scan(&rawAct, &rawJoint, &windowMsgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(json.Unmarshal(rawAct, &exactAct), json.Unmarshal(rawJoint, &exactJoint)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fullMid["conversations.activity"]; !slices.Equal(got, exactAct) {
+		t.Errorf("C = 60, M = 20: activity %v, want the exact window activity %v (activity must not be M-capped)", got, exactAct)
+	}
+	if got := fullMid["conversations.size_activity"]; !slices.Equal(got, exactJoint) {
+		t.Errorf("C = 60, M = 20: size × activity %v, want the exact %v", got, exactJoint)
+	}
+	var cells int64
+	for _, n := range fullMid["messages.weekday_hour"] {
+		cells += n
+	}
+	if cells > windowMsgs-heavyMsgs+20 {
+		t.Errorf("C = 60, M = 20: the 7×24 cells hold %d messages, want them M-capped (the heaviest sender's %d of %d window messages count 20)",
+			cells, heavyMsgs, windowMsgs)
+	}
 	exec(t, db, fmt.Sprintf(deleteUserSQL, heavy))
 	noHeavy := dpAggregates(t, db, small)
-	check("without the heaviest user", full, noHeavy)
+	check("without the heaviest user", sens, full, noHeavy)
+	check("C = 60, M = 20, without the heaviest user", sensMid, fullMid, dpAggregates(t, db, mid))
 	// the caps hold the bound: uncapped, the same removal moves the cells by every
 	// window message the user sent, and the delay histogram by every receipt of theirs,
 	// as sender and as reader
@@ -426,9 +476,9 @@ func TestDPSensitivity(t *testing.T) {
 	}
 	exec(t, db, fmt.Sprintf(deleteUserSQL, next))
 	noNext := dpAggregates(t, db, small)
-	check("without the next heaviest", noHeavy, noNext)
+	check("without the next heaviest", sens, noHeavy, noNext)
 	exec(t, db, fmt.Sprintf(deleteUserSQL, 250))
-	check("without a light user", noNext, dpAggregates(t, db, small))
+	check("without a light user", sens, noNext, dpAggregates(t, db, small))
 	// the removals did move what the unit touches (a test that could not fail otherwise)
 	for _, name := range []string{"users.username_length", "conversations.member_count", "messages.weekday_hour",
 		"read_receipts.delay_minutes", "read_receipts.messages_by_member_count"} {
@@ -437,6 +487,188 @@ func TestDPSensitivity(t *testing.T) {
 		}
 	}
 	t.Logf("largest L1 moves: %v", moved)
+}
+
+// dpReferenceSQL is the definition of shape.dp_aggregates_v2's bounded counts (all but
+// the two users vectors) as one plain statement over materialized CTEs: the way the
+// function computed them before its passes were split into parallel statements
+// (shape.dp_passes_v2, which finds the kept messages by per-sender thresholds instead
+// of ranking them in each pass). $1, $2: the window; $3 … $8: C, M, R, A, B, Bq; $9:
+// the seed (the key's first 8 bytes).
+const dpReferenceSQL = `
+WITH wm AS MATERIALIZED (SELECT m.message_id, m.conversation_id, m.sender_id, m.created_at, m.has_media, m.content_length
+                           FROM shape_source.messages m
+                          WHERE m.created_at >= $1::timestamptz AND m.created_at < $2::timestamptz),
+     mem AS MATERIALIZED (SELECT cm.user_id, cm.conversation_id FROM shape_source.conversation_members cm),
+     -- per user, the C conversations of smallest keyed hash among those they are a
+     -- member of or write in
+     kc AS MATERIALIZED (SELECT x.user_id, x.conversation_id
+                           FROM (SELECT uc.user_id, uc.conversation_id,
+                                        pg_catalog.row_number() OVER (PARTITION BY uc.user_id
+                                            ORDER BY pg_catalog.hashint8extended(uc.conversation_id, $9::bigint # uc.user_id), uc.conversation_id) AS rk
+                                   FROM (SELECT mem.user_id, mem.conversation_id FROM mem WHERE mem.user_id IS NOT NULL
+                                         UNION
+                                         SELECT wm.sender_id, wm.conversation_id FROM wm WHERE wm.sender_id IS NOT NULL) uc) x
+                          WHERE x.rk <= $3::int),
+     -- kept memberships: those in a kept conversation of their user
+     kmem AS (SELECT mem.conversation_id, pg_catalog.count(*) AS n
+                FROM mem JOIN kc ON kc.user_id = mem.user_id AND kc.conversation_id = mem.conversation_id
+               GROUP BY 1),
+     -- kept messages: per sender, the M of smallest keyed hash among their window
+     -- messages in their kept conversations
+     kept0 AS (SELECT x.message_id, x.conversation_id, x.sender_id, x.created_at, x.has_media, x.content_length
+                 FROM (SELECT wm.*, pg_catalog.row_number() OVER (PARTITION BY wm.sender_id
+                                       ORDER BY pg_catalog.hashint8extended(wm.message_id, $9::bigint), wm.message_id) AS rk
+                         FROM wm JOIN kc ON kc.user_id = wm.sender_id AND kc.conversation_id = wm.conversation_id) x
+                WHERE x.rk <= $4::int),
+     -- with the gap to the previous kept message of the conversation
+     kept AS MATERIALIZED (SELECT k.message_id, k.conversation_id, k.sender_id, k.created_at, k.has_media, k.content_length,
+                                  pg_catalog.date_part('epoch', k.created_at)
+                                      - pg_catalog.date_part('epoch', pg_catalog.lag(k.created_at) OVER (PARTITION BY k.conversation_id
+                                                                                            ORDER BY k.created_at, k.message_id)) AS gap
+                             FROM kept0 k),
+     -- per conversation: kept window messages (M-capped: the by-member-count vectors)
+     act AS (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1),
+     -- per conversation: its activity, every window message sent by a user who kept
+     -- it (not M-capped: a user's removal changes the activity of their ≤ C kept
+     -- conversations only, whatever they sent there)
+     kact AS (SELECT wm.conversation_id, pg_catalog.count(*) AS n
+                FROM wm JOIN kc ON kc.user_id = wm.sender_id AND kc.conversation_id = wm.conversation_id
+               GROUP BY 1),
+     -- per conversation: kept members, activity
+     c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(kact.n, 0) AS activity
+                          FROM shape_source.conversations sc
+                          LEFT JOIN kmem ON kmem.conversation_id = sc.conversation_id
+                          LEFT JOIN kact ON kact.conversation_id = sc.conversation_id
+                         WHERE sc.created_at < $2::timestamptz),
+     -- counted receipts: on kept messages, read before $2::timestamptz, by a reader who
+     -- kept the conversation
+     cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
+                                (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
+                           FROM kept
+                           JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                           JOIN kc ON kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id
+                          WHERE sr.read_at < $2::timestamptz),
+     -- the delay histogram's receipts: per conversation, the R counted receipts of
+     -- smallest keyed hash of message and reader
+     rr AS (SELECT x.delay_min
+              FROM (SELECT cr.delay_min,
+                           pg_catalog.row_number() OVER (PARTITION BY cr.conversation_id
+                               ORDER BY pg_catalog.hashint8extended(cr.message_id # pg_catalog.hashint8extended(cr.reader_id, $9::bigint), $9::bigint),
+                                        cr.message_id, cr.reader_id, cr.read_at) AS rk
+                      FROM cr) x
+             WHERE x.rk <= $5::int),
+     -- the by-member-count vectors: a conversation with n kept messages, r of them
+     -- read (a counted receipt), q counted receipts, puts in its kept member bucket
+     -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
+     -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
+     -- and Bq that depend on the conversation's kept rows alone
+     rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
+              FROM (SELECT cr.conversation_id, cr.message_id, pg_catalog.count(*) AS q FROM cr GROUP BY 1, 2) x
+             GROUP BY 1),
+     bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, shape.grid_joint_member()), 1) AS b,
+                                 LEAST(act.n, $7::int) AS mn,
+                                 (2 * LEAST(act.n, $7::int) * coalesce(rq.r, 0) + act.n) / (2 * act.n) AS rn,
+                                 LEAST((2 * LEAST(act.n, $7::int) * coalesce(rq.q, 0) + act.n) / (2 * act.n),
+                                       $8::int) AS qn
+                            FROM act
+                            LEFT JOIN kmem ON kmem.conversation_id = act.conversation_id
+                            LEFT JOIN rq ON rq.conversation_id = act.conversation_id),
+     att AS MATERIALIZED (SELECT a.type, a.size_bytes
+                            FROM (SELECT sa.type, sa.size_bytes,
+                                         pg_catalog.row_number() OVER (PARTITION BY sa.message_id
+                                             ORDER BY pg_catalog.hashint8extended(sa.size_bytes, $9::bigint), sa.type) AS rk
+                                    FROM kept JOIN shape_source.attachments sa ON sa.message_id = kept.message_id) a
+                           WHERE a.rk <= $6::int)
+SELECT pg_catalog.jsonb_build_object(
+           '_null_senders', (SELECT pg_catalog.count(*) FROM wm WHERE wm.sender_id IS NULL),
+           '_null_members', (SELECT pg_catalog.count(*) FROM mem WHERE mem.user_id IS NULL),
+           'conversations.member_count', (SELECT shape.bucket_counts(shape.grid_member_count(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT GREATEST(pg_catalog.width_bucket(c.members::float8, shape.grid_member_count()), 1) AS b, pg_catalog.count(*) AS n FROM c GROUP BY 1) s),
+           'conversations.size_activity', (SELECT shape.bucket_counts(array_fill(0::float8, ARRAY[48]), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT (GREATEST(pg_catalog.width_bucket(c.members::float8, shape.grid_joint_member()), 1) - 1) * 6
+                            + GREATEST(pg_catalog.width_bucket(c.activity::float8, shape.grid_joint_activity()), 1) AS b, pg_catalog.count(*) AS n
+                       FROM c GROUP BY 1) s),
+           'conversations.activity', (SELECT shape.bucket_counts(shape.grid_activity(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT GREATEST(pg_catalog.width_bucket(c.activity::float8, shape.grid_activity()), 1) AS b, pg_catalog.count(*) AS n
+                       FROM c WHERE c.activity > 0 GROUP BY 1) s),
+           'messages.content_length', (SELECT shape.bucket_counts(shape.grid_content_length(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT GREATEST(pg_catalog.width_bucket(kept.content_length::float8, shape.grid_content_length()), 1) AS b, pg_catalog.count(*) AS n
+                       FROM kept WHERE kept.content_length IS NOT NULL GROUP BY 1) s),
+           'messages.weekday_hour', (SELECT shape.bucket_counts(array_fill(0::float8, ARRAY[168]), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT ((pg_catalog.date_part('isodow', kept.created_at) - 1) * 24
+                             + pg_catalog.date_part('hour', kept.created_at))::int + 1 AS b, pg_catalog.count(*) AS n
+                       FROM kept GROUP BY 1) s),
+           'messages.media', ARRAY[(SELECT pg_catalog.count(*) FROM kept WHERE kept.has_media)],
+           'messages.inter_arrival', (SELECT shape.bucket_counts(shape.grid_inter_arrival_seconds(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT GREATEST(pg_catalog.width_bucket(kept.gap, shape.grid_inter_arrival_seconds()), 1) AS b, pg_catalog.count(*) AS n
+                       FROM kept WHERE kept.gap IS NOT NULL GROUP BY 1) s),
+           'read_receipts.delay_minutes', (SELECT shape.bucket_counts(shape.grid_delay_minutes(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT GREATEST(pg_catalog.width_bucket(rr.delay_min, shape.grid_delay_minutes()), 1) AS b, pg_catalog.count(*) AS n
+                       FROM rr GROUP BY 1) s),
+           'read_receipts.messages_by_member_count', (SELECT shape.bucket_counts(shape.grid_joint_member(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT bym.b, pg_catalog.sum(bym.mn)::bigint AS n FROM bym GROUP BY 1) s),
+           'read_receipts.read_by_member_count', (SELECT shape.bucket_counts(shape.grid_joint_member(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT bym.b, pg_catalog.sum(bym.rn)::bigint AS n FROM bym GROUP BY 1) s),
+           'read_receipts.receipts_by_member_count', (SELECT shape.bucket_counts(shape.grid_joint_member(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT bym.b, pg_catalog.sum(bym.qn)::bigint AS n FROM bym GROUP BY 1) s),
+           'attachments.type', (SELECT shape.bucket_counts(array_fill(0::float8, ARRAY[5]), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT pg_catalog.array_position(ARRAY['image', 'video', 'audio', 'document', 'other'],
+                                                      CASE WHEN att.type IN ('image', 'video', 'audio', 'document') THEN att.type ELSE 'other' END) AS b,
+                            pg_catalog.count(*) AS n
+                       FROM att GROUP BY 1) s),
+           'attachments.size_bytes', (SELECT shape.bucket_counts(shape.grid_attachment_size_bytes(), pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
+               FROM (SELECT GREATEST(pg_catalog.width_bucket(att.size_bytes::float8, shape.grid_attachment_size_bytes()), 1) AS b, pg_catalog.count(*) AS n
+                       FROM att GROUP BY 1) s))
+`
+
+// The bounded counts equal the reference definition (dpReferenceSQL) vector by vector on
+// the heavy-tailed data, for caps that bind (C = 1 and 3 for the users in all 60
+// conversations, M = 1 and 20 for the heaviest senders, R and A binding), the defaults,
+// and C past every user's conversations with the other caps lifted, under two keys.
+func TestDPAggregatesMatchReference(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Production)
+	dropUserFKs(t, db)
+	exec(t, db, heavyTailedSQL)
+	for _, key := range []string{"0123456789abcdef", "fedcba9876543210ffee"} {
+		for _, c := range []dpCaps{{C: 1, M: 1, R: 1, A: 1, B: 1, Bq: 1}, {C: 3, M: 20, R: 10, A: 2, B: 15, Bq: 25},
+			{C: 8, M: 100, R: 100, A: 2, B: 50, Bq: 100}, {C: 60, M: 10000, R: 10000, A: 10000, B: 10000, Bq: 10000}} {
+			var rawGot, rawWant []byte
+			if err := db.QueryRow(`SELECT shape.dp_aggregates_v2(30, '2025-10-22Z', $1, $2, $3, $4, $5, $6, decode($7, 'hex'))::text`,
+				c.C, c.M, c.R, c.A, c.B, c.Bq, key).Scan(&rawGot); err != nil {
+				t.Fatal(err)
+			}
+			seed, err := strconv.ParseUint(key[:16], 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRow(`SELECT r::text FROM (`+dpReferenceSQL+`) AS q(r)`, "2025-09-22T00:00:00Z", "2025-10-22T00:00:00Z",
+				c.C, c.M, c.R, c.A, c.B, c.Bq, int64(seed)).Scan(&rawWant); err != nil {
+				t.Fatal(err)
+			}
+			var got map[string][]int64
+			var want map[string]json.RawMessage
+			if err := errors.Join(json.Unmarshal(rawGot, &got), json.Unmarshal(rawWant, &want)); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 15 || len(want) != 15 { // 13 vectors and two NULL counts in the reference
+				t.Fatalf("key %s, caps %+v: %d vectors, reference %d entries", key, c, len(got), len(want))
+			}
+			for name, raw := range want {
+				if strings.HasPrefix(name, "_") {
+					continue
+				}
+				var w []int64
+				if err := json.Unmarshal(raw, &w); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got[name], w) {
+					t.Errorf("key %s, caps %+v: %s = %v, the reference gives %v", key, c, name, got[name], w)
+				}
+			}
+		}
+	}
 }
 
 // A contract without identities cannot bound a user: shape_source.messages with a NULL
