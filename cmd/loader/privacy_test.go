@@ -36,8 +36,9 @@ func TestPrivacyCommands(t *testing.T) {
 
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"loader", "privacy-budget", "--database-url", good}, &stdout, &stderr)
-	want := "[Privacy] policy mode k_anonymity; budget ε = 1 at δ = 1e-06 (zCDP ρ = 0.0174689)\n" +
-		"[Privacy] spent ρ = 0 (ε = 0 at δ = 1e-06) in 0 release(s); remaining ρ = 0.0174689\n"
+	// ρ(1, 1e-6) = 0.0243555 by Canonne, Kamath and Steinke's Proposition 12 (docs/privacy.md)
+	want := "[Privacy] policy mode k_anonymity; budget ε = 1 at δ = 1e-06 (zCDP ρ = 0.0243555)\n" +
+		"[Privacy] spent ρ = 0 (ε = 0 at δ = 1e-06) in 0 release(s); remaining ρ = 0.0243555\n"
 	if code != 0 || stdout.String() != want {
 		t.Errorf("privacy-budget: exit %d, stdout %q, stderr %q; want\n%s", code, stdout.String(), stderr.String(), want)
 	}
