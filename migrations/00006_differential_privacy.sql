@@ -504,6 +504,40 @@ $fn$;
 COMMENT ON FUNCTION shape.dp_identity_check_v1() IS
     'internal: refuses a differential-privacy release while the source contract lacks the identity columns the user-level bound needs';
 
+-- shape.dp_kept_v2(lo_ts, as_of, seed, per-sender keys): the kept messages, the one
+-- definition the msg, rr and att passes of shape.dp_passes_v2 read: a window message
+-- is kept when its conversation's key (keyed hash, conversation id) is at most its
+-- sender's C-th and its own key (keyed hash, message id) at most the sender's M-th
+-- (the thresholds the conv and thr passes hand over). The per-sender keys are joined
+-- as a GROUP BY on the sender, which tells the planner the key is unique (else it
+-- assumes 200 distinct senders, hashes the whole window instead of the keys, and does
+-- so in every worker). A plain SQL function (no SET, not STRICT, not SECURITY DEFINER,
+-- one SELECT) so that the planner inlines it into each pass's statement, where the
+-- search_path is the caller's pinned one; every name in it is schema-qualified.
+-- Internal: EXECUTE is revoked from PUBLIC. Its body reads sender_id, which the
+-- contract gains in 00007, so it is created without checking the body (as pg_dump
+-- restores functions); the body is checked when it is first planned.
+SET LOCAL check_function_bodies = off;
+CREATE OR REPLACE FUNCTION shape.dp_kept_v2(lo_ts timestamptz, as_of timestamptz, seed bigint,
+                                            ks_sender bigint[], ks_conv_hash bigint[], ks_conv_id bigint[],
+                                            ks_msg_hash bigint[], ks_msg_id bigint[])
+    RETURNS TABLE (message_id bigint, conversation_id bigint, sender_id bigint, created_at timestamptz,
+                   has_media boolean, content_length integer)
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT sm.message_id, sm.conversation_id, sm.sender_id, sm.created_at, sm.has_media, sm.content_length
+      FROM shape_source.messages sm
+      JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
+              FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
+                              pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
+             GROUP BY k.sender_id) ks
+        ON ks.sender_id OPERATOR(pg_catalog.=) sm.sender_id
+     WHERE sm.created_at OPERATOR(pg_catalog.>=) lo_ts AND sm.created_at OPERATOR(pg_catalog.<) as_of
+       AND (pg_catalog.hashint8extended(sm.conversation_id, seed OPERATOR(pg_catalog.#) sm.sender_id), sm.conversation_id) OPERATOR(pg_catalog.<=) (ks.ch, ks.cc)
+       AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) OPERATOR(pg_catalog.<=) (ks.mh, ks.mi)
+$$;
+SET LOCAL check_function_bodies = on;
+
 -- shape.dp_passes_v2: the heavy passes of shape.dp_aggregates_v2, each one plain
 -- statement run with RETURN QUERY, returning (name, counts) rows: PL/pgSQL runs
 -- SELECT … INTO without parallel workers (the executor gets a row limit), RETURN QUERY
@@ -707,15 +741,7 @@ BEGIN
                         pg_catalog.date_part('epoch', sm.created_at)
                             - pg_catalog.date_part('epoch', pg_catalog.lag(sm.created_at) OVER (PARTITION BY sm.conversation_id
                                                                                   ORDER BY sm.created_at, sm.message_id)) AS gap
-                   FROM shape_source.messages sm
-                   JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
-                           FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
-                                           pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
-                          GROUP BY k.sender_id) ks
-                     ON ks.sender_id = sm.sender_id
-                  WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
-                    AND (pg_catalog.hashint8extended(sm.conversation_id, seed # sm.sender_id), sm.conversation_id) <= (ks.ch, ks.cc)
-                    AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) <= (ks.mh, ks.mi)),
+                   FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) sm),
              act AS MATERIALIZED (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1)
         SELECT '_act_conv', (SELECT pg_catalog.array_agg(act.conversation_id ORDER BY act.conversation_id) FROM act)
         UNION ALL
@@ -741,16 +767,8 @@ BEGIN
     IF pass = 'rr' THEN
         RETURN QUERY
         WITH kept AS (
-                 SELECT sm.message_id, sm.conversation_id, sm.sender_id, sm.created_at
-                   FROM shape_source.messages sm
-                   JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
-                          FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
-                                          pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
-                         GROUP BY k.sender_id) ks
-                     ON ks.sender_id = sm.sender_id
-                  WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
-                    AND (pg_catalog.hashint8extended(sm.conversation_id, seed # sm.sender_id), sm.conversation_id) <= (ks.ch, ks.cc)
-                    AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) <= (ks.mh, ks.mi)),
+                 SELECT k.message_id, k.conversation_id, k.sender_id, k.created_at
+                   FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) k),
              -- per conversation: kept window messages (M-capped; from the msg pass)
              act AS (SELECT a.conversation_id, a.n FROM ROWS FROM (pg_catalog.unnest(act_conv), pg_catalog.unnest(act_n)) AS a(conversation_id, n)),
              kmem AS (SELECT k.conversation_id, k.n FROM ROWS FROM (pg_catalog.unnest(kmem_conv), pg_catalog.unnest(kmem_n)) AS k(conversation_id, n)),
@@ -803,8 +821,14 @@ BEGIN
         SELECT 'read_receipts.receipts_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT bym.b, pg_catalog.sum(bym.qn)::bigint AS n FROM bym GROUP BY 1) s)
         UNION ALL
-        SELECT '_null_readers', ARRAY[(SELECT pg_catalog.count(*) FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
-                                        WHERE sr.reader_id IS NULL AND sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id)];
+        -- receipts on kept messages without a reader (the release refuses); the join to
+        -- the kept messages runs only when a receipt of the window's id range has none,
+        -- so a clean contract pays one filtered scan, not a second join of every receipt
+        SELECT '_null_readers', ARRAY[CASE WHEN EXISTS (SELECT FROM shape_source.read_receipts sr
+                                                         WHERE sr.reader_id IS NULL AND sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id)
+                                           THEN (SELECT pg_catalog.count(*) FROM kept JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                                                  WHERE sr.reader_id IS NULL AND sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id)
+                                           ELSE 0 END];
         RETURN;
     END IF;
 
@@ -815,17 +839,9 @@ BEGIN
                    FROM (SELECT sa.type, sa.size_bytes,
                                 pg_catalog.row_number() OVER (PARTITION BY sa.message_id
                                     ORDER BY pg_catalog.hashint8extended(sa.size_bytes, seed), sa.type) AS rk
-                           FROM shape_source.messages sm
-                           JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
-                                  FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
-                                                  pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
-                                 GROUP BY k.sender_id) ks
-                             ON ks.sender_id = sm.sender_id
+                           FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) sm
                            JOIN shape_source.attachments sa ON sa.message_id = sm.message_id
-                          WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
-                            AND (pg_catalog.hashint8extended(sm.conversation_id, seed # sm.sender_id), sm.conversation_id) <= (ks.ch, ks.cc)
-                            AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) <= (ks.mh, ks.mi)
-                            AND sa.message_id BETWEEN lo_id AND hi_id) a
+                          WHERE sa.message_id BETWEEN lo_id AND hi_id) a
                   WHERE a.rk <= cap_attachments)
         SELECT 'attachments.type', (SELECT shape.bucket_counts(g_5, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT pg_catalog.array_position(ARRAY['image', 'video', 'audio', 'document', 'other'],
@@ -1428,6 +1444,7 @@ DROP FUNCTION IF EXISTS shape.dp_mean(float8[], bigint[], boolean);
 DROP FUNCTION IF EXISTS shape.dp_upper(float8[]);
 DROP FUNCTION IF EXISTS shape.dp_keep(bigint[], bigint);
 DROP FUNCTION IF EXISTS shape.dp_aggregates_v2(int, timestamptz, int, int, int, int, int, int, bytea);
+DROP FUNCTION IF EXISTS shape.dp_kept_v2(timestamptz, timestamptz, bigint, bigint[], bigint[], bigint[], bigint[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_passes_v2(text, timestamptz, timestamptz, int, int, int, int, int, int, bigint, bigint, bigint,
                                            bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[],
                                        bigint[], bigint[]);
