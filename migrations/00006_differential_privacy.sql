@@ -777,12 +777,16 @@ BEGIN
              -- the conversation. A receipt is a row of its message's sender and of its
              -- reader; counting it only where both kept the conversation keeps each
              -- user's receipts, on either side, inside their own C kept conversations
+             -- the kept messages are joined to their receipts first, and the pairs checked
+             -- against kc after (a semi-join on both sides' columns cannot run before
+             -- that join): joined the other way round, on the conversation alone, the
+             -- planner multiplies each kept message by its conversation's kept members
              cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
                                         (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
-                                   FROM kept
+                                   FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) kept
                                    JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
-                                   JOIN kc ON kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id
-                                  WHERE sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id),
+                                  WHERE sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id
+                                    AND EXISTS (SELECT FROM kc WHERE kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id)),
              -- the delay histogram's receipts: per conversation, the R counted receipts of
              -- smallest keyed hash of message and reader
              rr AS (SELECT x.delay_min
@@ -1143,23 +1147,38 @@ COMMENT ON VIEW shape.v1_privacy_budget IS
     'the differential-privacy budget of shape.policy, what the releases of shape.dp_ledger have spent (zCDP rho, and epsilon at the policy''s delta) and what remains';
 
 -- shape.export_dp: the differential-privacy release (see the header).
-CREATE OR REPLACE FUNCTION shape.export_dp(window_days int, as_of timestamptz, epsilon float8, delta float8)
+-- shape.dp_caps(p): the caps of policy p, as a release publishes them (request and
+-- document).
+CREATE OR REPLACE FUNCTION shape.dp_caps(p shape.policy) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.jsonb_build_object('conversations_per_user', p.dp_cap_conversations,
+                                         'messages_per_user', p.dp_cap_messages,
+                                         'delay_receipts_per_conversation', p.dp_cap_receipts,
+                                         'attachments_per_message', p.dp_cap_attachments,
+                                         'messages_per_conversation', p.dp_cap_conversation_messages,
+                                         'receipts_per_conversation', p.dp_cap_conversation_receipts)
+$$;
+
+-- shape.dp_document_v2(raw, p, window_days, as_of, epsilon, delta, rho): one release's
+-- noise and post-processing. raw holds the bounded counts of shape.dp_aggregates_v2,
+-- named as shape.dp_sensitivity_v2's vectors; each vector gets discrete Gaussian noise
+-- for its share of rho under policy p's weights and caps, and the document is derived
+-- from the noisy counts alone. Its privacy object carries the parameters but no
+-- release_id (shape.export_dp adds it). Internal: only shape.export_dp calls it, after
+-- charging rho; PUBLIC and shape_reader cannot (raw is not noisy). The utility
+-- benchmark calls it as the DBA, to draw several releases' noise on one set of bounded
+-- counts (migrations/dputility_bench_test.go).
+CREATE OR REPLACE FUNCTION shape.dp_document_v2(raw jsonb, p shape.policy, window_days int, as_of timestamptz,
+                                               epsilon float8, delta float8, rho float8)
     RETURNS jsonb
-    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
     SET TimeZone = 'UTC'
     SET extra_float_digits = 1
 AS $fn$
 DECLARE
-    p        shape.policy;
-    today    timestamptz := pg_catalog.date_trunc('day', pg_catalog.now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    req      jsonb;
     doc      jsonb;
-    rho      float8;
-    rho_nano bigint;
-    spent    bigint;
-    budget   bigint;
-    raw      jsonb;
     s        record;
     noisy    jsonb := '{}'::jsonb;
     params   jsonb := '{}'::jsonb;
@@ -1170,7 +1189,6 @@ DECLARE
     v        bigint[];
     z        bigint[];
     i        int;
-    rid      bigint;
     -- noisy vectors, clamped at 0 (post-processing)
     n_user bigint[]; n_age bigint[]; n_member bigint[]; n_joint bigint[]; n_act bigint[];
     n_content bigint[]; n_cells bigint[]; n_media bigint; n_gap bigint[]; n_delay bigint[];
@@ -1187,58 +1205,6 @@ DECLARE
     pct jsonb;
     t_msgs bigint;
 BEGIN
-    SELECT * INTO p FROM shape.policy;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'error checking the privacy policy: shape.policy has no row' USING ERRCODE = '42501';
-    END IF;
-    IF epsilon IS NULL OR NOT (epsilon > 0) OR delta IS NULL OR NOT (delta > 0 AND delta < 1) THEN
-        RAISE EXCEPTION 'error exporting the differential-privacy shape for epsilon = %, delta = %: want epsilon > 0 and 0 < delta < 1',
-                coalesce(epsilon::text, 'NULL'), coalesce(delta::text, 'NULL')
-            USING ERRCODE = '22023', HINT = 'e.g. epsilon 1, delta 1e-6';
-    END IF;
-    IF window_days IS NULL OR window_days < p.min_window_days THEN
-        RAISE EXCEPTION 'error exporting the differential-privacy shape for window_days = %: the privacy policy (shape.policy) requires a window of at least % days',
-                coalesce(window_days::text, 'NULL'), p.min_window_days USING ERRCODE = '42501';
-    END IF;
-    IF as_of IS NULL OR NOT pg_catalog.isfinite(as_of)
-       OR as_of <> pg_catalog.date_trunc('day', as_of AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' OR as_of > today THEN
-        RAISE EXCEPTION 'error exporting the differential-privacy shape for as_of = %: the privacy policy (shape.policy) requires as_of at a UTC day boundary no later than the start of today',
-                coalesce(pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'NULL')
-            USING ERRCODE = '42501', HINT = 'pass as_of as a past midnight UTC, e.g. 2025-10-22T00:00:00Z';
-    END IF;
-    rho := shape.dp_rho(epsilon, delta);
-    rho_nano := pg_catalog.ceil(rho * 1e9)::bigint;
-    req := pg_catalog.jsonb_build_object('window_days', window_days,
-               'as_of', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-               'epsilon', epsilon, 'delta', delta, 'version', 'dp3', 'weights', p.dp_weights,
-               'caps', pg_catalog.jsonb_build_object('conversations_per_user', p.dp_cap_conversations,
-                                                     'messages_per_user', p.dp_cap_messages,
-                                                     'delay_receipts_per_conversation', p.dp_cap_receipts,
-                                                     'attachments_per_message', p.dp_cap_attachments,
-                                                     'messages_per_conversation', p.dp_cap_conversation_messages,
-                                                     'receipts_per_conversation', p.dp_cap_conversation_receipts));
-
-    -- one release at a time: check the stored releases and charge under this lock
-    LOCK TABLE shape.dp_ledger IN SHARE ROW EXCLUSIVE MODE;
-    SELECT l.document INTO doc FROM shape.dp_ledger l WHERE l.request = req;
-    IF FOUND THEN
-        RETURN doc;   -- the same request again: the stored release, no new cost
-    END IF;
-    spent := shape.dp_spent_nano();
-    budget := pg_catalog.floor(shape.dp_rho(p.dp_epsilon::float8, p.dp_delta::float8) * 1e9)::bigint;
-    IF spent + rho_nano > budget THEN
-        RAISE EXCEPTION 'error exporting the differential-privacy shape for epsilon = %: the privacy budget is spent (rho % of % used, this release needs %)',
-                epsilon, spent / 1e9, budget / 1e9, rho_nano / 1e9
-            USING ERRCODE = '42501', HINT = 'repeat an earlier request (shape.dp_ledger) at no cost, ask for a smaller epsilon, or ask the DBA to raise shape.policy.dp_epsilon';
-    END IF;
-    -- the bounded counts (a contract without identities refuses here, before any
-    -- charge); nothing of them leaves before the noise
-    raw := shape.dp_aggregates_v2(window_days, as_of, p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
-                                  p.dp_cap_attachments, p.dp_cap_conversation_messages, p.dp_cap_conversation_receipts,
-                                  shape.dp_random_bytes(32));
-    -- charge before drawing: a sequence is not rolled back with the transaction
-    PERFORM pg_catalog.setval('shape.dp_rho_spent_nano', spent + rho_nano, true);
-
     -- the split of ρ: vector i gets ρ·w_i/W, W the sum of the weights (1 for a vector
     -- the policy does not name; an even split by default)
     SELECT pg_catalog.sum(coalesce((p.dp_weights ->> v.name)::numeric, 1)) INTO wsum FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1, 1) v;
@@ -1284,7 +1250,6 @@ BEGIN
                       'rho', s.l2_squared::float8 / (2 * sigma2)));
     END LOOP;
     -- from here on, only noisy counts
-    raw := NULL;
     n_user := shape.bigint_array(noisy -> 'users.username_length');
     n_age := shape.bigint_array(noisy -> 'users.account_age_days');
     n_member := shape.bigint_array(noisy -> 'conversations.member_count');
@@ -1400,16 +1365,89 @@ BEGIN
             'per_media_message', shape.dp_ratio((SELECT pg_catalog.sum(c) FROM pg_catalog.unnest(n_type) c), n_media, false),
             'suppressed', '{"merged_buckets": 0, "null_values": 0}'::jsonb));
 
-    INSERT INTO shape.dp_ledger (request, epsilon, delta, rho, document)
-    VALUES (req, epsilon, delta, rho, '{}'::jsonb) RETURNING release_id INTO rid;
-    doc := doc || pg_catalog.jsonb_build_object('privacy', pg_catalog.jsonb_build_object(
+    RETURN doc || pg_catalog.jsonb_build_object('privacy', pg_catalog.jsonb_build_object(
         'mode', 'differential_privacy',
         'unit', 'user',
         'epsilon', epsilon, 'delta', delta, 'rho', rho,
-        'caps', req -> 'caps',
+        'caps', shape.dp_caps(p),
         'noise', 'discrete_gaussian',
-        'vectors', params,
-        'release_id', rid));
+        'vectors', params));
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION shape.export_dp(window_days int, as_of timestamptz, epsilon float8, delta float8)
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'UTC'
+    SET extra_float_digits = 1
+AS $fn$
+DECLARE
+    p        shape.policy;
+    today    timestamptz := pg_catalog.date_trunc('day', pg_catalog.now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    req      jsonb;
+    doc      jsonb;
+    rho      float8;
+    rho_nano bigint;
+    spent    bigint;
+    budget   bigint;
+    raw      jsonb;
+    rid      bigint;
+BEGIN
+    SELECT * INTO p FROM shape.policy;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'error checking the privacy policy: shape.policy has no row' USING ERRCODE = '42501';
+    END IF;
+    IF epsilon IS NULL OR NOT (epsilon > 0) OR delta IS NULL OR NOT (delta > 0 AND delta < 1) THEN
+        RAISE EXCEPTION 'error exporting the differential-privacy shape for epsilon = %, delta = %: want epsilon > 0 and 0 < delta < 1',
+                coalesce(epsilon::text, 'NULL'), coalesce(delta::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'e.g. epsilon 1, delta 1e-6';
+    END IF;
+    IF window_days IS NULL OR window_days < p.min_window_days THEN
+        RAISE EXCEPTION 'error exporting the differential-privacy shape for window_days = %: the privacy policy (shape.policy) requires a window of at least % days',
+                coalesce(window_days::text, 'NULL'), p.min_window_days USING ERRCODE = '42501';
+    END IF;
+    IF as_of IS NULL OR NOT pg_catalog.isfinite(as_of)
+       OR as_of <> pg_catalog.date_trunc('day', as_of AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' OR as_of > today THEN
+        RAISE EXCEPTION 'error exporting the differential-privacy shape for as_of = %: the privacy policy (shape.policy) requires as_of at a UTC day boundary no later than the start of today',
+                coalesce(pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'NULL')
+            USING ERRCODE = '42501', HINT = 'pass as_of as a past midnight UTC, e.g. 2025-10-22T00:00:00Z';
+    END IF;
+    rho := shape.dp_rho(epsilon, delta);
+    rho_nano := pg_catalog.ceil(rho * 1e9)::bigint;
+    req := pg_catalog.jsonb_build_object('window_days', window_days,
+               'as_of', pg_catalog.to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'epsilon', epsilon, 'delta', delta, 'version', 'dp3', 'weights', p.dp_weights,
+               'caps', shape.dp_caps(p));
+
+    -- one release at a time: check the stored releases and charge under this lock
+    LOCK TABLE shape.dp_ledger IN SHARE ROW EXCLUSIVE MODE;
+    SELECT l.document INTO doc FROM shape.dp_ledger l WHERE l.request = req;
+    IF FOUND THEN
+        RETURN doc;   -- the same request again: the stored release, no new cost
+    END IF;
+    spent := shape.dp_spent_nano();
+    budget := pg_catalog.floor(shape.dp_rho(p.dp_epsilon::float8, p.dp_delta::float8) * 1e9)::bigint;
+    IF spent + rho_nano > budget THEN
+        RAISE EXCEPTION 'error exporting the differential-privacy shape for epsilon = %: the privacy budget is spent (rho % of % used, this release needs %)',
+                epsilon, spent / 1e9, budget / 1e9, rho_nano / 1e9
+            USING ERRCODE = '42501', HINT = 'repeat an earlier request (shape.dp_ledger) at no cost, ask for a smaller epsilon, or ask the DBA to raise shape.policy.dp_epsilon';
+    END IF;
+    -- the bounded counts (a contract without identities refuses here, before any
+    -- charge); nothing of them leaves before the noise
+    raw := shape.dp_aggregates_v2(window_days, as_of, p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
+                                  p.dp_cap_attachments, p.dp_cap_conversation_messages, p.dp_cap_conversation_receipts,
+                                  shape.dp_random_bytes(32));
+    -- charge before drawing: a sequence is not rolled back with the transaction
+    PERFORM pg_catalog.setval('shape.dp_rho_spent_nano', spent + rho_nano, true);
+
+    -- the noise and the post-processing; from here on, only noisy counts
+    doc := shape.dp_document_v2(raw, p, window_days, as_of, epsilon, delta, rho);
+    raw := NULL;
+
+    INSERT INTO shape.dp_ledger (request, epsilon, delta, rho, document)
+    VALUES (req, epsilon, delta, rho, '{}'::jsonb) RETURNING release_id INTO rid;
+    doc := pg_catalog.jsonb_set(doc, '{privacy,release_id}', pg_catalog.to_jsonb(rid));
     UPDATE shape.dp_ledger SET document = doc WHERE release_id = rid;
     RETURN doc;
 END
@@ -1431,6 +1469,8 @@ ALTER TABLE shape.policy DROP COLUMN IF EXISTS dp_weights;
 DROP FUNCTION IF EXISTS shape.dp_weights_ok(jsonb);
 DROP VIEW IF EXISTS shape.v1_privacy_budget;
 DROP FUNCTION IF EXISTS shape.export_dp(int, timestamptz, float8, float8);
+DROP FUNCTION IF EXISTS shape.dp_document_v2(jsonb, shape.policy, int, timestamptz, float8, float8, float8);
+DROP FUNCTION IF EXISTS shape.dp_caps(shape.policy);
 DROP FUNCTION IF EXISTS shape.dp_spent_nano();
 DROP TABLE IF EXISTS shape.dp_ledger;
 DROP SEQUENCE IF EXISTS shape.dp_rho_spent_nano;
