@@ -736,11 +736,16 @@ BEGIN
         -- each with the gap to the previous kept message of its conversation; then their
         -- vectors, and the kept messages per conversation for the rr pass
         RETURN QUERY
+        -- content_length and has_media close the sort key although the message id
+        -- already orders the rows: so they are computed below the sort, in the workers,
+        -- and the message text (the contract's content_length is an expression over it)
+        -- never travels through the sort and the workers' queues
         WITH kept AS MATERIALIZED (
                  SELECT sm.conversation_id, sm.content_length, sm.created_at, sm.has_media,
                         pg_catalog.date_part('epoch', sm.created_at)
                             - pg_catalog.date_part('epoch', pg_catalog.lag(sm.created_at) OVER (PARTITION BY sm.conversation_id
-                                                                                  ORDER BY sm.created_at, sm.message_id)) AS gap
+                                                                                  ORDER BY sm.created_at, sm.message_id,
+                                                                                           sm.content_length, sm.has_media)) AS gap
                    FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) sm),
              act AS MATERIALIZED (SELECT kept.conversation_id, pg_catalog.count(*) AS n FROM kept GROUP BY 1)
         SELECT '_act_conv', (SELECT pg_catalog.array_agg(act.conversation_id ORDER BY act.conversation_id) FROM act)
