@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"os"
@@ -36,17 +37,27 @@ const (
 	// PGSHAPE_DP_UTILITY_POLICY: assignments to shape.policy before the releases, e.g.
 	// `dp_cap_conversations = 16, dp_weights = '{"conversations.activity": 6}'`
 	dpUtilityPolicyEnv = "PGSHAPE_DP_UTILITY_POLICY"
+	// PGSHAPE_DP_UTILITY_SCALE=k: a production k times as large (k·1M window messages,
+	// k·100k users), the same shape
+	dpUtilityScaleEnv = "PGSHAPE_DP_UTILITY_SCALE"
+	// PGSHAPE_DP_UTILITY_KEYS=n: draw the releases' bounded counts with n keys only and
+	// the noise of runs/n releases on each (shape.dp_document_v2), instead of one whole
+	// shape.export_dp per release
+	dpUtilityKeysEnv = "PGSHAPE_DP_UTILITY_KEYS"
+	// PGSHAPE_DP_UTILITY_DATABASE=URL: an existing production with the shape layer
+	// migrated (a scratch copy: its policy and ledger are changed), instead of a fill
+	dpUtilityDatabaseEnv = "PGSHAPE_DP_UTILITY_DATABASE"
 )
 
-// dpUtilityExtraUsers adds users dpUtilityMessages/50+1 … dpUtilityUsers: accounts with
-// the demo's username and account-age law and no membership, as the many accounts of
-// a real production that did not write in the window.
-func dpUtilityExtraUsers(asOf string) string {
+// dpUtilityExtraUsers adds users scale·dpUtilityMessages/50+1 … scale·dpUtilityUsers:
+// accounts with the demo's username and account-age law and no membership, as the many
+// accounts of a real production that did not write in the window.
+func dpUtilityExtraUsers(asOf string, scale int) string {
 	return fmt.Sprintf(`SELECT setseed(0.17);
 INSERT INTO public.users (id, username, email, created_at)
 SELECT i, 'u' || i || repeat('x', (floor(random() * 9))::int), 'user' || i || '@demo.invalid',
        timestamptz '%s' - make_interval(secs => least(3650, exp(5.0 + 1.2 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))) * 86400)
-FROM generate_series(%d, %d) AS i;`, asOf, dpUtilityMessages/50+1, dpUtilityUsers)
+FROM generate_series(%d, %d) AS i;`, asOf, scale*dpUtilityMessages/50+1, scale*dpUtilityUsers)
 }
 
 // BenchmarkDPUtility measures the DP export's utility (issue 13): one production of
@@ -75,6 +86,21 @@ FROM generate_series(%d, %d) AS i;`, asOf, dpUtilityMessages/50+1, dpUtilityUser
 // releases of ρ = 0.0175 spend ρ = 1.75 (ε ≈ 11.6 at δ = 10⁻⁶), which the raised budget
 // allows. Varying as_of instead would move the window and compare against another exact
 // document.
+//
+// PGSHAPE_DP_UTILITY_SCALE=k fills a production k times as large (k·1M window
+// messages, k·100k users; the demo generator's shape: the caps bind as often, the
+// counts are k times larger). PGSHAPE_DP_UTILITY_DATABASE=URL reads an existing one
+// instead (a scratch copy with the shape layer migrated: the benchmark changes its
+// policy and empties its ledger).
+//
+// PGSHAPE_DP_UTILITY_KEYS=n draws the releases on n keys: each key's bounded counts
+// (shape.dp_aggregates_v2 with a fresh random key, as shape.export_dp draws it) are
+// computed once, and runs/n releases each draw their own noise on them and derive
+// their document (shape.dp_document_v2, the same function shape.export_dp calls).
+// Each release then has exactly a release's distribution; releases on one key share
+// the caps' choice of rows, so the shares are estimated with a little more variance
+// than from independent releases. On a large production the bounded counts take most
+// of a release's time (the noise and the document take well under a second).
 //
 // With PGSHAPE_DP_UTILITY_DOCS=DIR the documents are written to DIR (exact.json,
 // dp-001.json …), and a DIR that already holds them is read instead of the database
@@ -130,28 +156,29 @@ func dpUtilityDocs(b *testing.B) (*shape.Document, []*shape.Document) {
 		}
 	}
 	ctx := context.Background()
-	db := testdb.Open(b, testdb.Production)
+	runs := envCount(b, dpUtilityRunsEnv, dpUtilityRuns)
+	keys := envCount(b, dpUtilityKeysEnv, runs)
+	scale := envCount(b, dpUtilityScaleEnv, 1)
+	if keys > runs {
+		b.Fatalf("%s = %d: want at most the releases (%d)", dpUtilityKeysEnv, keys, runs)
+	}
 	asOf, _ := time.Parse(time.RFC3339, dpUtilityAsOfRFC)
-	start := time.Now()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, "SET search_path TO public;\n"+refschema.DemoFillSQL(dpUtilityMessages, asOf, 0.42)); err != nil {
-		b.Fatalf("filling the production: %v", err)
-	}
-	_ = conn.Close()
-	if _, err := db.ExecContext(ctx, dpUtilityExtraUsers(dpUtilityAsOfRFC)); err != nil {
-		b.Fatalf("adding users: %v", err)
-	}
-	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
-		b.Fatal(err)
+	var db *sql.DB
+	if url := os.Getenv(dpUtilityDatabaseEnv); url != "" {
+		var err error
+		if db, err = sql.Open("pgx", url); err != nil {
+			b.Fatalf("%s: %v", dpUtilityDatabaseEnv, err)
+		}
+		b.Cleanup(func() { _ = db.Close() })
+	} else {
+		db = testdb.Open(b, testdb.Production)
+		fillDPUtility(b, db, asOf, scale)
 	}
 	var users, msgs int64
 	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM public.users), (SELECT count(*) FROM public.messages)`).Scan(&users, &msgs); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("production: %d users, %d messages, filled in %s", users, msgs, time.Since(start).Round(time.Second))
+	b.Logf("production: %d users, %d messages", users, msgs)
 	if users < 100_000 {
 		b.Fatalf("%d users, the bar needs at least 100,000", users)
 	}
@@ -173,14 +200,6 @@ func dpUtilityDocs(b *testing.B) (*shape.Document, []*shape.Document) {
 			b.Fatal(err)
 		}
 	}
-	runs := dpUtilityRuns
-	if e := os.Getenv(dpUtilityRunsEnv); e != "" {
-		n, err := strconv.Atoi(e)
-		if err != nil || n < 1 {
-			b.Fatalf("%s = %q: want a whole number of releases ≥ 1, e.g. 30", dpUtilityRunsEnv, e)
-		}
-		runs = n
-	}
 	// the budget: the releases' ρ, with room for rounding
 	if _, err := db.ExecContext(ctx, `UPDATE shape.policy SET dp_delta = $2::float8,
 		dp_epsilon = shape.dp_epsilon(1.01 * $1::float8 * shape.dp_rho($3::float8, $2::float8), $2::float8)`, runs, dpUtilityDelta, dpUtilityEpsilon); err != nil {
@@ -194,17 +213,7 @@ func dpUtilityDocs(b *testing.B) (*shape.Document, []*shape.Document) {
 	}
 	write("exact.json", rawExact)
 	var dps []*shape.Document
-	var took time.Duration
-	for i := 1; i <= runs; i++ {
-		if _, err := db.ExecContext(ctx, `DELETE FROM shape.dp_ledger`); err != nil {
-			b.Fatal(err)
-		}
-		t0 := time.Now()
-		raw, err := exportDP(ctx, db, dpUtilityWindow, dpUtilityEpsilon, dpUtilityDelta)
-		if err != nil {
-			b.Fatalf("release %d: %v", i, err)
-		}
-		took += time.Since(t0)
+	add := func(i int, raw string) {
 		d, err := shape.Parse([]byte(raw))
 		if err != nil {
 			b.Fatalf("release %d does not parse: %v", i, err)
@@ -212,8 +221,103 @@ func dpUtilityDocs(b *testing.B) (*shape.Document, []*shape.Document) {
 		dps = append(dps, d)
 		write(fmt.Sprintf("dp-%03d.json", i), raw)
 	}
-	b.Logf("%d releases, %s each on average", runs, (took / time.Duration(runs)).Round(time.Millisecond))
+	var took time.Duration
+	if keys == runs {
+		for i := 1; i <= runs; i++ {
+			if _, err := db.ExecContext(ctx, `DELETE FROM shape.dp_ledger`); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			raw, err := exportDP(ctx, db, dpUtilityWindow, dpUtilityEpsilon, dpUtilityDelta)
+			if err != nil {
+				b.Fatalf("release %d: %v", i, err)
+			}
+			took += time.Since(t0)
+			add(i, raw)
+		}
+		b.Logf("%d releases, %s each on average", runs, (took / time.Duration(runs)).Round(time.Millisecond))
+		return exact, dps
+	}
+	// keys < runs: the bounded counts of each key stay in a temporary table of this
+	// session; each release draws its own noise on them, as shape.export_dp would
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	var tookNoise time.Duration
+	for k, i := 0, 1; k < keys; k++ {
+		t0 := time.Now()
+		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS pg_temp.dp_raw`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, `CREATE TEMPORARY TABLE dp_raw AS
+			SELECT shape.dp_aggregates_v2($1, $2, p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
+			                              p.dp_cap_attachments, p.dp_cap_conversation_messages,
+			                              p.dp_cap_conversation_receipts, shape.dp_random_bytes(32)) AS raw
+			  FROM shape.policy p`, dpUtilityWindow, asOf); err != nil {
+			b.Fatalf("bounded counts, key %d: %v", k+1, err)
+		}
+		took += time.Since(t0)
+		// runs/keys releases on each key, the first runs%keys keys one more
+		for range runs/keys + btoi(k < runs%keys) {
+			t0 := time.Now()
+			var raw string
+			if err := conn.QueryRowContext(ctx, `SELECT shape.dp_document_v2(r.raw, p, $1, $2, $3, $4, shape.dp_rho($3, $4))::text
+				FROM pg_temp.dp_raw r, shape.policy p`, dpUtilityWindow, asOf, dpUtilityEpsilon, dpUtilityDelta).Scan(&raw); err != nil {
+				b.Fatalf("release %d: %v", i, err)
+			}
+			tookNoise += time.Since(t0)
+			add(i, raw)
+			i++
+		}
+	}
+	b.Logf("%d releases on %d keys: the bounded counts %s a key, the noise and the document %s a release",
+		runs, keys, (took / time.Duration(keys)).Round(time.Millisecond), (tookNoise / time.Duration(runs)).Round(time.Millisecond))
 	return exact, dps
+}
+
+// fillDPUtility fills db with the benchmark's production: the demo generator at
+// scale·1M window messages, then the accounts without a conversation up to scale·100k
+// users.
+func fillDPUtility(b *testing.B, db *sql.DB, asOf time.Time, scale int) {
+	ctx := context.Background()
+	start := time.Now()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "SET search_path TO public;\n"+refschema.DemoFillSQL(int64(scale)*dpUtilityMessages, asOf, 0.42)); err != nil {
+		b.Fatalf("filling the production: %v", err)
+	}
+	_ = conn.Close()
+	if _, err := db.ExecContext(ctx, dpUtilityExtraUsers(dpUtilityAsOfRFC, scale)); err != nil {
+		b.Fatalf("adding users: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("filled in %s", time.Since(start).Round(time.Second))
+}
+
+// envCount is the whole number ≥ 1 in the environment variable name, else def.
+func envCount(b *testing.B, name string, def int) int {
+	e := os.Getenv(name)
+	if e == "" {
+		return def
+	}
+	n, err := strconv.Atoi(e)
+	if err != nil || n < 1 {
+		b.Fatalf("%s = %q: want a whole number ≥ 1, e.g. 20", name, e)
+	}
+	return n
+}
+
+func btoi(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 type dpUtilityResult struct {
