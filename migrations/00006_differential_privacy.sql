@@ -19,9 +19,9 @@
 --     attachments; per conversation at most R receipts in the delay histogram (keyed
 --     hash of message and reader), and counts bounded by B (messages, read messages)
 --     and Bq (receipts) in the by-member-count vectors. A receipt counts only when its
---     message is kept and its reader kept the conversation: a receipt has two owners,
---     and each can touch only their own C conversations. The caps go out with the
---     result.
+--     message is kept and its reader is a member of the conversation who kept it: a
+--     receipt has two owners, and each can touch only their own C conversations. The
+--     caps go out with the result.
 --   * Fixed public bins (the grids of 00002), every bin published, no suppression.
 --     Sparse histogram bins are kept when their noisy count is at least 5σ or when they
 --     are positive and joined to such a bin by positive bins, else set to 0
@@ -413,7 +413,8 @@ $fn$;
 --                         gaps and adds one (the gap over the run): at most 2M out, M
 --                         in. L1 = 3M, L2² = (2M)² + M² = 5M².
 --   read_receipts.delay_minutes: a receipt counts only in a conversation its message's
---                         sender and its reader both kept, so the user's receipts, as
+--                         sender kept and its reader is a member of and kept, so the
+--                         user's receipts, as
 --                         sender or reader, lie in their C kept conversations; each
 --                         of those puts at most R receipts in (the R of smallest keyed
 --                         hash among its counted ones), which may all change: at most
@@ -554,8 +555,8 @@ SET LOCAL check_function_bodies = on;
 --         window's least and greatest message id, and as hand-overs: per sender of a
 --         window message the key (keyed hash, conversation id) of their C-th
 --         conversation (the largest key when they have fewer: all kept), the kept
---         member counts, the senders with more than M window messages in kc, and kc
---         itself (user and conversation arrays, at most C pairs per user)
+--         member counts, the senders with more than M window messages in kc, and per
+--         user with more than C conversations their C-th key (for the readers)
 --   thr   per sender, the key (keyed hash, message id) of their M-th window message in
 --         kc (the largest key for the senders without more than M)
 --   …     a window message is then kept exactly when its conversation's key is at most
@@ -565,8 +566,8 @@ SET LOCAL check_function_bodies = on;
 --   msg   the kept messages and their gaps (the previous kept message of the
 --         conversation): content length, the 7 × 24 cells, media, the gaps, and as a
 --         hand-over the kept messages per conversation
---   rr    the counted receipts (on kept messages, by a reader who kept the
---         conversation: kc handed over as arrays), per conversation the R of smallest
+--   rr    the counted receipts (on kept messages, by a member of the conversation
+--         whose key for it is at most their C-th), per conversation the R of smallest
 --         keyed hash for the delays (ranked: receipt keys need not be unique), all of
 --         them for the by-member-count counts
 --   att   the attachments of kept messages (per message the A of smallest keyed hash)
@@ -592,7 +593,7 @@ CREATE OR REPLACE FUNCTION shape.dp_passes_v2(pass text, lo_ts timestamptz, as_o
                                               ks_conv_hash bigint[] DEFAULT NULL, ks_conv_id bigint[] DEFAULT NULL,
                                               ks_msg_hash bigint[] DEFAULT NULL, ks_msg_id bigint[] DEFAULT NULL,
                                               act_conv bigint[] DEFAULT NULL, act_n bigint[] DEFAULT NULL,
-                                              kc_user bigint[] DEFAULT NULL, kc_conv bigint[] DEFAULT NULL)
+                                              kt_user bigint[] DEFAULT NULL, kt_hash bigint[] DEFAULT NULL, kt_conv bigint[] DEFAULT NULL)
     RETURNS TABLE (name text, counts bigint[])
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -639,13 +640,17 @@ BEGIN
                                                   UNION ALL
                                                   SELECT wp.sender_id, wp.conversation_id, 0, wp.n FROM wp WHERE wp.sender_id IS NOT NULL) u
                                            GROUP BY u.user_id, u.conversation_id) x),
-             -- per sender of a window message: their C-th key (none: the largest), their
-             -- window messages in kc
-             ts AS MATERIALIZED (SELECT ucr.user_id AS sender_id,
+             -- per user: their C-th key (none: the largest), whether they have more than
+             -- C conversations, their window messages in all and in kc
+             tu AS MATERIALIZED (SELECT ucr.user_id,
                                         coalesce(pg_catalog.max(ucr.h) FILTER (WHERE ucr.rk = cap_conversations), 9223372036854775807) AS h,
                                         coalesce(pg_catalog.max(ucr.conversation_id) FILTER (WHERE ucr.rk = cap_conversations), 9223372036854775807) AS conversation_id,
+                                        pg_catalog.max(ucr.rk) > cap_conversations AS over,
+                                        pg_catalog.sum(ucr.nmsg) AS nmsg,
                                         pg_catalog.sum(ucr.nmsg) FILTER (WHERE ucr.rk <= cap_conversations) AS nkept
-                                   FROM ucr GROUP BY 1 HAVING pg_catalog.sum(ucr.nmsg) > 0),
+                                   FROM ucr GROUP BY 1),
+             -- the senders of a window message
+             ts AS (SELECT tu.user_id AS sender_id, tu.h, tu.conversation_id, tu.nkept FROM tu WHERE tu.nmsg > 0),
              -- kept memberships: those in a kept conversation of their user
              kmem AS MATERIALIZED (SELECT ucr.conversation_id, pg_catalog.sum(ucr.nmem)::bigint AS n
                                      FROM ucr WHERE ucr.rk <= cap_conversations AND ucr.nmem > 0 GROUP BY 1),
@@ -693,11 +698,14 @@ BEGIN
         UNION ALL
         SELECT '_big_sender', (SELECT pg_catalog.array_agg(ts.sender_id ORDER BY ts.sender_id) FROM ts WHERE ts.nkept > cap_messages)
         UNION ALL
-        -- kc itself, for the receipts: a receipt counts only where its reader kept the
-        -- conversation (at most C pairs per user)
-        SELECT '_kc_user', (SELECT pg_catalog.array_agg(ucr.user_id ORDER BY ucr.user_id, ucr.conversation_id) FROM ucr WHERE ucr.rk <= cap_conversations)
+        -- for the receipts, per user with more than C conversations, the C-th key: a
+        -- member kept a conversation when its key is at most that (every other user
+        -- kept all of theirs)
+        SELECT '_kt_user', (SELECT pg_catalog.array_agg(tu.user_id ORDER BY tu.user_id) FROM tu WHERE tu.over)
         UNION ALL
-        SELECT '_kc_conv', (SELECT pg_catalog.array_agg(ucr.conversation_id ORDER BY ucr.user_id, ucr.conversation_id) FROM ucr WHERE ucr.rk <= cap_conversations);
+        SELECT '_kt_hash', (SELECT pg_catalog.array_agg(tu.h ORDER BY tu.user_id) FROM tu WHERE tu.over)
+        UNION ALL
+        SELECT '_kt_conv', (SELECT pg_catalog.array_agg(tu.conversation_id ORDER BY tu.user_id) FROM tu WHERE tu.over);
         RETURN;
     END IF;
 
@@ -777,21 +785,32 @@ BEGIN
              -- per conversation: kept window messages (M-capped; from the msg pass)
              act AS (SELECT a.conversation_id, a.n FROM ROWS FROM (pg_catalog.unnest(act_conv), pg_catalog.unnest(act_n)) AS a(conversation_id, n)),
              kmem AS (SELECT k.conversation_id, k.n FROM ROWS FROM (pg_catalog.unnest(kmem_conv), pg_catalog.unnest(kmem_n)) AS k(conversation_id, n)),
-             kc AS (SELECT k.user_id, k.conversation_id FROM ROWS FROM (pg_catalog.unnest(kc_user), pg_catalog.unnest(kc_conv)) AS k(user_id, conversation_id)),
-             -- counted receipts: on kept messages, read before as_of, by a reader who kept
-             -- the conversation. A receipt is a row of its message's sender and of its
-             -- reader; counting it only where both kept the conversation keeps each
-             -- user's receipts, on either side, inside their own C kept conversations
-             -- the kept messages are joined to their receipts first, and the pairs checked
-             -- against kc after (a semi-join on both sides' columns cannot run before
-             -- that join): joined the other way round, on the conversation alone, the
-             -- planner multiplies each kept message by its conversation's kept members
+             kt AS (SELECT k.user_id, pg_catalog.min(k.h) AS h, pg_catalog.min(k.c) AS c
+                      FROM ROWS FROM (pg_catalog.unnest(kt_user), pg_catalog.unnest(kt_hash), pg_catalog.unnest(kt_conv)) AS k(user_id, h, c)
+                     GROUP BY k.user_id),
+             -- counted receipts: on kept messages, read before as_of, by a member of the
+             -- conversation who kept it (a member with more than C conversations kept it
+             -- when its key is at most their C-th; every other member kept all of theirs).
+             -- A receipt is a row of its message's sender and of its reader; counting it
+             -- only where both kept the conversation keeps each user's receipts, on
+             -- either side, inside their own C kept conversations. The membership is
+             -- checked on the contract's rows, so that it may run as a parallel hash join
+             -- (with a unique (conversation, user), as an inner join) built once for all
+             -- workers; until 2026-12-06 the kept pairs travelled as arrays, and every
+             -- worker hashed all of them. The kept messages are joined to their receipts
+             -- first (a semi-join on both sides' columns cannot run before that join):
+             -- joined the other way round, on the conversation alone, the planner
+             -- multiplies each kept message by its conversation's members
              cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
                                         (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
                                    FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) kept
                                    JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                                   LEFT JOIN kt ON kt.user_id = sr.reader_id
                                   WHERE sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id
-                                    AND EXISTS (SELECT FROM kc WHERE kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id)),
+                                    AND (kt.user_id IS NULL
+                                         OR (pg_catalog.hashint8extended(kept.conversation_id, seed # sr.reader_id), kept.conversation_id) <= (kt.h, kt.c))
+                                    AND EXISTS (SELECT FROM shape_source.conversation_members cm
+                                                 WHERE cm.conversation_id = kept.conversation_id AND cm.user_id = sr.reader_id)),
              -- the delay histogram's receipts: per conversation, the R counted receipts of
              -- smallest keyed hash of message and reader
              rr AS (SELECT x.delay_min
@@ -868,7 +887,7 @@ END
 $fn$;
 COMMENT ON FUNCTION shape.dp_passes_v2(text, timestamptz, timestamptz, int, int, int, int, int, int, bigint, bigint, bigint,
                                        bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[],
-                                       bigint[], bigint[]) IS
+                                       bigint[], bigint[], bigint[]) IS
     'internal: the heavy passes of shape.dp_aggregates_v2 (plain statements run with RETURN QUERY, so they may get parallel workers)';
 
 -- shape.dp_aggregates_v2: the exact, bounded counts a release noises, one bigint array
@@ -880,7 +899,7 @@ COMMENT ON FUNCTION shape.dp_passes_v2(text, timestamptz, timestamptz, int, int,
 -- conversation's activity (conversations.activity, size_activity) is every window
 -- message sent there by a user who kept it, not only the M-capped kept messages;
 -- everything else counts kept rows, and a receipt counts only where its message is kept
--- and its reader kept the conversation. The by-member-count vectors take from each
+-- and its reader is a member of the conversation who kept it. The by-member-count vectors take from each
 -- conversation counts bounded by B (messages, read messages) and Bq (receipts). With a
 -- fixed key, a user's kept rows depend on no other user's rows, which is what
 -- shape.dp_sensitivity_v2 needs. A window message without a sender, a membership without
@@ -919,8 +938,9 @@ DECLARE
     ks_msg_id bigint[];
     act_conv  bigint[];
     act_n     bigint[];
-    kc_user   bigint[];
-    kc_conv   bigint[];
+    kt_user   bigint[];
+    kt_hash   bigint[];
+    kt_conv   bigint[];
     pass      text;
 BEGIN
     PERFORM shape.check_args(window_days, 2, as_of);
@@ -955,7 +975,7 @@ BEGIN
                                            cap_attachments, cap_conversation_messages, cap_conversation_receipts, seed,
                                            lo_id, hi_id, kmem_conv, kmem_n, big_sender,
                                            ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id, act_conv, act_n,
-                                           kc_user, kc_conv) q LOOP
+                                           kt_user, kt_hash, kt_conv) q LOOP
             CASE r.name
                 WHEN '_id_range' THEN lo_id := r.counts[1]; hi_id := r.counts[2];
                 WHEN '_ks_sender' THEN ks_sender := r.counts;
@@ -968,8 +988,9 @@ BEGIN
                 WHEN '_ks_msg_id' THEN ks_msg_id := r.counts;
                 WHEN '_act_conv' THEN act_conv := r.counts;
                 WHEN '_act_n' THEN act_n := r.counts;
-                WHEN '_kc_user' THEN kc_user := r.counts;
-                WHEN '_kc_conv' THEN kc_conv := r.counts;
+                WHEN '_kt_user' THEN kt_user := r.counts;
+                WHEN '_kt_hash' THEN kt_hash := r.counts;
+                WHEN '_kt_conv' THEN kt_conv := r.counts;
                 ELSE m_out := m_out || pg_catalog.jsonb_build_object(r.name, r.counts);
             END CASE;
         END LOOP;
@@ -1492,7 +1513,7 @@ DROP FUNCTION IF EXISTS shape.dp_aggregates_v2(int, timestamptz, int, int, int, 
 DROP FUNCTION IF EXISTS shape.dp_kept_v2(timestamptz, timestamptz, bigint, bigint[], bigint[], bigint[], bigint[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_passes_v2(text, timestamptz, timestamptz, int, int, int, int, int, int, bigint, bigint, bigint,
                                            bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[], bigint[],
-                                       bigint[], bigint[]);
+                                           bigint[], bigint[], bigint[]);
 DROP FUNCTION IF EXISTS shape.dp_sensitivity_v2(int, int, int, int, int, int);
 DROP FUNCTION IF EXISTS shape.dp_identity_check_v1();
 DROP FUNCTION IF EXISTS shape.dp_epsilon(float8, float8);

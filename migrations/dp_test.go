@@ -403,15 +403,13 @@ func TestDPSensitivity(t *testing.T) {
 	full, fullLifted := dpAggregates(t, db, small), dpAggregates(t, db, lifted)
 	// the heaviest user's receipts, as a reader (user ids 1–8 read) and on their
 	// messages, that count with the caps lifted: window messages read before as_of by
-	// a member of the conversation or a window sender in it
+	// a member of the conversation
 	var heavyReceipts, asReader int64
 	if err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE r.reader_id = $1)
 		FROM public.read_receipts r JOIN public.messages m ON m.id = r.message_id
 		WHERE m.created_at >= '2025-09-22Z' AND m.created_at < '2025-10-22Z' AND r.read_at < '2025-10-22Z'
 		  AND (r.reader_id = $1 OR m.sender_id = $1)
-		  AND (EXISTS (SELECT FROM public.conversation_members cm WHERE cm.conversation_id = m.conversation_id AND cm.user_id = r.reader_id)
-		       OR EXISTS (SELECT FROM public.messages w WHERE w.conversation_id = m.conversation_id AND w.sender_id = r.reader_id
-		                     AND w.created_at >= '2025-09-22Z' AND w.created_at < '2025-10-22Z'))`, heavy).Scan(&heavyReceipts, &asReader); err != nil {
+		  AND EXISTS (SELECT FROM public.conversation_members cm WHERE cm.conversation_id = m.conversation_id AND cm.user_id = r.reader_id)`, heavy).Scan(&heavyReceipts, &asReader); err != nil {
 		t.Fatal(err)
 	}
 	if asReader < 1000 {
@@ -541,14 +539,15 @@ WITH wm AS MATERIALIZED (SELECT m.message_id, m.conversation_id, m.sender_id, m.
                           LEFT JOIN kmem ON kmem.conversation_id = sc.conversation_id
                           LEFT JOIN kact ON kact.conversation_id = sc.conversation_id
                          WHERE sc.created_at < $2::timestamptz),
-     -- counted receipts: on kept messages, read before $2::timestamptz, by a reader who
-     -- kept the conversation
+     -- counted receipts: on kept messages, read before $2::timestamptz, by a member of
+     -- the conversation who kept it
      cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
                                 (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
                            FROM kept
                            JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
                            JOIN kc ON kc.user_id = sr.reader_id AND kc.conversation_id = kept.conversation_id
-                          WHERE sr.read_at < $2::timestamptz),
+                          WHERE sr.read_at < $2::timestamptz
+                            AND EXISTS (SELECT FROM mem WHERE mem.user_id = sr.reader_id AND mem.conversation_id = kept.conversation_id)),
      -- the delay histogram's receipts: per conversation, the R counted receipts of
      -- smallest keyed hash of message and reader
      rr AS (SELECT x.delay_min
