@@ -39,6 +39,10 @@ type Release struct {
 	// conversations_per_user, messages_per_user, delay_receipts_per_conversation,
 	// attachments_per_message, messages_per_conversation, receipts_per_conversation.
 	Caps map[string]int64
+	// Weights is the policy's split of ρ over the vectors when the release was made
+	// (shape.policy.dp_weights): a vector it does not name weighs 1; empty is the even
+	// split.
+	Weights map[string]float64
 }
 
 // ReadBudget reads the budget and the ledger's releases, oldest first. shape_reader
@@ -55,18 +59,22 @@ func ReadBudget(ctx context.Context, q interface {
 		return Budget{}, nil, explainShapeError("reading shape.v1_privacy_budget", err)
 	}
 	rows, err := q.Query(ctx, `SELECT release_id, released_at, released_by::text, (request ->> 'window_days')::int,
-		request ->> 'as_of', epsilon, delta, rho, coalesce(request -> 'caps', '{}')::text FROM shape.dp_ledger ORDER BY release_id`)
+		request ->> 'as_of', epsilon, delta, rho, coalesce(request -> 'caps', '{}')::text,
+		coalesce(request -> 'weights', '{}')::text FROM shape.dp_ledger ORDER BY release_id`)
 	if err != nil {
 		return Budget{}, nil, explainShapeError("reading shape.dp_ledger", err)
 	}
 	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Release, error) {
 		var x Release
-		var caps string
-		if err := r.Scan(&x.ID, &x.ReleasedAt, &x.ReleasedBy, &x.WindowDays, &x.AsOf, &x.Epsilon, &x.Delta, &x.Rho, &caps); err != nil {
+		var caps, weights string
+		if err := r.Scan(&x.ID, &x.ReleasedAt, &x.ReleasedBy, &x.WindowDays, &x.AsOf, &x.Epsilon, &x.Delta, &x.Rho, &caps, &weights); err != nil {
 			return x, err
 		}
 		if err := json.Unmarshal([]byte(caps), &x.Caps); err != nil {
 			return x, fmt.Errorf("release %d: its caps are not a JSON object of integers: %w", x.ID, err)
+		}
+		if err := json.Unmarshal([]byte(weights), &x.Weights); err != nil {
+			return x, fmt.Errorf("release %d: its weights are not a JSON object of numbers: %w", x.ID, err)
 		}
 		return x, nil
 	})
@@ -106,6 +114,18 @@ func PrivacyBudget(ctx context.Context, opts PrivacyBudgetOptions, out io.Writer
 				sep = "; caps "
 			}
 			fmt.Fprintf(out, "%s%s %d", sep, k, r.Caps[k])
+		}
+		if len(r.Weights) == 0 {
+			fmt.Fprint(out, "; ρ split evenly")
+		} else {
+			for i, k := range slices.Sorted(maps.Keys(r.Weights)) {
+				sep := ", "
+				if i == 0 {
+					sep = "; ρ weights "
+				}
+				fmt.Fprintf(out, "%s%s %g", sep, k, r.Weights[k])
+			}
+			fmt.Fprint(out, " (every other vector 1)")
 		}
 		fmt.Fprintln(out)
 	}

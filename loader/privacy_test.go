@@ -90,10 +90,32 @@ func TestSampleDPAsShapeReader(t *testing.T) {
 	// Steinke's (√(1 + ln 1e6) − √(ln 1e6))² would be 0.0175); one release however often asked
 	for _, want := range []string{"policy mode differential_privacy; budget ε = 3 at δ = 1e-06",
 		"spent ρ = 0.02435", "in 1 release(s)", "#1 ", ": 30 days to 2025-10-22T00:00:00Z, ε = 1, δ = 1e-06",
-		"; caps attachments_per_message 2, conversations_per_user 8, delay_receipts_per_conversation 8, messages_per_conversation 50, messages_per_user 100, receipts_per_conversation 100\n"} {
+		"; caps attachments_per_message 2, conversations_per_user 8, delay_receipts_per_conversation 8, messages_per_conversation 50, messages_per_user 100, receipts_per_conversation 100; ρ split evenly\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
 		}
+	}
+
+	// the DBA splits ρ unevenly: the next release carries the weights, and the budget
+	// shows them on its line
+	testdb.Exec(t, url, `UPDATE shape.policy SET dp_weights = '{"conversations.activity": 6, "conversations.member_count": 2.5}'`)
+	pool, err := loader.Connect(ctx, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf, Privacy: loader.PrivacyDP, Epsilon: 0.5, Delta: 1e-6}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := loader.PrivacyBudget(ctx, loader.PrivacyBudgetOptions{DatabaseURL: reader}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "ε = 0.5, δ = 1e-06, ρ = "; !strings.Contains(out.String(), want) {
+		t.Errorf("privacy-budget output lacks the second release %q:\n%s", want, out.String())
+	}
+	if want := "receipts_per_conversation 100; ρ weights conversations.activity 6, conversations.member_count 2.5 (every other vector 1)\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
 	}
 
 	if err := sample(t.TempDir(), loader.PrivacyKAnonymity); err == nil || !strings.Contains(err.Error(), "differential_privacy mode") {
