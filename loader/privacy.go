@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -107,27 +108,27 @@ func PrivacyBudget(ctx context.Context, opts PrivacyBudgetOptions, out io.Writer
 	for _, r := range rs {
 		fmt.Fprintf(out, "  #%d %s by %s: %d days to %s, ε = %g, δ = %g, ρ = %.6g", r.ID,
 			r.ReleasedAt.UTC().Format(time.RFC3339), r.ReleasedBy, r.WindowDays, r.AsOf, r.Epsilon, r.Delta, r.Rho)
-		names := slices.Sorted(maps.Keys(r.Caps))
-		for i, k := range names {
-			sep := ", "
-			if i == 0 {
-				sep = "; caps "
-			}
-			fmt.Fprintf(out, "%s%s %d", sep, k, r.Caps[k])
-		}
+		fmt.Fprint(out, namedValues("; caps ", r.Caps))
 		if len(r.Weights) == 0 {
 			fmt.Fprint(out, "; ρ split evenly")
 		} else {
-			for i, k := range slices.Sorted(maps.Keys(r.Weights)) {
-				sep := ", "
-				if i == 0 {
-					sep = "; ρ weights "
-				}
-				fmt.Fprintf(out, "%s%s %g", sep, k, r.Weights[k])
-			}
-			fmt.Fprint(out, " (every other vector 1)")
+			fmt.Fprint(out, namedValues("; ρ weights ", r.Weights), " (every other vector 1)")
 		}
 		fmt.Fprintln(out)
 	}
 	return nil
+}
+
+// namedValues is "lead name value, name value, …" in name order ("" for an empty map).
+func namedValues[V int64 | float64](lead string, m map[string]V) string {
+	var b strings.Builder
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i == 0 {
+			b.WriteString(lead)
+		} else {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %v", k, m[k])
+	}
+	return b.String()
 }
