@@ -796,11 +796,11 @@ BEGIN
              -- either side, inside their own C kept conversations. The membership is
              -- checked on the contract's rows, so that it may run as a parallel hash join
              -- (with a unique (conversation, user), as an inner join) built once for all
-             -- workers; until 2026-12-06 the kept pairs travelled as arrays, and every
-             -- worker hashed all of them. The kept messages are joined to their receipts
-             -- first (a semi-join on both sides' columns cannot run before that join):
-             -- joined the other way round, on the conversation alone, the planner
-             -- multiplies each kept message by its conversation's members
+             -- workers (arrays of kept pairs were hashed again in every worker). The kept
+             -- messages are joined to their receipts first (a semi-join on both sides'
+             -- columns cannot run before that join): joined the other way round, on the
+             -- conversation alone, the planner multiplies each kept message by its
+             -- conversation's members
              cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
                                         (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
                                    FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) kept
