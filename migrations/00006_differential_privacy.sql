@@ -509,10 +509,10 @@ COMMENT ON FUNCTION shape.dp_identity_check_v1() IS
 -- definition the msg, rr and att passes of shape.dp_passes_v2 read: a window message
 -- is kept when its conversation's key (keyed hash, conversation id) is at most its
 -- sender's C-th and its own key (keyed hash, message id) at most the sender's M-th
--- (the thresholds the conv and thr passes hand over). The per-sender keys are joined
--- as a GROUP BY on the sender, which tells the planner the key is unique (else it
--- assumes 200 distinct senders, hashes the whole window instead of the keys, and does
--- so in every worker). A plain SQL function (no SET, not STRICT, not SECURITY DEFINER,
+-- (the thresholds the conv and thr passes hand over, for the senders past C or M
+-- only: a sender not listed keeps every window message). The per-sender keys are
+-- joined as a GROUP BY on the sender, which tells the planner the key is unique (else
+-- it assumes 200 distinct senders and hashes the whole window instead of the keys). A plain SQL function (no SET, not STRICT, not SECURITY DEFINER,
 -- one SELECT) so that the planner inlines it into each pass's statement, where the
 -- search_path is the caller's pinned one; every name in it is schema-qualified.
 -- Internal: EXECUTE is revoked from PUBLIC. Its body reads sender_id, which the
@@ -528,14 +528,17 @@ CREATE OR REPLACE FUNCTION shape.dp_kept_v2(lo_ts timestamptz, as_of timestamptz
 AS $$
     SELECT sm.message_id, sm.conversation_id, sm.sender_id, sm.created_at, sm.has_media, sm.content_length
       FROM shape_source.messages sm
-      JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
-              FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
-                              pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
-             GROUP BY k.sender_id) ks
+      LEFT JOIN (SELECT k.sender_id, pg_catalog.min(k.ch) AS ch, pg_catalog.min(k.cc) AS cc, pg_catalog.min(k.mh) AS mh, pg_catalog.min(k.mi) AS mi
+                   FROM ROWS FROM (pg_catalog.unnest(ks_sender), pg_catalog.unnest(ks_conv_hash), pg_catalog.unnest(ks_conv_id),
+                                   pg_catalog.unnest(ks_msg_hash), pg_catalog.unnest(ks_msg_id)) AS k(sender_id, ch, cc, mh, mi)
+                  GROUP BY k.sender_id) ks
         ON ks.sender_id OPERATOR(pg_catalog.=) sm.sender_id
      WHERE sm.created_at OPERATOR(pg_catalog.>=) lo_ts AND sm.created_at OPERATOR(pg_catalog.<) as_of
-       AND (pg_catalog.hashint8extended(sm.conversation_id, seed OPERATOR(pg_catalog.#) sm.sender_id), sm.conversation_id) OPERATOR(pg_catalog.<=) (ks.ch, ks.cc)
-       AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) OPERATOR(pg_catalog.<=) (ks.mh, ks.mi)
+       AND sm.sender_id IS NOT NULL
+       AND (ks.sender_id IS NULL
+            OR ((pg_catalog.hashint8extended(sm.conversation_id, seed OPERATOR(pg_catalog.#) sm.sender_id), sm.conversation_id)
+                    OPERATOR(pg_catalog.<=) (ks.ch, ks.cc)
+                AND (pg_catalog.hashint8extended(sm.message_id, seed), sm.message_id) OPERATOR(pg_catalog.<=) (ks.mh, ks.mi)))
 $$;
 SET LOCAL check_function_bodies = on;
 
@@ -626,39 +629,62 @@ BEGIN
                    FROM shape_source.messages sm
                   WHERE sm.created_at >= lo_ts AND sm.created_at < as_of
                   GROUP BY 1, 2),
-             -- per user, the conversations they are a member of or write in (the union of
-             -- the memberships and the window's (sender, conversation) pairs, with the
-             -- membership rows and window messages of each pair), ranked by keyed hash:
-             -- the kept conversations kc are those of rank ≤ C
-             ucr AS MATERIALIZED (SELECT x.user_id, x.conversation_id, x.h, x.nmem, x.nmsg,
-                                         pg_catalog.row_number() OVER (PARTITION BY x.user_id ORDER BY x.h, x.conversation_id) AS rk
-                                    FROM (SELECT u.user_id, u.conversation_id,
-                                                 pg_catalog.hashint8extended(u.conversation_id, seed # u.user_id) AS h,
-                                                 pg_catalog.sum(u.nmem)::bigint AS nmem, pg_catalog.sum(u.nmsg)::bigint AS nmsg
-                                            FROM (SELECT cm.user_id, cm.conversation_id, 1 AS nmem, 0 AS nmsg
-                                                    FROM shape_source.conversation_members cm WHERE cm.user_id IS NOT NULL
-                                                  UNION ALL
-                                                  SELECT wp.sender_id, wp.conversation_id, 0, wp.n FROM wp WHERE wp.sender_id IS NOT NULL) u
-                                           GROUP BY u.user_id, u.conversation_id) x),
-             -- per user: their C-th key (none: the largest), whether they have more than
-             -- C conversations, their window messages in all and in kc
-             tu AS MATERIALIZED (SELECT ucr.user_id,
-                                        coalesce(pg_catalog.max(ucr.h) FILTER (WHERE ucr.rk = cap_conversations), 9223372036854775807) AS h,
-                                        coalesce(pg_catalog.max(ucr.conversation_id) FILTER (WHERE ucr.rk = cap_conversations), 9223372036854775807) AS conversation_id,
-                                        pg_catalog.max(ucr.rk) > cap_conversations AS over,
-                                        pg_catalog.sum(ucr.nmsg) AS nmsg,
-                                        pg_catalog.sum(ucr.nmsg) FILTER (WHERE ucr.rk <= cap_conversations) AS nkept
-                                   FROM ucr GROUP BY 1),
-             -- the senders of a window message
-             ts AS (SELECT tu.user_id AS sender_id, tu.h, tu.conversation_id, tu.nkept FROM tu WHERE tu.nmsg > 0),
-             -- kept memberships: those in a kept conversation of their user
-             kmem AS MATERIALIZED (SELECT ucr.conversation_id, pg_catalog.sum(ucr.nmem)::bigint AS n
-                                     FROM ucr WHERE ucr.rk <= cap_conversations AND ucr.nmem > 0 GROUP BY 1),
+             -- the users who may have more than C conversations (among those they are a
+             -- member of or write in): more than C membership rows and window (sender,
+             -- conversation) pairs together, an upper bound on their distinct
+             -- conversations. Everyone else keeps all of theirs, and is never ranked: one
+             -- aggregate on a single key instead of deduplicating, sorting and ranking
+             -- every membership
+             cand AS MATERIALIZED (SELECT u.user_id
+                                     FROM (SELECT cm.user_id FROM shape_source.conversation_members cm WHERE cm.user_id IS NOT NULL
+                                           UNION ALL
+                                           SELECT wp.sender_id FROM wp WHERE wp.sender_id IS NOT NULL) u
+                                    GROUP BY 1 HAVING pg_catalog.count(*) > cap_conversations),
+             -- their distinct conversations, ranked by keyed hash
+             ucr AS (SELECT x.user_id, x.conversation_id, x.h,
+                            pg_catalog.row_number() OVER (PARTITION BY x.user_id ORDER BY x.h, x.conversation_id) AS rk
+                       FROM (SELECT u.user_id, u.conversation_id,
+                                    pg_catalog.hashint8extended(u.conversation_id, seed # u.user_id) AS h
+                               FROM (SELECT cm.user_id, cm.conversation_id
+                                       FROM shape_source.conversation_members cm JOIN cand ON cand.user_id = cm.user_id
+                                     UNION
+                                     SELECT wp.sender_id, wp.conversation_id FROM wp JOIN cand ON cand.user_id = wp.sender_id) u) x),
+             -- per user with more than C conversations, the C-th key (keyed hash,
+             -- conversation id): a conversation of theirs is kept, in kc, when its key is
+             -- at most that. Every other user keeps all of theirs
+             kt AS MATERIALIZED (SELECT ucr.user_id,
+                                        pg_catalog.max(ucr.h) FILTER (WHERE ucr.rk = cap_conversations) AS h,
+                                        pg_catalog.max(ucr.conversation_id) FILTER (WHERE ucr.rk = cap_conversations) AS conversation_id
+                                   FROM ucr GROUP BY 1 HAVING pg_catalog.max(ucr.rk) > cap_conversations),
+             -- kept memberships per conversation: those in a kept conversation of their user
+             kmem AS MATERIALIZED (SELECT cm.conversation_id, pg_catalog.count(*) AS n
+                                     FROM shape_source.conversation_members cm
+                                     LEFT JOIN kt ON kt.user_id = cm.user_id
+                                    WHERE cm.user_id IS NOT NULL
+                                      AND (kt.user_id IS NULL
+                                           OR (pg_catalog.hashint8extended(cm.conversation_id, seed # cm.user_id), cm.conversation_id)
+                                              <= (kt.h, kt.conversation_id))
+                                    GROUP BY 1),
+             -- the window's (sender, conversation) pairs, kept or not, with the sender's C-th key
+             kw AS MATERIALIZED (SELECT wp.sender_id, wp.conversation_id, wp.n, kt.h, kt.conversation_id AS kc,
+                                        (kt.user_id IS NULL
+                                         OR (pg_catalog.hashint8extended(wp.conversation_id, seed # wp.sender_id), wp.conversation_id)
+                                            <= (kt.h, kt.conversation_id)) AS kept
+                                   FROM wp LEFT JOIN kt ON kt.user_id = wp.sender_id
+                                  WHERE wp.sender_id IS NOT NULL),
+             -- the senders some of whose window messages may be dropped: those with more
+             -- than C conversations, with their C-th key, and those with more than M
+             -- window messages in kc (C-th key: the largest, all kept), with that count
+             ts AS MATERIALIZED (SELECT kw.sender_id, coalesce(pg_catalog.min(kw.h), 9223372036854775807) AS h,
+                                        coalesce(pg_catalog.min(kw.kc), 9223372036854775807) AS conversation_id,
+                                        pg_catalog.sum(kw.n) FILTER (WHERE kw.kept) AS nkept
+                                   FROM kw GROUP BY 1
+                                 HAVING pg_catalog.min(kw.h) IS NOT NULL
+                                        OR pg_catalog.sum(kw.n) FILTER (WHERE kw.kept) > cap_messages),
              -- per conversation: its activity, every window message sent by a user who
              -- kept it (not M-capped: a user's removal changes the activity of their ≤ C
              -- kept conversations only, whatever they sent there)
-             kact AS (SELECT ucr.conversation_id, pg_catalog.sum(ucr.nmsg)::bigint AS n
-                        FROM ucr WHERE ucr.rk <= cap_conversations AND ucr.nmsg > 0 GROUP BY 1),
+             kact AS (SELECT kw.conversation_id, pg_catalog.sum(kw.n)::bigint AS n FROM kw WHERE kw.kept GROUP BY 1),
              -- per conversation: kept members, activity
              c AS MATERIALIZED (SELECT coalesce(kmem.n, 0) AS members, coalesce(kact.n, 0) AS activity
                                   FROM shape_source.conversations sc
@@ -683,9 +709,10 @@ BEGIN
         UNION ALL
         SELECT '_id_range', ARRAY[(SELECT pg_catalog.min(wp.lo) FROM wp), (SELECT pg_catalog.max(wp.hi) FROM wp)]
         UNION ALL
-        -- per sender of a window message, the C-th key (keyed hash, conversation id):
-        -- a conversation of theirs is kept when its key is at most that (fewer than C
-        -- conversations: the largest key, all kept)
+        -- per sender with a bound (ts), the C-th key (keyed hash, conversation id): a
+        -- conversation of theirs is kept when its key is at most that (at most C
+        -- conversations: the largest key, all kept). A sender not listed keeps every
+        -- window message: the later passes hash only these few senders, not every one
         SELECT '_ks_sender', (SELECT pg_catalog.array_agg(ts.sender_id ORDER BY ts.sender_id) FROM ts)
         UNION ALL
         SELECT '_ks_conv_hash', (SELECT pg_catalog.array_agg(ts.h ORDER BY ts.sender_id) FROM ts)
@@ -701,11 +728,11 @@ BEGIN
         -- for the receipts, per user with more than C conversations, the C-th key: a
         -- member kept a conversation when its key is at most that (every other user
         -- kept all of theirs)
-        SELECT '_kt_user', (SELECT pg_catalog.array_agg(tu.user_id ORDER BY tu.user_id) FROM tu WHERE tu.over)
+        SELECT '_kt_user', (SELECT pg_catalog.array_agg(kt.user_id ORDER BY kt.user_id) FROM kt)
         UNION ALL
-        SELECT '_kt_hash', (SELECT pg_catalog.array_agg(tu.h ORDER BY tu.user_id) FROM tu WHERE tu.over)
+        SELECT '_kt_hash', (SELECT pg_catalog.array_agg(kt.h ORDER BY kt.user_id) FROM kt)
         UNION ALL
-        SELECT '_kt_conv', (SELECT pg_catalog.array_agg(tu.conversation_id ORDER BY tu.user_id) FROM tu WHERE tu.over);
+        SELECT '_kt_conv', (SELECT pg_catalog.array_agg(kt.conversation_id ORDER BY kt.user_id) FROM kt);
         RETURN;
     END IF;
 
