@@ -827,34 +827,40 @@ BEGIN
              -- messages are joined to their receipts first (a semi-join on both sides'
              -- columns cannot run before that join): joined the other way round, on the
              -- conversation alone, the planner multiplies each kept message by its
-             -- conversation's members
-             cr AS MATERIALIZED (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
-                                        (pg_catalog.date_part('epoch', sr.read_at) - pg_catalog.date_part('epoch', kept.created_at)) / 60 AS delay_min
-                                   FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) kept
-                                   JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
-                                   LEFT JOIN kt ON kt.user_id = sr.reader_id
-                                  WHERE sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id
-                                    AND (kt.user_id IS NULL
-                                         OR (pg_catalog.hashint8extended(kept.conversation_id, seed # sr.reader_id), kept.conversation_id) <= (kt.h, kt.c))
-                                    AND EXISTS (SELECT FROM shape_source.conversation_members cm
-                                                 WHERE cm.conversation_id = kept.conversation_id AND cm.user_id = sr.reader_id)),
-             -- the delay histogram's receipts: per conversation, the R counted receipts of
-             -- smallest keyed hash of message and reader
-             rr AS (SELECT x.delay_min
-                      FROM (SELECT cr.delay_min,
-                                   pg_catalog.row_number() OVER (PARTITION BY cr.conversation_id
-                                       ORDER BY pg_catalog.hashint8extended(cr.message_id # pg_catalog.hashint8extended(cr.reader_id, seed), seed),
-                                                cr.message_id, cr.reader_id, cr.read_at) AS rk
-                              FROM cr) x
-                     WHERE x.rk <= cap_receipts),
+             -- conversation's members. Each receipt's key and delay bin are computed
+             -- here, below the sort of pc, so in the workers
+             cr AS (SELECT kept.message_id, kept.conversation_id, sr.reader_id, sr.read_at,
+                           pg_catalog.hashint8extended(kept.message_id # pg_catalog.hashint8extended(sr.reader_id, seed), seed) AS h,
+                           GREATEST(pg_catalog.width_bucket((pg_catalog.date_part('epoch', sr.read_at)
+                                                             - pg_catalog.date_part('epoch', kept.created_at)) / 60, g_delay), 1) AS b
+                      FROM shape.dp_kept_v2(lo_ts, as_of, seed, ks_sender, ks_conv_hash, ks_conv_id, ks_msg_hash, ks_msg_id) kept
+                      JOIN shape_source.read_receipts sr ON sr.message_id = kept.message_id
+                      LEFT JOIN kt ON kt.user_id = sr.reader_id
+                     WHERE sr.read_at < as_of AND sr.message_id BETWEEN lo_id AND hi_id
+                       AND (kt.user_id IS NULL
+                            OR (pg_catalog.hashint8extended(kept.conversation_id, seed # sr.reader_id), kept.conversation_id) <= (kt.h, kt.c))
+                       AND EXISTS (SELECT FROM shape_source.conversation_members cm
+                                    WHERE cm.conversation_id = kept.conversation_id AND cm.user_id = sr.reader_id)),
+             -- per conversation, from one sort of its counted receipts by key (in the
+             -- workers, merged in order): q, the counted receipts; r, the messages they
+             -- read; and the delay bins of the R receipts of smallest keyed hash of
+             -- message and reader (the delay histogram's). One ordered pass instead of a
+             -- sort for the ranking and a hash of every (conversation, message) for r
+             -- and q, which spilled to disk on a large production
+             pc AS MATERIALIZED (SELECT y.conversation_id, pg_catalog.count(*) AS q, pg_catalog.count(DISTINCT y.message_id) AS r,
+                                        pg_catalog.array_agg(y.b) FILTER (WHERE y.rk <= cap_receipts) AS bs
+                                   FROM (SELECT cr.conversation_id, cr.message_id, cr.b,
+                                                pg_catalog.row_number() OVER (PARTITION BY cr.conversation_id
+                                                    ORDER BY cr.h, cr.message_id, cr.reader_id, cr.read_at) AS rk
+                                           FROM cr) y
+                                  GROUP BY y.conversation_id),
              -- the by-member-count vectors: a conversation with n kept messages, r of them
              -- read (a counted receipt), q counted receipts, puts in its kept member bucket
              -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
              -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
-             -- and Bq that depend on the conversation's kept rows alone
-             rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
-                      FROM (SELECT cr.conversation_id, cr.message_id, pg_catalog.count(*) AS q FROM cr GROUP BY 1, 2) x
-                     GROUP BY 1),
+             -- and Bq that depend on the conversation's kept rows alone (integer division
+             -- on bigint counts: q was once a numeric sum, and a conversation nobody read
+             -- added ½ receipt)
              bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS b,
                                          LEAST(act.n, cap_conversation_messages) AS mn,
                                          (2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.r, 0) + act.n) / (2 * act.n) AS rn,
@@ -862,10 +868,9 @@ BEGIN
                                                cap_conversation_receipts) AS qn
                                     FROM act
                                     LEFT JOIN kmem ON kmem.conversation_id = act.conversation_id
-                                    LEFT JOIN rq ON rq.conversation_id = act.conversation_id)
+                                    LEFT JOIN pc rq ON rq.conversation_id = act.conversation_id)
         SELECT 'read_receipts.delay_minutes', (SELECT shape.bucket_counts(g_delay, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
-                   FROM (SELECT GREATEST(pg_catalog.width_bucket(rr.delay_min, g_delay), 1) AS b, pg_catalog.count(*) AS n
-                           FROM rr GROUP BY 1) s)
+                   FROM (SELECT x.b, pg_catalog.count(*) AS n FROM pc, pg_catalog.unnest(pc.bs) AS x(b) GROUP BY 1) s)
         UNION ALL
         SELECT 'read_receipts.messages_by_member_count', (SELECT shape.bucket_counts(g_jm, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT bym.b, pg_catalog.sum(bym.mn)::bigint AS n FROM bym GROUP BY 1) s)

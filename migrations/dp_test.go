@@ -458,6 +458,45 @@ func TestDPSensitivity(t *testing.T) {
 		t.Errorf("C = 60, M = 20: the 7×24 cells hold %d messages, want them M-capped (the heaviest sender's %d of %d window messages count 20)",
 			cells, heavyMsgs, windowMsgs)
 	}
+	// With every cap lifted the by-member-count vectors are the exact counts: per member
+	// bucket, the window messages, those read by a member of the conversation before
+	// as_of, and those receipts; a conversation nobody read adds 0 receipts (it once
+	// added ½ per conversation: the receipts' count was numeric, so the scaled count was
+	// not rounded)
+	var rawByM []byte
+	if err := db.QueryRow(`
+		WITH r AS (SELECT m.conversation_id, m.id, count(*) AS q
+		             FROM public.messages m JOIN public.read_receipts rr ON rr.message_id = m.id
+		            WHERE m.created_at >= '2025-09-22Z' AND m.created_at < '2025-10-22Z' AND rr.read_at < '2025-10-22Z'
+		              AND EXISTS (SELECT FROM public.conversation_members cm
+		                           WHERE cm.conversation_id = m.conversation_id AND cm.user_id = rr.reader_id)
+		            GROUP BY 1, 2),
+		     c AS (SELECT sc.id, (SELECT count(*) FROM public.conversation_members cm WHERE cm.conversation_id = sc.id) AS members,
+		                  (SELECT count(*) FROM public.messages m WHERE m.conversation_id = sc.id
+		                      AND m.created_at >= '2025-09-22Z' AND m.created_at < '2025-10-22Z') AS n,
+		                  (SELECT count(*) FROM r WHERE r.conversation_id = sc.id) AS rd,
+		                  (SELECT coalesce(sum(r.q), 0) FROM r WHERE r.conversation_id = sc.id) AS q
+		             FROM public.conversations sc),
+		     b AS (SELECT greatest(width_bucket(members::float8, shape.grid_joint_member()), 1) AS b, n, rd, q FROM c WHERE n > 0)
+		SELECT json_build_array(
+		         (SELECT json_agg((SELECT coalesce(sum(n), 0) FROM b WHERE b.b = i) ORDER BY i) FROM generate_series(1, 8) i),
+		         (SELECT json_agg((SELECT coalesce(sum(rd), 0) FROM b WHERE b.b = i) ORDER BY i) FROM generate_series(1, 8) i),
+		         (SELECT json_agg((SELECT coalesce(sum(q), 0) FROM b WHERE b.b = i) ORDER BY i) FROM generate_series(1, 8) i))::text`).Scan(&rawByM); err != nil {
+		t.Fatal(err)
+	}
+	var exactByM [3][]int64
+	if err := json.Unmarshal(rawByM, &exactByM); err != nil {
+		t.Fatal(err)
+	}
+	if exactByM[2][0]+exactByM[2][1]+exactByM[2][2]+exactByM[2][3] == 0 {
+		t.Fatalf("the data should hold counted receipts in small rooms: %v", exactByM[2])
+	}
+	for i, name := range []string{"read_receipts.messages_by_member_count", "read_receipts.read_by_member_count",
+		"read_receipts.receipts_by_member_count"} {
+		if got := fullLifted[name]; !slices.Equal(got, exactByM[i]) {
+			t.Errorf("caps lifted: %s %v, want the exact %v", name, got, exactByM[i])
+		}
+	}
 	exec(t, db, fmt.Sprintf(deleteUserSQL, heavy))
 	noHeavy := dpAggregates(t, db, small)
 	check("without the heaviest user", sens, full, noHeavy)
@@ -562,7 +601,7 @@ WITH wm AS MATERIALIZED (SELECT m.message_id, m.conversation_id, m.sender_id, m.
      -- min(n, B) messages and, scaled by s = min(n, B)/n and rounded half up,
      -- s·r ≤ min(n, B) read messages and min(s·q, Bq) receipts: counts bounded by B
      -- and Bq that depend on the conversation's kept rows alone
-     rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q) AS q
+     rq AS (SELECT x.conversation_id, pg_catalog.count(*) AS r, pg_catalog.sum(x.q)::bigint AS q
               FROM (SELECT cr.conversation_id, cr.message_id, pg_catalog.count(*) AS q FROM cr GROUP BY 1, 2) x
              GROUP BY 1),
      bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, shape.grid_joint_member()), 1) AS b,
