@@ -67,7 +67,7 @@ func TestSampleDPAsShapeReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	if doc.Privacy == nil || doc.Privacy.Mode != shape.ModeDifferentialPrivacy || doc.Privacy.Epsilon != 1 || doc.Privacy.Delta != 1e-6 ||
-		doc.Privacy.Unit != "user" || doc.Privacy.Caps["conversations_per_user"] != 8 {
+		doc.Privacy.Unit != "user" || doc.Privacy.Caps["conversations_per_user"] != 16 {
 		t.Fatalf("privacy = %+v", doc.Privacy)
 	}
 	raw, err := os.ReadFile(filepath.Join(a, "mapping-manifest-dp.json"))
@@ -90,14 +90,14 @@ func TestSampleDPAsShapeReader(t *testing.T) {
 	// Steinke's (√(1 + ln 1e6) − √(ln 1e6))² would be 0.0175); one release however often asked
 	for _, want := range []string{"policy mode differential_privacy; budget ε = 3 at δ = 1e-06",
 		"spent ρ = 0.02435", "in 1 release(s)", "#1 ", ": 30 days to 2025-10-22T00:00:00Z, ε = 1, δ = 1e-06",
-		"; caps attachments_per_message 2, conversations_per_user 8, delay_receipts_per_conversation 8, messages_per_conversation 50, messages_per_user 100, receipts_per_conversation 100; ρ split evenly\n"} {
+		"; caps attachments_per_message 2, conversations_per_user 16, delay_receipts_per_conversation 8, messages_per_conversation 50, messages_per_user 200, receipts_per_conversation 100; ρ weights conversations.activity 10, conversations.member_count 5 (every other vector 1)\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
 		}
 	}
 
-	// the DBA splits ρ unevenly: the next release carries the weights, and the budget
-	// shows them on its line
+	// the DBA splits ρ another way: the next release carries the weights, and the
+	// budget shows them on its line; with no weights, the even split
 	testdb.Exec(t, url, `UPDATE shape.policy SET dp_weights = '{"conversations.activity": 6, "conversations.member_count": 2.5}'`)
 	pool, err := loader.Connect(ctx, reader)
 	if err != nil {
@@ -115,6 +115,20 @@ func TestSampleDPAsShapeReader(t *testing.T) {
 		t.Errorf("privacy-budget output lacks the second release %q:\n%s", want, out.String())
 	}
 	if want := "receipts_per_conversation 100; ρ weights conversations.activity 6, conversations.member_count 2.5 (every other vector 1)\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
+	}
+	testdb.Exec(t, url, `UPDATE shape.policy SET dp_weights = '{}'`)
+	if _, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf, Privacy: loader.PrivacyDP, Epsilon: 0.25, Delta: 1e-6}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := loader.PrivacyBudget(ctx, loader.PrivacyBudgetOptions{DatabaseURL: reader}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "ε = 0.25, δ = 1e-06, ρ = "; !strings.Contains(out.String(), want) {
+		t.Errorf("privacy-budget output lacks the third release %q:\n%s", want, out.String())
+	}
+	if want := "receipts_per_conversation 100; ρ split evenly\n"; !strings.Contains(out.String(), want) {
 		t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
 	}
 

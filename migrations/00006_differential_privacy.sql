@@ -31,8 +31,9 @@
 --   * Noise: the discrete Gaussian (Canonne, Kamath, Steinke 2020), sampled exactly
 --     with integer arithmetic from pgcrypto's gen_random_bytes. Never random(), never
 --     floating point.
---   * Accounting: zero-concentrated DP. A release of ρ splits it evenly over its 15 noisy
---     vectors; a vector of squared L2 sensitivity Δ² (shape.dp_sensitivity_v2, derived
+--   * Accounting: zero-concentrated DP. A release of ρ splits it over its 15 noisy
+--     vectors by the policy's weights (dp_weights; by default 10 on the activity
+--     histogram, 5 on the member counts, 1 on each other vector); a vector of squared L2 sensitivity Δ² (shape.dp_sensitivity_v2, derived
 --     from the caps) gets σ² = ⌈Δ²/(2ρ_i)⌉. ρ adds up over releases and converts to
 --     (ε, δ) by Canonne, Kamath and Steinke's Proposition 12 (shape.dp_epsilon), never
 --     above Bun and Steinke's ρ + 2√(ρ·ln(1/δ)) (2016, Prop. 1.3).
@@ -45,8 +46,8 @@
 -- +goose Up
 -- +goose StatementBegin
 ALTER TABLE shape.policy
-    ADD COLUMN dp_cap_conversations integer NOT NULL DEFAULT 8 CHECK (dp_cap_conversations BETWEEN 1 AND 10000),
-    ADD COLUMN dp_cap_messages      integer NOT NULL DEFAULT 100 CHECK (dp_cap_messages BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_conversations integer NOT NULL DEFAULT 16 CHECK (dp_cap_conversations BETWEEN 1 AND 10000),
+    ADD COLUMN dp_cap_messages      integer NOT NULL DEFAULT 200 CHECK (dp_cap_messages BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_receipts      integer NOT NULL DEFAULT 8 CHECK (dp_cap_receipts BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_attachments   integer NOT NULL DEFAULT 2 CHECK (dp_cap_attachments BETWEEN 1 AND 10000),
     ADD COLUMN dp_cap_conversation_messages integer NOT NULL DEFAULT 50
@@ -475,7 +476,8 @@ AS $$
                            OR NOT (w.value::text::numeric > 0 AND w.value::text::numeric <= 1000))
 $$;
 ALTER TABLE shape.policy
-    ADD COLUMN dp_weights jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (shape.dp_weights_ok(dp_weights));
+    ADD COLUMN dp_weights jsonb NOT NULL DEFAULT '{"conversations.activity": 10, "conversations.member_count": 5}'::jsonb
+        CHECK (shape.dp_weights_ok(dp_weights));
 COMMENT ON COLUMN shape.policy.dp_weights IS
     'differential privacy: how a release splits its rho over the noisy vectors, {"vector name": weight} with weights in (0, 1000], 1 for a vector not named; vector i gets rho * w_i / sum(w)';
 
@@ -1264,7 +1266,7 @@ DECLARE
     t_msgs bigint;
 BEGIN
     -- the split of ρ: vector i gets ρ·w_i/W, W the sum of the weights (1 for a vector
-    -- the policy does not name; an even split by default)
+    -- the policy does not name; with no weights, an even split)
     SELECT pg_catalog.sum(coalesce((p.dp_weights ->> v.name)::numeric, 1)) INTO wsum FROM shape.dp_sensitivity_v2(1, 1, 1, 1, 1, 1) v;
     FOR s IN SELECT * FROM shape.dp_sensitivity_v2(p.dp_cap_conversations, p.dp_cap_messages, p.dp_cap_receipts,
                                                    p.dp_cap_attachments, p.dp_cap_conversation_messages,

@@ -883,7 +883,7 @@ func TestDPExportDocument(t *testing.T) {
 	exec(t, db, heavyTailedSQL,
 		`UPDATE shape.policy SET mode = 'differential_privacy', dp_epsilon = 2e9, dp_delta = 1e-6,
 		 dp_cap_conversations = 100, dp_cap_messages = 5000, dp_cap_receipts = 10000, dp_cap_attachments = 4,
-		 dp_cap_conversation_messages = 2000, dp_cap_conversation_receipts = 3000`)
+		 dp_cap_conversation_messages = 2000, dp_cap_conversation_receipts = 3000, dp_weights = '{}'`)
 	conn := readerConn(t, db)
 	ctx := context.Background()
 	raw, err := exportDP(ctx, conn, 30, 1e9, 1e-6)

@@ -25,6 +25,7 @@ func TestDPWeights(t *testing.T) {
 	dropUserFKs(t, db)
 	exec(t, db, heavyTailedSQL,
 		`UPDATE shape.policy SET mode = 'differential_privacy', dp_epsilon = 10, dp_delta = 1e-6,
+		 dp_cap_conversations = 8, dp_cap_messages = 100,
 		 dp_weights = '{"conversations.activity": 6, "conversations.member_count": 3}'`)
 	ctx := context.Background()
 	raw, err := exportDP(ctx, db, 30, 1, 1e-6)
