@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,38 +99,34 @@ func TestSampleDPAsShapeReader(t *testing.T) {
 
 	// the DBA splits ρ another way: the next release carries the weights, and the
 	// budget shows them on its line; with no weights, the even split
-	testdb.Exec(t, url, `UPDATE shape.policy SET dp_weights = '{"conversations.activity": 6, "conversations.member_count": 2.5}'`)
 	pool, err := loader.Connect(ctx, reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if _, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf, Privacy: loader.PrivacyDP, Epsilon: 0.5, Delta: 1e-6}); err != nil {
-		t.Fatal(err)
-	}
-	out.Reset()
-	if err := loader.PrivacyBudget(ctx, loader.PrivacyBudgetOptions{DatabaseURL: reader}, &out); err != nil {
-		t.Fatal(err)
-	}
-	if want := "ε = 0.5, δ = 1e-06, ρ = "; !strings.Contains(out.String(), want) {
-		t.Errorf("privacy-budget output lacks the second release %q:\n%s", want, out.String())
-	}
-	if want := "receipts_per_conversation 100; ρ weights conversations.activity 6, conversations.member_count 2.5 (every other vector 1)\n"; !strings.Contains(out.String(), want) {
-		t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
-	}
-	testdb.Exec(t, url, `UPDATE shape.policy SET dp_weights = '{}'`)
-	if _, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf, Privacy: loader.PrivacyDP, Epsilon: 0.25, Delta: 1e-6}); err != nil {
-		t.Fatal(err)
-	}
-	out.Reset()
-	if err := loader.PrivacyBudget(ctx, loader.PrivacyBudgetOptions{DatabaseURL: reader}, &out); err != nil {
-		t.Fatal(err)
-	}
-	if want := "ε = 0.25, δ = 1e-06, ρ = "; !strings.Contains(out.String(), want) {
-		t.Errorf("privacy-budget output lacks the third release %q:\n%s", want, out.String())
-	}
-	if want := "receipts_per_conversation 100; ρ split evenly\n"; !strings.Contains(out.String(), want) {
-		t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
+	for _, c := range []struct {
+		weights string
+		epsilon float64
+		want    string
+	}{
+		{`{"conversations.activity": 6, "conversations.member_count": 2.5}`, 0.5,
+			"; ρ weights conversations.activity 6, conversations.member_count 2.5 (every other vector 1)\n"},
+		{`{}`, 0.25, "; ρ split evenly\n"},
+	} {
+		testdb.Exec(t, url, `UPDATE shape.policy SET dp_weights = '`+c.weights+`'`)
+		if _, err := loader.Export(ctx, pool, loader.ExportOptions{WindowDays: fixtureWindow, AsOf: fixtureAsOf, Privacy: loader.PrivacyDP,
+			Epsilon: c.epsilon, Delta: 1e-6}); err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if err := loader.PrivacyBudget(ctx, loader.PrivacyBudgetOptions{DatabaseURL: reader}, &out); err != nil {
+			t.Fatal(err)
+		}
+		release := fmt.Sprintf("ε = %g, δ = 1e-06, ρ = ", c.epsilon)
+		line, _, _ := strings.Cut(out.String()[max(0, strings.Index(out.String(), release)):], "\n")
+		if !strings.Contains(out.String(), release) || !strings.HasSuffix(line+"\n", "receipts_per_conversation 100"+c.want) {
+			t.Errorf("weights %s: privacy-budget output lacks the release %q ending %q:\n%s", c.weights, release, c.want, out.String())
+		}
 	}
 
 	if err := sample(t.TempDir(), loader.PrivacyKAnonymity); err == nil || !strings.Contains(err.Error(), "differential_privacy mode") {
