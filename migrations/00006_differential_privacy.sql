@@ -865,12 +865,12 @@ BEGIN
              -- added ½ receipt)
              bym AS MATERIALIZED (SELECT GREATEST(pg_catalog.width_bucket(coalesce(kmem.n, 0)::float8, g_jm), 1) AS b,
                                          LEAST(act.n, cap_conversation_messages) AS mn,
-                                         (2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.r, 0) + act.n) / (2 * act.n) AS rn,
-                                         LEAST((2 * LEAST(act.n, cap_conversation_messages) * coalesce(rq.q, 0) + act.n) / (2 * act.n),
+                                         (2 * LEAST(act.n, cap_conversation_messages) * coalesce(pc.r, 0) + act.n) / (2 * act.n) AS rn,
+                                         LEAST((2 * LEAST(act.n, cap_conversation_messages) * coalesce(pc.q, 0) + act.n) / (2 * act.n),
                                                cap_conversation_receipts) AS qn
                                     FROM act
                                     LEFT JOIN kmem ON kmem.conversation_id = act.conversation_id
-                                    LEFT JOIN pc rq ON rq.conversation_id = act.conversation_id)
+                                    LEFT JOIN pc ON pc.conversation_id = act.conversation_id)
         SELECT 'read_receipts.delay_minutes', (SELECT shape.bucket_counts(g_delay, pg_catalog.array_agg(s.b), pg_catalog.array_agg(s.n))
                    FROM (SELECT x.b, pg_catalog.count(*) AS n FROM pc, pg_catalog.unnest(pc.bs) AS x(b) GROUP BY 1) s)
         UNION ALL
