@@ -91,7 +91,7 @@ func TestSampleDPAsShapeReader(t *testing.T) {
 	// Steinke's (√(1 + ln 1e6) − √(ln 1e6))² would be 0.0175); one release however often asked
 	for _, want := range []string{"policy mode differential_privacy; budget ε = 3 at δ = 1e-06",
 		"spent ρ = 0.02435", "in 1 release(s)", "#1 ", ": 30 days to 2025-10-22T00:00:00Z, ε = 1, δ = 1e-06",
-		"; caps attachments_per_message 2, conversations_per_user 16, delay_receipts_per_conversation 8, messages_per_conversation 50, messages_per_user 200, receipts_per_conversation 100; ρ weights conversations.activity 10, conversations.member_count 5 (every other vector 1)\n"} {
+		"; caps attachments_per_message 2, conversations_per_user 16, delay_receipts_per_conversation 8, messages_per_conversation 50, messages_per_user 200, receipts_per_conversation 100; ρ weights conversations.activity 15, conversations.member_count 5 (every other vector 1)\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("privacy-budget output lacks %q:\n%s", want, out.String())
 		}

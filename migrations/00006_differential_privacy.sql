@@ -476,7 +476,7 @@ AS $$
                            OR NOT (w.value::text::numeric > 0 AND w.value::text::numeric <= 1000))
 $$;
 ALTER TABLE shape.policy
-    ADD COLUMN dp_weights jsonb NOT NULL DEFAULT '{"conversations.activity": 10, "conversations.member_count": 5}'::jsonb
+    ADD COLUMN dp_weights jsonb NOT NULL DEFAULT '{"conversations.activity": 15, "conversations.member_count": 5}'::jsonb
         CHECK (shape.dp_weights_ok(dp_weights));
 COMMENT ON COLUMN shape.policy.dp_weights IS
     'differential privacy: how a release splits its rho over the noisy vectors, {"vector name": weight} with weights in (0, 1000], 1 for a vector not named; vector i gets rho * w_i / sum(w)';
